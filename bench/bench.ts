@@ -1,0 +1,358 @@
+// tsrunc vs runc, side by side in one run.
+//
+// Iterations alternate between the runtimes (node baseline, runc, tsrunc, then node, tsrunc,
+// runc, ...) so that drift in machine load and the position within an iteration affect both
+// equally. Timings are wall-clock medians of whole
+// processes, measured from spawn to exit, as a container engine experiences them.
+//
+// Peak RSS is measured in separate, untimed runs under GNU time (`/usr/bin/time -f %M`), which
+// reports ru_maxrss from wait4(): the largest resident set of the runtime process or any
+// descendant it waited for (for `run`, that includes the container's init before its exec).
+// Node cannot get children's rusage from spawnSync, so the wrapper is the simple robust way.
+//
+// Env: BENCH_N (timed iterations, default 20), BENCH_WARMUP (default 2), BENCH_RSS_N (default 3),
+// TSRUNC_BIN (as for the tests; TSRUNC_BIN=runc benchmarks runc against itself).
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeBundle, removeTree } from '../test/helpers/rootfs';
+import type { Bundle } from '../test/helpers/rootfs';
+import { runtimeCommand } from '../test/helpers/runtime';
+
+const N = positiveInt(process.env.BENCH_N, 20);
+const WARMUP = positiveInt(process.env.BENCH_WARMUP, 2, true);
+const RSS_N = positiveInt(process.env.BENCH_RSS_N, 3, true);
+const VALIDATE_LOOPS = 10_000;
+
+function positiveInt(v: string | undefined, dflt: number, zeroOk = false): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`bad number ${JSON.stringify(v)}`);
+  return n;
+}
+
+type Name = 'runc' | 'tsrunc';
+
+interface Rt {
+  name: Name;
+  argv: string[];
+  label: string;
+  base: string;
+  root: string;
+  errFile: string;
+  failures: Map<string, string>;
+}
+
+interface Exit {
+  ms: number;
+  ok: boolean;
+  err: string;
+}
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-bench-'));
+
+function makeRt(name: Name): Rt {
+  const cmd = runtimeCommand(name);
+  const base = path.join(scratch, name);
+  fs.mkdirSync(path.join(base, 'state'), { recursive: true });
+  return {
+    name, argv: cmd.argv, label: cmd.label, base, root: path.join(base, 'state'),
+    errFile: path.join(base, 'stderr'), failures: new Map(),
+  };
+}
+
+/** Runs argv with stdio on /dev/null (stderr to a file: a container may keep it open) and times it. */
+function timed(argv: string[], errFile: string): Exit {
+  const errFd = fs.openSync(errFile, 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', errFd] });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const ok = r.status === 0;
+    return { ms, ok, err: ok ? '' : (r.error?.message ?? (fs.readFileSync(errFile, 'utf8').trim() || `exit ${r.status ?? r.signal}`)) };
+  } finally {
+    fs.closeSync(errFd);
+  }
+}
+
+function rtArgs(rt: Rt, args: string[]): string[] {
+  return [...rt.argv, '--root', rt.root, ...args];
+}
+
+const GNU_TIME = (() => {
+  const r = spawnSync('/usr/bin/time', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 && /GNU/.test(`${r.stdout}${r.stderr}`) ? '/usr/bin/time' : undefined;
+})();
+
+/** Peak RSS in KiB of argv (and the descendants it reaped), or undefined without GNU time. */
+function peakRssKb(argv: string[], errFile: string): number | undefined {
+  if (!GNU_TIME) return undefined;
+  const out = path.join(scratch, 'time.out');
+  const errFd = fs.openSync(errFile, 'w');
+  try {
+    const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, ...argv], { stdio: ['ignore', 'ignore', errFd] });
+    if (r.status !== 0) return undefined;
+    const kb = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
+    return Number.isFinite(kb) ? kb : undefined;
+  } finally {
+    fs.closeSync(errFd);
+  }
+}
+
+function vmRssKb(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type Metric = 'run' | 'create' | 'start' | 'delete' | 'cycle' | 'state';
+const METRICS: Metric[] = ['run', 'create', 'start', 'delete', 'cycle', 'state'];
+const samples: Record<Name, Record<Metric, number[]>> = {
+  runc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },
+  tsrunc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },
+};
+const nodeBaseline: number[] = [];
+const initRss: Record<Name, number[]> = { runc: [], tsrunc: [] };
+const peakRss: Record<Name | 'node', Partial<Record<Metric, number>>> = { runc: {}, tsrunc: {}, node: {} };
+
+let idSeq = 0;
+const newId = (rt: Rt, what: string): string => `bench-${process.pid}-${rt.name}-${what}-${++idSeq}`;
+/** Everything created, so the finally block can force-delete leftovers of a failed step. */
+const created: { rt: Rt; id: string }[] = [];
+
+function record(rt: Rt, metric: Metric, e: Exit, keep: boolean): boolean {
+  if (!e.ok) {
+    if (!rt.failures.has(metric)) rt.failures.set(metric, e.err.split('\n')[0] || 'failed');
+    return false;
+  }
+  if (keep) samples[rt.name][metric].push(e.ms);
+  return true;
+}
+
+function forceDelete(rt: Rt, id: string): void {
+  spawnSync(rtArgs(rt, [])[0], rtArgs(rt, ['delete', '--force', id]).slice(1), { stdio: 'ignore' });
+}
+
+/** (a) `run` of /bin/true in the foreground. */
+function benchRun(rt: Rt, b: Bundle, keep: boolean): void {
+  const id = newId(rt, 'run');
+  created.push({ rt, id });
+  record(rt, 'run', timed(rtArgs(rt, ['run', '--bundle', b.dir, id]), rt.errFile), keep);
+}
+
+/**
+ * (b) create → start → delete --force of a container running `sleep 10`: the init is still
+ * running when delete comes, so both runtimes always do the same work (signal, reap, clean up)
+ * rather than racing a `true` that may or may not have exited yet.
+ */
+function benchCycle(rt: Rt, b: Bundle, keep: boolean): void {
+  const id = newId(rt, 'cycle');
+  created.push({ rt, id });
+  const pidFile = path.join(rt.base, `${id}.pid`);
+  const c = timed(rtArgs(rt, ['create', '--bundle', b.dir, '--pid-file', pidFile, id]), rt.errFile);
+  if (!record(rt, 'create', c, keep)) {
+    forceDelete(rt, id);
+    return;
+  }
+  // Untimed: the resident size of the init waiting for `start`.
+  const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+  const rss = pid > 0 ? vmRssKb(pid) : undefined;
+  if (keep && rss !== undefined) initRss[rt.name].push(rss);
+  fs.rmSync(pidFile, { force: true });
+  const s = timed(rtArgs(rt, ['start', id]), rt.errFile);
+  const sOk = record(rt, 'start', s, keep);
+  const d = timed(rtArgs(rt, ['delete', '--force', id]), rt.errFile);
+  const dOk = record(rt, 'delete', d, keep);
+  if (sOk && dOk && keep) samples[rt.name].cycle.push(c.ms + s.ms + d.ms);
+  if (!dOk) forceDelete(rt, id);
+}
+
+/** (c) `state` of a container created once up front. */
+function benchState(rt: Rt, id: string, keep: boolean): void {
+  record(rt, 'state', timed(rtArgs(rt, ['state', id]), rt.errFile), keep);
+}
+
+function benchNode(keep: boolean): void {
+  const e = timed([process.execPath, '-e', '0'], path.join(scratch, 'node.err'));
+  if (keep && e.ok) nodeBaseline.push(e.ms);
+}
+
+function measurePeakRss(rt: Rt, trueBundle: Bundle, sleepBundle: Bundle, stateId: string | undefined): void {
+  const maxOf = (metric: Metric, f: () => number | undefined): void => {
+    for (let i = 0; i < RSS_N; i++) {
+      const kb = f();
+      if (kb !== undefined) peakRss[rt.name][metric] = Math.max(peakRss[rt.name][metric] ?? 0, kb);
+    }
+  };
+  maxOf('run', () => {
+    const id = newId(rt, 'rss-run');
+    created.push({ rt, id });
+    return peakRssKb(rtArgs(rt, ['run', '--bundle', trueBundle.dir, id]), rt.errFile);
+  });
+  for (let i = 0; i < RSS_N; i++) {
+    const id = newId(rt, 'rss-cycle');
+    created.push({ rt, id });
+    const steps: [Metric, string[]][] = [
+      ['create', ['create', '--bundle', sleepBundle.dir, id]],
+      ['start', ['start', id]],
+      ['delete', ['delete', '--force', id]],
+    ];
+    for (const [metric, args] of steps) {
+      const kb = peakRssKb(rtArgs(rt, args), rt.errFile);
+      if (kb !== undefined) peakRss[rt.name][metric] = Math.max(peakRss[rt.name][metric] ?? 0, kb);
+    }
+    forceDelete(rt, id);
+  }
+  if (stateId) maxOf('state', () => peakRssKb(rtArgs(rt, ['state', stateId]), rt.errFile));
+}
+
+/** µs per validateSpec(defaultSpec()) call, from the compiled sources next to this file. */
+function validateFigure(): { usPerCall?: number; note: string } {
+  try {
+    // Paths built at run time: these modules are written by someone else and may not exist yet.
+    const dist = path.resolve(__dirname, '..');
+    const validate = require(path.join(dist, 'src/config/validate')) as { validateSpec?: (s: unknown) => unknown };
+    const defaults = require(path.join(dist, 'src/config/default-spec')) as { defaultSpec?: () => unknown };
+    if (typeof validate.validateSpec !== 'function' || typeof defaults.defaultSpec !== 'function') {
+      return { note: 'n/a (validateSpec or defaultSpec not exported)' };
+    }
+    const spec = defaults.defaultSpec();
+    for (let i = 0; i < 200; i++) validate.validateSpec(spec);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < VALIDATE_LOOPS; i++) validate.validateSpec(spec);
+    const us = Number(process.hrtime.bigint() - t0) / 1e3 / VALIDATE_LOOPS;
+    return { usPerCall: us, note: `${us.toFixed(2)} µs/call (${VALIDATE_LOOPS} calls)` };
+  } catch (e) {
+    return { note: `n/a (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fmtMs = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(1));
+const fmtMb = (kb: number | undefined): string => (kb === undefined ? 'n/a' : (kb / 1024).toFixed(1));
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+function main(): void {
+  const rts = [makeRt('runc'), makeRt('tsrunc')];
+  const trueBundle = makeBundle({ args: ['/bin/true'] });
+  const sleepBundle = makeBundle({ args: ['sleep', '10'] });
+  const stateIds = new Map<Name, string>();
+  const t0 = Date.now();
+  try {
+    for (const rt of rts) {
+      const id = newId(rt, 'state');
+      created.push({ rt, id });
+      const c = timed(rtArgs(rt, ['create', '--bundle', sleepBundle.dir, id]), rt.errFile);
+      if (c.ok) stateIds.set(rt.name, id);
+      else rt.failures.set('state', `create for the state benchmark failed: ${c.err.split('\n')[0]}`);
+    }
+
+    for (let i = 0; i < WARMUP + N; i++) {
+      const keep = i >= WARMUP;
+      // Who goes first swaps every iteration (runc, tsrunc | tsrunc, runc): going first after
+      // another kind of work measurably costs a few ms here, and this cancels it out.
+      const order = i % 2 === 0 ? rts : [...rts].reverse();
+      benchNode(keep);
+      for (const rt of order) benchRun(rt, trueBundle, keep);
+      for (const rt of order) benchCycle(rt, sleepBundle, keep);
+      for (const rt of order) {
+        const id = stateIds.get(rt.name);
+        if (id) benchState(rt, id, keep);
+      }
+    }
+
+    for (const rt of rts) measurePeakRss(rt, trueBundle, sleepBundle, stateIds.get(rt.name));
+    for (let i = 0; i < RSS_N; i++) {
+      const kb = peakRssKb([process.execPath, '-e', '0'], path.join(scratch, 'node.err'));
+      if (kb !== undefined) peakRss.node.run = Math.max(peakRss.node.run ?? 0, kb);
+    }
+  } catch (e) {
+    cleanup();
+    throw e;
+  } finally {
+    for (const { rt, id } of created) forceDelete(rt, id);
+  }
+  const validation = validateFigure();
+  const seconds = (Date.now() - t0) / 1000;
+
+  const [runc, ts] = rts;
+  const node = median(nodeBaseline);
+  const rows: [string, Metric][] = [
+    ['run /bin/true (foreground)', 'run'],
+    ['create (sleep 10)', 'create'],
+    ['start', 'start'],
+    ['delete --force (running)', 'delete'],
+    ['create+start+delete cycle', 'cycle'],
+    ['state (created container)', 'state'],
+  ];
+  const lines: string[] = [];
+  lines.push(`tsrunc benchmark: ${N} timed iterations (+${WARMUP} warm-up), alternating runtimes; medians of wall time in ms`);
+  lines.push(`  runc:   ${runc.label}`);
+  lines.push(`  tsrunc: ${ts.label}`);
+  lines.push(`  node -e 0 baseline: ${fmtMs(node)} ms (peak RSS ${fmtMb(peakRss.node.run)} MB)`);
+  lines.push(`  peak RSS: ${GNU_TIME ? `max ru_maxrss over ${RSS_N} untimed runs under GNU time -f %M` : 'n/a (GNU time not found at /usr/bin/time)'}`);
+  lines.push('');
+  const header = `${pad('command', 28)}${lpad('runc', 9)}${lpad('tsrunc', 9)}${lpad('ratio', 8)}${lpad('ts-node', 9)}   ${pad('peak RSS MB runc/tsrunc', 24)}`;
+  lines.push(header);
+  lines.push('-'.repeat(header.length));
+  const summary: Record<string, unknown> = {};
+  for (const [title, m] of rows) {
+    const a = median(samples.runc[m]);
+    const b = median(samples.tsrunc[m]);
+    const ratio = a !== undefined && b !== undefined ? b / a : undefined;
+    // The cycle is three processes, so three node start-ups are its floor.
+    const starts = m === 'cycle' ? 3 : 1;
+    const overNode = b !== undefined && node !== undefined ? b - starts * node : undefined;
+    const rss = m === 'cycle' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
+    lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(fmtMs(overNode), 9)}   ${rss}`);
+    summary[m] = {
+      runcMs: a, tsruncMs: b, ratio, tsruncMinusNodeMs: overNode,
+      runcMin: samples.runc[m].length ? Math.min(...samples.runc[m]) : undefined,
+      tsruncMin: samples.tsrunc[m].length ? Math.min(...samples.tsrunc[m]) : undefined,
+      peakRssKb: m === 'cycle' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
+      n: { runc: samples.runc[m].length, tsrunc: samples.tsrunc[m].length },
+    };
+  }
+  lines.push('');
+  lines.push('ts-node = tsrunc median minus node -e 0 (x3 for the cycle): the time beyond bare Node start-up.');
+  lines.push(`waiting init after create (VmRSS, median): runc ${fmtMb(median(initRss.runc))} MB, tsrunc ${fmtMb(median(initRss.tsrunc))} MB`);
+  lines.push(`validateSpec(defaultSpec()): ${validation.note}`);
+  for (const rt of rts) {
+    for (const [what, msg] of rt.failures) lines.push(`FAILED ${rt.name} ${what}: ${msg}`);
+  }
+  lines.push(`(bench took ${seconds.toFixed(1)} s)`);
+  console.log(lines.join('\n'));
+  console.log(JSON.stringify({
+    bench: 'tsrunc-vs-runc', n: N, warmup: WARMUP, runc: runc.label, tsrunc: ts.label,
+    nodeBaselineMs: node, nodePeakRssKb: peakRss.node.run, commands: summary,
+    initVmRssKb: { runc: median(initRss.runc), tsrunc: median(initRss.tsrunc) },
+    validateSpecUsPerCall: validation.usPerCall ?? null,
+    failures: Object.fromEntries(rts.map((rt) => [rt.name, Object.fromEntries(rt.failures)])),
+  }));
+  cleanup();
+
+  function cleanup(): void {
+    trueBundle.cleanup();
+    sleepBundle.cleanup();
+    const leaked = removeTree(scratch);
+    if (leaked.length > 0) console.error(`warning: mounts were left under ${scratch}: ${leaked.join(', ')}`);
+  }
+}
+
+main();

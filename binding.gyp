@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "tsrunc_addon",
+      "sources": ["cpp/addon/addon.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    },
+    {
+      "target_name": "tsrunc-launcher",
+      "type": "executable",
+      "sources": [
+        "cpp/common/json.cc",
+        "cpp/launcher/channel.cc",
+        "cpp/launcher/log.cc",
+        "cpp/launcher/main.cc",
+        "cpp/launcher/namespaces.cc",
+        "cpp/launcher/plan.cc",
+        "cpp/launcher/process.cc",
+        "cpp/launcher/rootfs.cc",
+        "cpp/launcher/sys.cc"
+      ],
+      "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    }
+  ]
+}

@@ -1,0 +1,120 @@
+#include "channel.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+namespace {
+bool writeAll(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+}  // namespace
+
+bool Channel::send(const json::Value& msg) const {
+  std::string text = msg.dump();
+  if (stream_) {
+    text += '\n';
+    return writeAll(fd_, text);
+  }
+  for (;;) {
+    ssize_t n = ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL);
+    if (n >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Channel::recv(json::Value& msg) {
+  std::string text;
+  if (stream_) {
+    size_t nl;
+    while ((nl = buffer_.find('\n')) == std::string::npos) {
+      char chunk[65536];
+      ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) errno = 0;
+        return false;
+      }
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+    text = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+  } else {
+    // Peek at the size first: a SEQPACKET read into a short buffer would truncate the message.
+    for (;;) {
+      ssize_t size = ::recv(fd_, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+      if (size < 0 && errno == EINTR) continue;
+      if (size <= 0) {
+        if (size == 0) errno = 0;
+        return false;
+      }
+      std::vector<char> buf(static_cast<size_t>(size));
+      ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      text.assign(buf.data(), static_cast<size_t>(n));
+      break;
+    }
+  }
+  std::string err;
+  if (!json::parse(text, msg, err)) {
+    errno = EBADMSG;
+    return false;
+  }
+  return true;
+}
+
+json::Value failureToJson(const Failure& f) {
+  json::Value v = json::Value::object();
+  v.set("type", json::Value::string("error"));
+  if (!f.step.empty()) v.set("step", json::Value::string(f.step));
+  if (!f.op.empty()) v.set("op", json::Value::string(f.op));
+  if (!f.path.empty()) v.set("path", json::Value::string(f.path));
+  v.set("errno", json::Value::number(f.err));
+  v.set("error", json::Value::string(f.err ? std::strerror(f.err) : ""));
+  if (!f.message.empty()) v.set("message", json::Value::string(f.message));
+  return v;
+}
+
+Failure failureFromJson(const json::Value& v) {
+  Failure f;
+  f.step = v.str("step");
+  f.op = v.str("op");
+  f.path = v.str("path");
+  f.err = static_cast<int>(v.integer("errno"));
+  f.message = v.str("message");
+  return f;
+}
+
+bool Channel::sendFailure(const Failure& f) const { return send(failureToJson(f)); }
+
+bool Channel::sendType(const char* type) const {
+  json::Value v = json::Value::object();
+  v.set("type", json::Value::string(type));
+  return send(v);
+}
+
+Result Channel::expect(const char* type, json::Value* out) {
+  json::Value msg;
+  if (!recv(msg)) {
+    int e = errno;
+    return failWith(e ? std::string("reading from the launcher channel: ") + std::strerror(e)
+                      : std::string("the other side of the launcher channel went away"), e);
+  }
+  std::string got = msg.str("type");
+  if (got == "error") return failureFromJson(msg);
+  if (got != type) return failWith("launcher protocol: expected \"" + std::string(type) + "\", got \"" + got + "\"", EPROTO);
+  if (out) *out = std::move(msg);
+  return ok();
+}

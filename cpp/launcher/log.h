@@ -1,0 +1,8 @@
+// Debug lines from any stage travel to the CLI on the stage's channel, tagged as log messages.
+#pragma once
+#include <string>
+
+class Channel;
+
+void setLogChannel(const Channel* channel, bool debug);
+void debugLog(const std::string& msg);

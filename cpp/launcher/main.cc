@@ -1,0 +1,326 @@
+// tsrunc-launcher: the single-threaded process that turns a launch plan into a waiting container.
+//
+// Three processes, as in runc's nsexec:
+//   launcher  talks to the CLI; writes id maps; reports the init's pid; kills everything on failure.
+//   stage 1   joins namespaces given by path, creates user ns (maps written by the launcher), then
+//             the others, and forks the init with CLONE_PARENT so the launcher is its parent.
+//   init      pid 1 of the container: mounts, /dev, pivot_root, credentials; reports ready, then
+//             blocks opening exec.fifo until `tsrunc start` opens it, and execs the process.
+// Messages are JSON (see channel.h); every failure carries {step, op, path, errno}.
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "channel.h"
+#include "log.h"
+#include "namespaces.h"
+#include "plan.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sys.h"
+
+namespace {
+
+[[noreturn]] void failAndExit(const Channel& ch, const Failure& f) {
+  ch.sendFailure(f);
+  ::_exit(1);
+}
+
+#define OR_DIE(ch, expr)                                   \
+  do {                                                     \
+    if (Result dieResult_ = (expr)) failAndExit(ch, *dieResult_); \
+  } while (0)
+
+// The container must receive exactly fds 0..2+preserveFds. Fill gaps in that range with /dev/null
+// so nothing the launcher opens later can land there and leak into the container.
+void fillPreservedRange(int preserveFds) {
+  for (int fd = 3; fd < 3 + preserveFds; fd++) {
+    if (::fcntl(fd, F_GETFD) != -1) continue;
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0 && null != fd) { ::dup2(null, fd); ::close(null); }
+  }
+}
+
+Result joinKeyring(const Plan& plan) {
+  if (!plan.newKeyring) return ok();
+  // KEYCTL_JOIN_SESSION_KEYRING: a fresh session keyring named after the container, so the
+  // container does not share the caller's keys.
+  if (::syscall(SYS_keyctl, 1, plan.id.c_str()) < 0 && errno != ENOSYS && errno != EDQUOT)
+    return inStep(fail("keyctl join session keyring", plan.id), "session keyring");
+  return ok();
+}
+
+Result writeSysctls(const Plan& plan, int procfd) {
+  for (const auto& kv : plan.sysctl) {
+    std::string rel = "sys/" + kv.first;
+    for (size_t i = 4; i < rel.size(); i++) if (rel[i] == '.') rel[i] = '/';
+    sys::Fd fd(::openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return inStep(fail("open", "/proc/" + rel), "sysctl " + kv.first);
+    if (::write(fd.get(), kv.second.data(), kv.second.size()) < 0) return inStep(fail("write", "/proc/" + rel), "sysctl " + kv.first);
+  }
+  return ok();
+}
+
+// ---- init ----------------------------------------------------------------------------------------
+
+[[noreturn]] void runInit(const Plan& plan, Channel& ch) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  OR_DIE(ch, ch.expect("go"));
+
+  if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
+  if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
+  OR_DIE(ch, joinKeyring(plan));
+  if (plan.setHostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) failAndExit(ch, *fail("sethostname", plan.hostname));
+  if (plan.setDomainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) failAndExit(ch, *fail("setdomainname", plan.domainname));
+
+  // Held across pivot_root: the host's procfs (to reopen the fifo and write sysctls whatever the
+  // container mounts) and the fifo itself, which lives in the state dir outside the rootfs.
+  sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
+  OR_DIE(ch, writeSysctls(plan, procfd.get()));
+  sys::Fd fifo(::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC));
+  if (!fifo.valid()) failAndExit(ch, *inStep(fail("open", plan.execFifo), "open exec fifo"));
+
+  OR_DIE(ch, prepareRoot(plan));
+  sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
+  OR_DIE(ch, mountAll(plan, rootfd.get()));
+  OR_DIE(ch, setupDev(plan, rootfd.get()));
+  if (plan.hasProcess) {
+    sys::Fd cwd;
+    OR_DIE(ch, inStep(openInRoot(rootfd.get(), plan.process.cwd, Create::Directory, cwd), "create cwd"));
+  }
+  OR_DIE(ch, enterRoot(plan, rootfd.get()));
+  rootfd.reset();
+  OR_DIE(ch, finalizeRoot(plan));
+
+  std::vector<std::string> env;
+  std::string executable;
+  if (plan.hasProcess) {
+    const ProcessPlan& p = plan.process;
+    env = processEnvironment(p);
+    // chdir before dropping privileges, and again after if root could not (a cwd only the
+    // container user may enter, e.g. with root squashing).
+    bool inCwd = ::chdir(p.cwd.c_str()) == 0;
+    OR_DIE(ch, switchUser(p));
+    if (!inCwd && ::chdir(p.cwd.c_str()) != 0) failAndExit(ch, *inStep(fail("chdir", p.cwd), "set cwd"));
+    ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
+    OR_DIE(ch, resolveExecutable(p, env, executable));
+  }
+
+  OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
+  OR_DIE(ch, ch.expect("commit"));
+  // From here on the container outlives the launcher.
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  ch.sendType("committed");
+  ::close(ch.fd());
+
+  // Blocks until `tsrunc start` opens the fifo for reading.
+  std::string fifoRel = "self/fd/" + std::to_string(fifo.get());
+  int release;
+  do { release = ::openat(procfd.get(), fifoRel.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
+  if (release < 0) ::_exit(127);
+  fifo.reset();
+  procfd.reset();
+
+  Failure failure;
+  if (!plan.hasProcess) {
+    failure = *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
+  } else {
+    sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
+    std::vector<char*> argv, envp;
+    for (const auto& a : plan.process.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    ::execve(executable.c_str(), argv.data(), envp.data());
+    failure = sysFailure("exec", executable);
+    failure.step = "start container process";
+  }
+  // `start` reads this from the fifo; a successful exec closes the fifo with nothing written.
+  std::string text = failureToJson(failure).dump() + "\n";
+  if (::write(release, text.data(), text.size()) < 0) {}
+  ::_exit(127);
+}
+
+// ---- stage 1 -------------------------------------------------------------------------------------
+
+[[noreturn]] void runStage1(const Plan& plan, std::vector<JoinedNamespace>& joined, Channel& ch, pid_t launcher) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != launcher) ::_exit(1);
+
+  for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
+  if (plan.newNamespace("user")) {
+    if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
+    if (!ch.sendType("idmap")) ::_exit(1);
+    OR_DIE(ch, ch.expect("idmap-done"));
+    if (::setresgid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresgid", "0"), "become root in the user namespace"));
+    if (::setresuid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresuid", "0"), "become root in the user namespace"));
+  }
+  for (const JoinedNamespace& ns : joined) if (ns.plan->type != "user") OR_DIE(ch, joinNamespace(ns));
+  joined.clear();
+
+  int flags = unshareFlags(plan);
+  if (flags && ::unshare(flags) != 0) failAndExit(ch, *inStep(fail("unshare"), "create namespaces"));
+  if (plan.newNamespace("time")) OR_DIE(ch, writeTimeOffsets(plan));
+
+  // CLONE_PARENT: the init becomes the launcher's child, so the launcher can kill and reap it on
+  // failure, and it is reparented to the caller's subreaper once the launcher exits.
+  pid_t child = static_cast<pid_t>(::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, 0));
+  if (child < 0) failAndExit(ch, *inStep(fail("clone"), "start container init"));
+  if (child == 0) runInit(plan, ch);
+
+  json::Value msg = json::Value::object();
+  msg.set("type", json::Value::string("child"));
+  msg.set("pid", json::Value::number(child));
+  ch.send(msg);
+  ::_exit(0);
+}
+
+// ---- launcher ------------------------------------------------------------------------------------
+
+class Launcher {
+ public:
+  Launcher(const Plan& plan, Channel& cli) : plan_(plan), cli_(cli) {}
+
+  int run(std::vector<JoinedNamespace>& joined) {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) return abort(*fail("socketpair"));
+    pid_t self = ::getpid();
+    stage1_ = ::fork();
+    if (stage1_ < 0) return abort(*fail("fork"));
+    if (stage1_ == 0) {
+      ::close(sp[0]);
+      ::close(cli_.fd());
+      Channel ch(sp[1], false);
+      setLogChannel(&ch, plan_.debug);
+      runStage1(plan_, joined, ch, self);
+    }
+    ::close(sp[1]);
+    joined.clear();
+    inner_ = Channel(sp[0], false);
+
+    for (;;) {
+      json::Value msg;
+      if (Result r = receiveFromStages(msg)) return abort(*r);
+      std::string type = msg.str("type");
+      if (type == "log") { cli_.send(msg); continue; }
+      if (type == "error") return abort(failureFromJson(msg));
+      if (type == "idmap") {
+        if (Result r = writeIdMaps(stage1_, plan_)) return abort(*r);
+        inner_.sendType("idmap-done");
+      } else if (type == "child") {
+        init_ = static_cast<pid_t>(msg.integer("pid"));
+        initFd_.reset(sys::pidfdOpen(init_));
+        reapStage1();
+        inner_.sendType("go");
+      } else if (type == "ready") {
+        json::Value created = json::Value::object();
+        created.set("type", json::Value::string("created"));
+        created.set("pid", json::Value::number(init_));
+        if (!cli_.send(created)) return abort(*fail("send to tsrunc"));
+        if (Result r = cli_.expect("commit")) return abort(*r);
+        inner_.sendType("commit");
+        if (Result r = inner_.expect("committed")) return abort(*r);
+        cli_.sendType("done");
+        return 0;
+      } else {
+        return abort(*failWith("launcher protocol: unexpected message \"" + type + "\"", EPROTO));
+      }
+    }
+  }
+
+  int abort(const Failure& f) {
+    if (initFd_.valid()) sys::pidfdSendSignal(initFd_.get(), SIGKILL);
+    else if (init_ > 0) ::kill(init_, SIGKILL);
+    if (stage1_ > 0 && !stage1Reaped_) { ::kill(stage1_, SIGKILL); reapStage1(); }
+    if (init_ > 0) ::waitpid(init_, nullptr, 0);
+    cli_.sendFailure(f);
+    return 1;
+  }
+
+ private:
+  void reapStage1() {
+    if (stage1Reaped_) return;
+    int status;
+    while (::waitpid(stage1_, &status, 0) < 0 && errno == EINTR) {}
+    stage1Reaped_ = true;
+  }
+
+  // Waits for the next message from stage 1 or the init while watching the CLI: if tsrunc dies,
+  // its end of the socket closes and everything started so far is killed.
+  Result receiveFromStages(json::Value& msg) {
+    for (;;) {
+      struct pollfd fds[2] = {{inner_.fd(), POLLIN, 0}, {cli_.fd(), POLLIN, 0}};
+      int n = ::poll(fds, 2, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail("poll");
+      if (fds[1].revents & (POLLHUP | POLLERR)) return failWith("tsrunc went away during create", EPIPE);
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (inner_.recv(msg)) return ok();
+        return initDied();
+      }
+      if (fds[1].revents & POLLIN) return failWith("launcher protocol: unexpected message from tsrunc", EPROTO);
+    }
+  }
+
+  Result initDied() {
+    if (init_ <= 0) {
+      reapStage1();
+      return failWith("container setup failed: the launcher's first stage exited without a report", ECHILD);
+    }
+    int status = 0;
+    pid_t got;
+    while ((got = ::waitpid(init_, &status, 0)) < 0 && errno == EINTR) {}
+    init_ = -1;
+    initFd_.reset();
+    if (got > 0 && WIFSIGNALED(status))
+      return failWith(std::string("container init was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ") during setup", EINTR);
+    return failWith("container init exited during setup with status " + std::to_string(got > 0 ? WEXITSTATUS(status) : -1), ECHILD);
+  }
+
+  const Plan& plan_;
+  Channel& cli_;
+  Channel inner_;
+  pid_t stage1_ = -1, init_ = -1;
+  bool stage1Reaped_ = false;
+  sys::Fd initFd_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing in the container may ptrace or read the memory of a process holding host resources.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (argc < 2) {
+    static const char usage[] = "tsrunc-launcher is started by tsrunc, not by hand\n";
+    if (::write(2, usage, sizeof usage - 1) < 0) {}
+    return 2;
+  }
+  Channel cli(std::atoi(argv[1]), true);
+  json::Value msg;
+  if (!cli.recv(msg)) return 1;
+  Plan plan;
+  if (Result r = parsePlan(msg, plan)) { cli.sendFailure(*r); return 1; }
+
+  // Move the CLI socket above the fds the container inherits, then fill that range.
+  int moved = ::fcntl(cli.fd(), F_DUPFD_CLOEXEC, 3 + plan.preserveFds);
+  if (moved < 0) { cli.sendFailure(*fail("dup")); return 1; }
+  ::close(cli.fd());
+  Channel cliMoved(moved, true);
+  fillPreservedRange(plan.preserveFds);
+  setLogChannel(&cliMoved, plan.debug);
+
+  std::vector<JoinedNamespace> joined;
+  if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }
+  Launcher launcher(plan, cliMoved);
+  return launcher.run(joined);
+}

@@ -1,0 +1,60 @@
+#include "namespaces.h"
+
+#include <sched.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+
+namespace {
+std::string mapText(const std::vector<IdMap>& maps) {
+  std::string out;
+  for (const IdMap& m : maps) out += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " + std::to_string(m.size) + "\n";
+  return out;
+}
+}  // namespace
+
+Result openJoinedNamespaces(const Plan& plan, std::vector<JoinedNamespace>& out) {
+  for (const NamespacePlan& ns : plan.namespaces) {
+    if (ns.path.empty()) continue;
+    sys::Fd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return inStep(fail("open", ns.path), "join " + ns.type + " namespace");
+    int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    if (type < 0) return inStep(fail("ioctl NS_GET_NSTYPE", ns.path), "join " + ns.type + " namespace");
+    if (type != ns.cloneFlag) return failWith("namespace path " + ns.path + " is not a " + ns.type + " namespace", EINVAL);
+    out.push_back({&ns, std::move(fd)});
+  }
+  return ok();
+}
+
+Result joinNamespace(const JoinedNamespace& ns) {
+  if (::setns(ns.fd.get(), ns.plan->cloneFlag) != 0) return inStep(fail("setns", ns.plan->path), "join " + ns.plan->type + " namespace");
+  return ok();
+}
+
+int unshareFlags(const Plan& plan) {
+  int flags = 0;
+  for (const NamespacePlan& ns : plan.namespaces) {
+    if (!ns.path.empty() || ns.type == "user" || ns.type == "cgroup") continue;
+    flags |= ns.cloneFlag;
+  }
+  return flags;
+}
+
+Result writeIdMaps(pid_t pid, const Plan& plan) {
+  std::string base = "/proc/" + std::to_string(pid) + "/";
+  int err = 0;
+  if (!plan.uidMappings.empty() && !sys::writeFile(base + "uid_map", mapText(plan.uidMappings), err))
+    return inStep(fail("write", base + "uid_map", err), "write uid mappings");
+  if (!plan.gidMappings.empty() && !sys::writeFile(base + "gid_map", mapText(plan.gidMappings), err))
+    return inStep(fail("write", base + "gid_map", err), "write gid mappings");
+  return ok();
+}
+
+Result writeTimeOffsets(const Plan& plan) {
+  if (plan.timeOffsets.empty()) return ok();
+  std::string text;
+  for (const TimeOffsetPlan& t : plan.timeOffsets) text += t.clock + " " + std::to_string(t.secs) + " " + std::to_string(t.nanosecs) + "\n";
+  int err = 0;
+  if (!sys::writeFile("/proc/self/timens_offsets", text, err)) return inStep(fail("write", "/proc/self/timens_offsets", err), "set time offsets");
+  return ok();
+}

@@ -1,0 +1,29 @@
+// Joining and creating namespaces, and the id maps and clock offsets that go with them.
+#pragma once
+#include <sys/types.h>
+
+#include <vector>
+
+#include "plan.h"
+#include "sys.h"
+
+struct JoinedNamespace {
+  const NamespacePlan* plan;
+  sys::Fd fd;
+};
+
+// Opens every namespace the plan joins and checks each is of the declared type (NS_GET_NSTYPE).
+Result openJoinedNamespaces(const Plan& plan, std::vector<JoinedNamespace>& out);
+
+// setns() into one joined namespace.
+Result joinNamespace(const JoinedNamespace& ns);
+
+// Flags for unshare() of every namespace the plan creates, except user (done first, on its own)
+// and cgroup (done by the init once it sits in its cgroup).
+int unshareFlags(const Plan& plan);
+
+// Written by the launcher (a process outside the new user namespace), as the kernel requires.
+Result writeIdMaps(pid_t pid, const Plan& plan);
+
+// /proc/self/timens_offsets of a fresh time namespace, before its first process exists.
+Result writeTimeOffsets(const Plan& plan);

@@ -1,0 +1,80 @@
+// The launch plan: everything the launcher needs, already decided by the TypeScript side (option
+// strings turned into flags, default devices added, paths made absolute). Its JSON form is
+// documented in docs/launch-plan.md; new features add fields here and in src/plan/types.ts.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../common/json.h"
+#include "failure.h"
+
+struct IdMap {
+  uint32_t containerID = 0, hostID = 0, size = 0;
+};
+
+struct NamespacePlan {
+  std::string type;  // "user", "pid", ...
+  int cloneFlag = 0;
+  std::string path;  // join this namespace when set; create a new one otherwise
+};
+
+struct MountPlan {
+  std::string source, destination, type, data;
+  unsigned long flags = 0;             // MS_* flags for mount(2), MS_BIND/MS_REC included
+  std::vector<unsigned long> propagation;  // applied one by one after the mount
+  uint64_t recAttrSet = 0, recAttrClr = 0;  // mount_setattr(AT_RECURSIVE) for the r* options
+  bool tmpcopyup = false;
+  bool isBind() const { return (flags & 0x1000) != 0; }
+};
+
+struct DevicePlan {
+  std::string path;  // absolute, inside the container
+  char type = 'c';   // c, b, u (unbuffered char), p (fifo)
+  uint32_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
+};
+
+struct ProcessPlan {
+  std::vector<std::string> args, env;
+  std::string cwd = "/";
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additionalGids;
+  int umask = -1;  // -1: leave the default (0022)
+};
+
+struct TimeOffsetPlan {
+  std::string clock;  // "monotonic" or "boottime"
+  int64_t secs = 0, nanosecs = 0;
+};
+
+struct Plan {
+  std::string id;
+  bool debug = false;
+  std::string rootfs;
+  bool readonlyRoot = false;
+  unsigned long rootPropagation = 0;  // 0: make "/" rslave, as runc does
+  bool noPivot = false;
+  bool newKeyring = true;
+  std::vector<NamespacePlan> namespaces;
+  std::vector<IdMap> uidMappings, gidMappings;
+  std::vector<TimeOffsetPlan> timeOffsets;
+  bool setHostname = false, setDomainname = false;
+  std::string hostname, domainname;
+  std::vector<MountPlan> mounts;
+  bool setupDev = true;  // false when the bundle bind-mounts its own /dev
+  std::vector<DevicePlan> devices;
+  std::vector<std::string> maskedPaths, readonlyPaths;
+  std::vector<std::pair<std::string, std::string>> sysctl;
+  std::string execFifo;
+  int preserveFds = 0;
+  bool hasProcess = false;
+  ProcessPlan process;
+
+  const NamespacePlan* ns(const std::string& type) const;
+  bool newNamespace(const std::string& type) const {
+    const NamespacePlan* n = ns(type);
+    return n && n->path.empty();
+  }
+};
+
+Result parsePlan(const json::Value& v, Plan& plan);

@@ -1,0 +1,314 @@
+#include "rootfs.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+
+#include <cstring>
+
+#include "log.h"
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string joinPath(const std::vector<std::string>& parts, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; i++) { out += parts[i]; if (i + 1 < count) out += '/'; }
+  return out.empty() ? "." : out;
+}
+
+constexpr uint64_t kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+// Flags a remount must keep: inside a user namespace the kernel refuses to clear locked flags.
+unsigned long lockedFlags(const std::string& path) {
+  struct statvfs st;
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+Result remount(const std::string& target, unsigned long flags) {
+  if (::mount("", target.c_str(), "", flags | MS_REMOUNT, nullptr) == 0) return ok();
+  if (errno != EPERM) return fail("remount", target);
+  if (::mount("", target.c_str(), "", flags | MS_REMOUNT | lockedFlags(target), nullptr) == 0) return ok();
+  return fail("remount", target);
+}
+
+constexpr unsigned long kPropagation = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
+
+// cgroup v1 hierarchies of this process, from /proc/self/cgroup: "4:cpu,cpuacct:/path".
+std::vector<std::string> cgroupV1Hierarchies(bool& hasUnified) {
+  std::vector<std::string> out;
+  std::string text;
+  hasUnified = false;
+  if (!sys::readFile("/proc/self/cgroup", text)) return out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t nl = text.find('\n', i);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(i, nl - i);
+    i = nl + 1;
+    size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string ctrls = line.substr(a + 1, b - a - 1);
+    if (line.compare(0, a, "0") == 0 && ctrls.empty()) { hasUnified = true; continue; }
+    if (!ctrls.empty()) out.push_back(ctrls);
+  }
+  return out;
+}
+
+Result mountCgroup(const MountPlan& m, int rootfd, int targetfd) {
+  bool hasUnified = false;
+  std::vector<std::string> v1 = cgroupV1Hierarchies(hasUnified);
+  unsigned long flags = m.flags & ~kPropagation & ~static_cast<unsigned long>(MS_BIND | MS_REC);
+  std::string target = sys::fdPath(targetfd);
+  if (m.type == "cgroup2" || v1.empty()) {
+    if (::mount("cgroup2", target.c_str(), "cgroup2", flags, nullptr) != 0) return fail("mount cgroup2", m.destination);
+    return ok();
+  }
+  // A v1 or hybrid host: a tmpfs holding one mount per hierarchy, as the host lays them out.
+  if (::mount("tmpfs", target.c_str(), "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0)
+    return fail("mount tmpfs", m.destination);
+  for (const std::string& ctrls : v1) {
+    std::string dir = ctrls.compare(0, 5, "name=") == 0 ? ctrls.substr(5) : ctrls;
+    sys::Fd sub;
+    TRY(openInRoot(rootfd, m.destination + "/" + dir, Create::Directory, sub));
+    if (::mount("cgroup", sys::fdPath(sub.get()).c_str(), "cgroup", flags, ctrls.c_str()) != 0)
+      return fail("mount cgroup", m.destination + "/" + dir);
+    // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
+    if (dir.find(',') != std::string::npos) {
+      sys::Fd parent;
+      TRY(openInRoot(rootfd, m.destination, Create::Nothing, parent));
+      size_t s = 0;
+      while (s <= dir.size()) {
+        size_t e = dir.find(',', s);
+        if (e == std::string::npos) e = dir.size();
+        std::string one = dir.substr(s, e - s);
+        if (::symlinkat(dir.c_str(), parent.get(), one.c_str()) != 0 && errno != EEXIST) return fail("symlink", m.destination + "/" + one);
+        s = e + 1;
+      }
+    }
+  }
+  if (hasUnified) {
+    sys::Fd sub;
+    TRY(openInRoot(rootfd, m.destination + "/unified", Create::Directory, sub));
+    if (::mount("cgroup2", sys::fdPath(sub.get()).c_str(), "cgroup2", flags, nullptr) != 0)
+      return fail("mount cgroup2", m.destination + "/unified");
+  }
+  if (flags & MS_RDONLY) {
+    sys::Fd top;
+    TRY(openInRoot(rootfd, m.destination, Create::Nothing, top));
+    TRY(remount(sys::fdPath(top.get()), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+  }
+  return ok();
+}
+
+Result mountOne(const MountPlan& m, int rootfd) {
+  Create kind = Create::Directory;
+  if (m.isBind()) {
+    struct stat st;
+    if (::stat(m.source.c_str(), &st) != 0) return fail("stat", m.source);
+    if (!S_ISDIR(st.st_mode)) kind = Create::File;
+  }
+  sys::Fd target;
+  TRY(openInRoot(rootfd, m.destination, kind, target));
+  std::string targetPath = sys::fdPath(target.get());
+  unsigned long flags = m.flags & ~kPropagation;
+
+  if (m.type == "cgroup" || m.type == "cgroup2") {
+    TRY(mountCgroup(m, rootfd, target.get()));
+  } else if (m.isBind()) {
+    if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
+  } else {
+    const char* data = m.data.empty() ? nullptr : m.data.c_str();
+    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), flags, data) != 0) return fail("mount", m.source);
+  }
+
+  // The fd still names the covered directory; everything below acts on the new mount on top of it.
+  sys::Fd mounted;
+  TRY(openInRoot(rootfd, m.destination, Create::Nothing, mounted));
+  std::string mountedPath = sys::fdPath(mounted.get());
+  if (m.isBind() && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
+    TRY(remount(mountedPath, flags | MS_BIND));
+  }
+  for (unsigned long p : m.propagation) {
+    if (::mount("", mountedPath.c_str(), "", p, nullptr) != 0) return fail("mount propagation", m.destination);
+  }
+  if (m.recAttrSet || m.recAttrClr) {
+    if (sys::mountSetattr(mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, m.recAttrSet, m.recAttrClr) != 0)
+      return fail("mount_setattr", m.destination);
+  }
+  return ok();
+}
+
+bool pathExists(const char* path) {
+  struct stat st;
+  return ::lstat(path, &st) == 0;
+}
+
+}  // namespace
+
+Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out) {
+  std::vector<std::string> parts = splitPath(path);
+  if (parts.empty()) {
+    out.reset(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+    return out.valid() ? ok() : fail("dup", path);
+  }
+  for (size_t i = 1; i <= parts.size(); i++) {
+    std::string prefix = joinPath(parts, i);
+    int fd = sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kResolve);
+    if (fd < 0 && errno == ENOENT && create != Create::Nothing) {
+      sys::Fd parent(sys::openat2(rootfd, joinPath(parts, i - 1).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kResolve));
+      if (!parent.valid()) return fail("open", joinPath(parts, i - 1) == "." ? "/" : "/" + joinPath(parts, i - 1));
+      const char* name = parts[i - 1].c_str();
+      if (i == parts.size() && create == Create::File) {
+        int f = ::openat(parent.get(), name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST) return fail("create", "/" + prefix);
+        if (f >= 0) ::close(f);
+      } else if (::mkdirat(parent.get(), name, 0755) != 0 && errno != EEXIST) {
+        return fail("mkdir", "/" + prefix);
+      }
+      fd = sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kResolve);
+    }
+    if (fd < 0) return fail("open", "/" + prefix);
+    if (i == parts.size()) { out.reset(fd); return ok(); }
+    ::close(fd);
+  }
+  return ok();
+}
+
+Result prepareRoot(const Plan& plan) {
+  unsigned long prop = plan.rootPropagation ? plan.rootPropagation : (MS_SLAVE | MS_REC);
+  if (::mount("", "/", "", prop, nullptr) != 0) return inStep(fail("mount propagation", "/"), "prepare rootfs");
+  if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) != 0)
+    return inStep(fail("bind mount rootfs", plan.rootfs), "prepare rootfs");
+  return ok();
+}
+
+Result mountAll(const Plan& plan, int rootfd) {
+  for (const MountPlan& m : plan.mounts) {
+    debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
+    TRY(inStep(mountOne(m, rootfd), "mount " + m.destination));
+  }
+  return ok();
+}
+
+Result setupDev(const Plan& plan, int rootfd) {
+  if (!plan.setupDev) return ok();
+  // Device modes are exact: the caller's umask must not narrow them.
+  mode_t old = ::umask(0);
+  bool bindDevices = plan.newNamespace("user");
+  for (const DevicePlan& d : plan.devices) {
+    std::string step = "create device " + d.path;
+    size_t slash = d.path.rfind('/');
+    std::string dir = d.path.substr(0, slash), name = d.path.substr(slash + 1);
+    sys::Fd parent;
+    if (Result r = openInRoot(rootfd, dir, Create::Directory, parent)) { ::umask(old); return inStep(r, step); }
+    // mknod is not allowed in a user namespace: bind the host's node instead, as runc does.
+    if (bindDevices) {
+      int f = ::openat(parent.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+      if (f < 0) { ::umask(old); return inStep(fail("create", d.path), step); }
+      ::close(f);
+      sys::Fd node;
+      if (Result r = openInRoot(rootfd, d.path, Create::Nothing, node)) { ::umask(old); return inStep(r, step); }
+      if (::mount(d.path.c_str(), sys::fdPath(node.get()).c_str(), "", MS_BIND, nullptr) != 0) { ::umask(old); return inStep(fail("bind mount", d.path), step); }
+      continue;
+    }
+    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+    ::unlinkat(parent.get(), name.c_str(), 0);
+    if (::mknodat(parent.get(), name.c_str(), type | (d.mode & 07777), makedev(d.major, d.minor)) != 0) {
+      ::umask(old);
+      return inStep(fail("mknod", d.path), step);
+    }
+    if (::fchownat(parent.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0) { ::umask(old); return inStep(fail("chown", d.path), step); }
+  }
+  ::umask(old);
+
+  sys::Fd dev;
+  TRY(inStep(openInRoot(rootfd, "/dev", Create::Directory, dev), "set up /dev"));
+  std::vector<std::pair<const char*, const char*>> links = {
+      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+  if (pathExists("/proc/kcore")) links.emplace_back("/proc/kcore", "core");
+  for (const auto& l : links) {
+    if (::symlinkat(l.first, dev.get(), l.second) != 0 && errno != EEXIST) return inStep(fail("symlink", std::string("/dev/") + l.second), "set up /dev");
+  }
+  // /dev/ptmx must be the one of the container's devpts instance, not the host's.
+  ::unlinkat(dev.get(), "ptmx", 0);
+  if (::symlinkat("pts/ptmx", dev.get(), "ptmx") != 0) return inStep(fail("symlink", "/dev/ptmx"), "set up /dev");
+  return ok();
+}
+
+Result enterRoot(const Plan& plan, int rootfd) {
+  if (::fchdir(rootfd) != 0) return inStep(fail("chdir", plan.rootfs), "enter rootfs");
+  if (plan.noPivot) {
+    if (::mount(plan.rootfs.c_str(), "/", "", MS_MOVE, nullptr) != 0) return inStep(fail("mount move", plan.rootfs), "enter rootfs");
+    if (::chroot(".") != 0) return inStep(fail("chroot", plan.rootfs), "enter rootfs");
+    if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "enter rootfs");
+    return ok();
+  }
+  sys::Fd oldRoot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldRoot.valid()) return inStep(fail("open", "/"), "pivot_root");
+  // pivot_root(".", ".") stacks the old root on top of the new one; it is then detached below.
+  if (sys::pivotRoot(".", ".") != 0) return inStep(fail("pivot_root", plan.rootfs), "pivot_root");
+  if (::fchdir(oldRoot.get()) != 0) return inStep(fail("chdir", "old root"), "pivot_root");
+  if (::mount("", ".", "", MS_SLAVE | MS_REC, nullptr) != 0) return inStep(fail("mount propagation", "old root"), "pivot_root");
+  if (::umount2(".", MNT_DETACH) != 0) return inStep(fail("umount", "old root"), "pivot_root");
+  if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "pivot_root");
+  return ok();
+}
+
+Result finalizeRoot(const Plan& plan) {
+  for (const std::string& p : plan.readonlyPaths) {
+    if (::mount(p.c_str(), p.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;
+      return inStep(fail("bind mount", p), "readonly path " + p);
+    }
+    TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY), "readonly path " + p));
+  }
+
+  if (!plan.maskedPaths.empty()) {
+    // Masking binds /dev/null; check it is the real null device first, so a hostile image cannot
+    // have us bind something else over the host-sensitive paths.
+    sys::Fd null(::open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW));
+    struct stat st;
+    if (!null.valid() || ::fstat(null.get(), &st) != 0) return inStep(fail("open", "/dev/null"), "masked paths");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+      return failWith("masked paths: /dev/null in the container is not the null device (1:3)", EPERM);
+    for (const std::string& p : plan.maskedPaths) {
+      struct stat target;
+      if (::stat(p.c_str(), &target) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) continue;
+        return inStep(fail("stat", p), "masked path " + p);
+      }
+      if (S_ISDIR(target.st_mode)) {
+        if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) != 0) return inStep(fail("mount tmpfs", p), "masked path " + p);
+        continue;
+      }
+      sys::Fd tree(sys::openTree(null.get(), "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));
+      if (!tree.valid()) return inStep(fail("open_tree", "/dev/null"), "masked path " + p);
+      if (sys::moveMount(tree.get(), "", AT_FDCWD, p.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+        return inStep(fail("move_mount", p), "masked path " + p);
+    }
+  }
+
+  if (plan.readonlyRoot) TRY(inStep(remount("/", MS_BIND | MS_RDONLY), "readonly rootfs"));
+  return ok();
+}

@@ -1,0 +1,19 @@
+// The container's filesystem: propagation, the configured mounts (destinations always resolved
+// inside the rootfs), /dev, pivot_root, then masked and read-only paths.
+#pragma once
+#include "plan.h"
+#include "sys.h"
+
+enum class Create { Nothing, Directory, File };
+
+// Opens `path` inside the tree rooted at rootfd, never leaving it: ".." and symlinks (absolute or
+// relative) are resolved as if rootfd were "/". Missing components are created when asked.
+Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out);
+
+// Before any mount: make "/" a slave (or what rootfsPropagation asks) and the rootfs a mount point.
+Result prepareRoot(const Plan& plan);
+Result mountAll(const Plan& plan, int rootfd);
+Result setupDev(const Plan& plan, int rootfd);
+Result enterRoot(const Plan& plan, int rootfd);
+// After entering the root: read-only and masked paths, then the read-only root itself.
+Result finalizeRoot(const Plan& plan);

@@ -1,0 +1,28 @@
+#include "sys.h"
+
+#include <cerrno>
+
+namespace sys {
+
+bool writeFile(const std::string& path, const std::string& data, int& err) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) { err = errno; return false; }
+  ssize_t n;
+  do { n = ::write(fd, data.data(), data.size()); } while (n < 0 && errno == EINTR);
+  err = n < 0 ? errno : 0;
+  ::close(fd);
+  if (n >= 0 && static_cast<size_t>(n) != data.size()) { err = EIO; return false; }
+  return n >= 0;
+}
+
+bool readFile(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return n == 0;
+}
+
+}  // namespace sys

@@ -1,0 +1,48 @@
+// run = create + start, then (unless --detach) wait for the init as its subreaper, forwarding
+// signals, and exit with its status (128+N for a signal), deleting the container unless --keep.
+import * as os from 'node:os';
+import type { CommandContext } from '../context';
+import { createContainer } from '../container/create';
+import { destroyContainer } from '../container/destroy';
+import { openContainer, withContainer } from '../container/lookup';
+import { signalInit } from '../container/process-signal';
+import { startContainer } from '../container/start';
+import { addon } from '../native/addon';
+import type { CreateArgs } from './create';
+
+interface RunArgs extends CreateArgs { detach: boolean; keep: boolean; noSubreaper: boolean }
+
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+
+function removeQuietly(ctx: CommandContext, id: string): void {
+  try {
+    const c = openContainer(ctx.opts.root, id);
+    try { destroyContainer(c, true); } finally { c.lock.release(); }
+  } catch (e) {
+    ctx.log.warn(`cleaning up container ${id}: ${(e as Error).message}`);
+  }
+}
+
+export default async function run(args: RunArgs, ctx: CommandContext): Promise<number> {
+  // The init is reparented to us when the launcher exits, so we can wait for it. (With
+  // --no-subreaper it would go to PID 1 and its exit status would be lost, so it is always set.)
+  if (!args.detach) addon().setChildSubreaper();
+  const state = createContainer(args, ctx);
+  try {
+    await withContainer(ctx.opts.root, args.id, startContainer);
+  } catch (e) {
+    if (!args.keep) removeQuietly(ctx, args.id);
+    throw e;
+  }
+  if (args.detach) return 0;
+
+  const forward = (sig: NodeJS.Signals) => {
+    try { signalInit(state, os.constants.signals[sig]); } catch { /* already exiting */ }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  const status = await addon().waitPidAsync(state.pid);
+  for (const sig of FORWARDED) process.off(sig, forward);
+
+  if (!args.keep) removeQuietly(ctx, args.id);
+  return status.signal ? 128 + status.signal : status.exitCode ?? 0;
+}

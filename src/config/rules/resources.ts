@@ -1,0 +1,60 @@
+// linux.cgroupsPath and linux.resources: relations between values that the schema checks one by one.
+import type { Findings } from '../findings';
+import { join, show } from '../pointer';
+import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
+
+export function checkCgroups(input: RuleInput, out: Findings): void {
+  checkCgroupsPath(input, out);
+  const resources = asObject(get(input.linux, 'resources'));
+  if (resources === undefined) return;
+  checkMemory(asObject(get(resources, 'memory')), out);
+  checkCpu(asObject(get(resources, 'cpu')), out);
+  checkBlockIO(asObject(get(resources, 'blockIO')), out);
+  for (const [name, v] of ownEntries(asObject(get(resources, 'rdma')))) {
+    const entry = asObject(v);
+    if (entry !== undefined && get(entry, 'hcaHandles') === undefined && get(entry, 'hcaObjects') === undefined) {
+      out.problem(join('/linux/resources/rdma', name), 'needs hcaHandles or hcaObjects');
+    }
+  }
+}
+
+/** systemd's "slice:prefix:name"; the slice may be empty (systemd picks one). */
+const SYSTEMD_FORM = /^([^:/]*):([^:/]*):([^:/]+)$/;
+
+function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
+  const path = asString(get(linux, 'cgroupsPath'));
+  if (!path || options.systemdCgroup === undefined) return;
+  const m = SYSTEMD_FORM.exec(path);
+  if (options.systemdCgroup) {
+    if (!m) out.problem('/linux/cgroupsPath', `must have the form slice:prefix:name with --systemd-cgroup, e.g. system.slice:tsrunc:id (got ${show(path)})`);
+    else if (m[1] !== '' && !m[1].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[1])})`);
+  } else if (m && (m[1] === '' || m[1].endsWith('.slice'))) {
+    out.warn('/linux/cgroupsPath', `${show(path)} has the systemd form slice:prefix:name but --systemd-cgroup is not set; it is used as a directory name`);
+  }
+}
+
+function checkMemory(memory: Record<string, unknown> | undefined, out: Findings): void {
+  const limit = asNumber(get(memory, 'limit'));
+  const swap = asNumber(get(memory, 'swap'));
+  // swap is the memory+swap total, so below the memory limit it cannot be honoured.
+  if (limit !== undefined && swap !== undefined && limit > 0 && swap > 0 && swap < limit) {
+    out.problem('/linux/resources/memory/swap', `must be at least the memory limit ${limit}, as it counts memory plus swap (got ${swap})`);
+  }
+}
+
+function checkCpu(cpu: Record<string, unknown> | undefined, out: Findings): void {
+  const quota = asNumber(get(cpu, 'quota'));
+  const burst = asNumber(get(cpu, 'burst'));
+  if (quota !== undefined && burst !== undefined && quota > 0 && burst > quota) {
+    out.problem('/linux/resources/cpu/burst', `must not exceed quota ${quota} (got ${burst})`);
+  }
+}
+
+function checkBlockIO(blockIO: Record<string, unknown> | undefined, out: Findings): void {
+  (asArray(get(blockIO, 'weightDevice')) ?? []).forEach((item, i) => {
+    const d = asObject(item);
+    if (d !== undefined && get(d, 'weight') === undefined && get(d, 'leafWeight') === undefined) {
+      out.problem(`/linux/resources/blockIO/weightDevice/${i}`, 'needs weight or leafWeight');
+    }
+  });
+}

@@ -1,0 +1,98 @@
+// create: config -> plan -> launcher -> a waiting init, recorded in state.json. On any failure the
+// launcher has already killed what it started; here the state directory is removed, so a failed
+// create leaves nothing behind.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadBundleConfig } from '../config/load';
+import type { CommandContext } from '../context';
+import { SPEC_VERSION } from '../context';
+import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
+import { launch, LaunchError } from '../native/launcher';
+import { buildLaunchPlan, resolveRootfs } from '../plan/build';
+import { readProcStat } from '../state/status';
+import {
+  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writePidFile, writeState, type ContainerState,
+} from '../state/store';
+
+export interface CreateOptions {
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+}
+
+function ownerName(): string {
+  try { return os.userInfo().username; } catch { return String(process.getuid?.() ?? ''); }
+}
+
+export function createContainer(opts: CreateOptions, ctx: CommandContext): ContainerState {
+  const id = validateId(opts.id);
+  const bundle = path.resolve(opts.bundle ?? process.cwd());
+  const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true });
+  for (const w of warnings) ctx.log.warn(w);
+  if (spec.process?.terminal && !opts.consoleSocket) {
+    throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
+  }
+  if (spec.process?.terminal) throw new TsruncError('terminals are not supported yet (process.terminal)');
+  const rootfs = resolveRootfs(spec, bundle);
+  const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
+
+  const lock = createContainerDir(ctx.opts.root, id);
+  let committed = false;
+  try {
+    const execFifo = path.join(lock.dir, EXEC_FIFO);
+    addon().mkfifo(execFifo, 0o622);
+    const plan = buildLaunchPlan(spec, rootfs, {
+      id, bundle, execFifo,
+      noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
+      preserveFds: opts.preserveFds, debug: ctx.opts.debug,
+      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+    });
+    ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
+
+    const launched = launch(plan, ctx.log);
+    try {
+      const stat = readProcStat(launched.initPid);
+      if (!stat) throw new TsruncError(`container init ${launched.initPid} vanished during create`);
+      const namespacePaths: Record<string, string> = {};
+      for (const ns of plan.namespaces) {
+        namespacePaths[ns.type] = ns.path ?? `/proc/${launched.initPid}/ns/${ns.type === 'network' ? 'net' : ns.type === 'mount' ? 'mnt' : ns.type}`;
+      }
+      const state: ContainerState = {
+        ociVersion: SPEC_VERSION,
+        id,
+        status: 'created',
+        pid: launched.initPid,
+        bundle,
+        rootfs,
+        created: new Date().toISOString(),
+        owner: ownerName(),
+        ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
+        tsrunc: {
+          format: 1,
+          initStartTime: stat.startTime,
+          namespacePaths,
+          noPivot: opts.noPivot,
+          configOciVersion: spec.ociVersion,
+        },
+      };
+      writeState(lock.dir, state);
+      if (opts.pidFile) writePidFile(opts.pidFile, launched.initPid);
+      launched.commit();
+      committed = true;
+      return state;
+    } finally {
+      if (!committed) launched.abort();
+    }
+  } catch (e) {
+    if (e instanceof LaunchError) throw new TsruncError(`tsrunc create failed: unable to start container process: ${e.message}`);
+    throw e;
+  } finally {
+    if (!committed) removeContainerDir(lock.dir);
+    lock.release();
+  }
+}

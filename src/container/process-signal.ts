@@ -1,0 +1,61 @@
+// Signalling the init through a pidfd, so a signal can never reach a process that reused its PID.
+import * as fs from 'node:fs';
+import { TsruncError } from '../errors';
+import { addon, POLLIN } from '../native/addon';
+import { initAlive } from '../state/status';
+import type { ContainerState } from '../state/store';
+
+export function openInit(state: ContainerState): number | undefined {
+  let fd: number;
+  try {
+    fd = addon().pidfdOpen(state.pid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw e;
+  }
+  // The pidfd is taken first, then the start time checked: if it still matches, the fd is ours.
+  if (!initAlive(state)) { fs.closeSync(fd); return undefined; }
+  return fd;
+}
+
+export function signalInit(state: ContainerState, signal: number): void {
+  const fd = openInit(state);
+  if (fd === undefined) throw new TsruncError('container not running');
+  try {
+    addon().pidfdSendSignal(fd, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new TsruncError('no such process');
+    throw e;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Processes in the container: the init and everything in its pid namespace (when it has one). */
+export function containerPids(state: ContainerState): number[] {
+  const own = state.tsrunc.namespacePaths.pid === `/proc/${state.pid}/ns/pid`;
+  if (!own) return [state.pid];
+  let nsLink: string;
+  try { nsLink = fs.readlinkSync(`/proc/${state.pid}/ns/pid`); } catch { return []; }
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === nsLink) pids.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return pids;
+}
+
+/** SIGKILLs the init (taking its pid namespace with it) and waits until it is gone. */
+export function killAndWait(state: ContainerState, timeoutMs = 10_000): void {
+  const fd = openInit(state);
+  if (fd === undefined) return;
+  try {
+    try { addon().pidfdSendSignal(fd, 9); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; }
+    const revents = addon().poll([fd], timeoutMs);
+    if (!(revents[0] & POLLIN)) throw new TsruncError(`container init ${state.pid} did not exit within ${timeoutMs} ms of SIGKILL`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,47 @@
+// start: open exec.fifo for reading, which releases the waiting init. The init execs the process
+// (closing its end of the fifo with nothing written) or writes why it could not.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
+import { addon, POLLHUP, POLLIN } from '../native/addon';
+import { EXEC_FIFO, writeState } from '../state/store';
+import type { OpenContainer } from './lookup';
+import { openInit } from './process-signal';
+
+export function startContainer(c: OpenContainer): void {
+  if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
+  if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
+
+  const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
+  const fifo = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const initFd = openInit(c.state);
+  let report = '';
+  try {
+    if (initFd === undefined) throw new TsruncError('cannot start a container that has stopped');
+    const buf = Buffer.allocUnsafe(4096);
+    for (;;) {
+      const [fifoEvents, initEvents] = addon().poll([fifo, initFd], -1);
+      if (fifoEvents & POLLIN) {
+        let n: number;
+        try { n = fs.readSync(fifo, buf, 0, buf.length, null); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+          throw e;
+        }
+        if (n > 0) { report += buf.toString('utf8', 0, n); continue; }
+        break;
+      }
+      if (fifoEvents & POLLHUP) break;
+      if (initEvents & POLLIN) throw new TsruncError('container init exited before it could be started');
+    }
+  } finally {
+    fs.closeSync(fifo);
+    if (initFd !== undefined) fs.closeSync(initFd);
+  }
+  fs.rmSync(fifoPath, { force: true });
+  writeState(c.lock.dir, { ...c.state, status: 'running' });
+  if (report.trim()) {
+    let text = report.trim();
+    try { text = describeNativeFailure(JSON.parse(text.split('\n')[0]) as NativeFailure); } catch { /* keep raw text */ }
+    throw new TsruncError(text);
+  }
+}

@@ -1,0 +1,28 @@
+// The namespace kinds tsrunc knows, in the order the launcher joins them (user first so that the
+// others are joined with the right owner, mount last-but-two so /proc paths of the others resolve).
+import type { NamespaceType } from '../config/types';
+
+export interface NamespaceKind {
+  type: NamespaceType;
+  /** CLONE_NEW* flag; also the value NS_GET_NSTYPE returns for a namespace fd of this kind. */
+  cloneFlag: number;
+  /** Name of the link under /proc/PID/ns/. */
+  procName: string;
+}
+
+export const NAMESPACE_KINDS: readonly NamespaceKind[] = [
+  { type: 'user', cloneFlag: 0x10000000, procName: 'user' },
+  { type: 'ipc', cloneFlag: 0x08000000, procName: 'ipc' },
+  { type: 'uts', cloneFlag: 0x04000000, procName: 'uts' },
+  { type: 'network', cloneFlag: 0x40000000, procName: 'net' },
+  { type: 'pid', cloneFlag: 0x20000000, procName: 'pid' },
+  { type: 'mount', cloneFlag: 0x00020000, procName: 'mnt' },
+  { type: 'cgroup', cloneFlag: 0x02000000, procName: 'cgroup' },
+  { type: 'time', cloneFlag: 0x00000080, procName: 'time' },
+];
+
+export const NAMESPACE_TYPES: readonly NamespaceType[] = NAMESPACE_KINDS.map((k) => k.type);
+
+export function namespaceKind(type: string): NamespaceKind | undefined {
+  return NAMESPACE_KINDS.find((k) => k.type === type);
+}

@@ -1,0 +1,45 @@
+// What this build of tsrunc actually implements. `tsrunc features` is derived from this table (and
+// from the namespace, mount-option, capability and seccomp tables), never written by hand, so it
+// cannot advertise more than the runtime does. Whoever lands a feature flips its entry here in the
+// same change; nothing else needs editing.
+import { SPEC_VERSION } from '../context';
+
+export const HOOK_NAMES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+export interface RuntimeSupport {
+  /** Oldest config ociVersion accepted. Any 1.x patch level and pre-release of an accepted minor is accepted too. */
+  ociVersionMin: string;
+  /** Newest spec version implemented; configs up to its minor version (any patch) are accepted. */
+  ociVersionMax: string;
+  hooks: readonly HookName[];
+  cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
+  seccomp: boolean;
+  apparmor: boolean;
+  selinux: boolean;
+  intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
+  /** Mounts with uidMappings/gidMappings and the idmap/ridmap options. */
+  idmapMounts: boolean;
+  netDevices: boolean;
+  memoryPolicy: boolean;
+}
+
+export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
+  ociVersionMin: '1.0.0',
+  ociVersionMax: SPEC_VERSION,
+  hooks: HOOK_NAMES,
+  cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+  seccomp: false,
+  apparmor: false,
+  selinux: false,
+  intelRdt: { enabled: false, schemata: false, monitoring: false },
+  idmapMounts: false,
+  netDevices: false,
+  memoryPolicy: false,
+};
+
+/** Mount options that only mean something when an optional feature above is implemented. */
+export const FEATURE_GATED_MOUNT_OPTIONS: Readonly<Record<string, (s: RuntimeSupport) => boolean>> = {
+  idmap: (s) => s.idmapMounts,
+  ridmap: (s) => s.idmapMounts,
+};

@@ -1,0 +1,52 @@
+// runc-compatible logging. Text lines look like logrus's (`time="..." level=error msg="..."`),
+// JSON lines like `{"level":"error","msg":"...","time":"..."}`. containerd shows the msg of the last
+// error line of the --log file, so the root cause must be in that line.
+import * as fs from 'node:fs';
+
+export type LogFormat = 'text' | 'json';
+export type Level = 'debug' | 'info' | 'warning' | 'error';
+
+export class Logger {
+  private fd: number;
+  private readonly toStderr: boolean;
+
+  constructor(readonly path: string | undefined, readonly format: LogFormat, readonly debugEnabled: boolean) {
+    this.toStderr = !path || path === '/dev/stderr';
+    this.fd = 2;
+    if (!this.toStderr) {
+      try {
+        this.fd = fs.openSync(path as string, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+      } catch (e) {
+        this.fd = 2;
+        this.toStderr = true;
+        this.warn(`cannot open log file ${path}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  debug(msg: string): void { if (this.debugEnabled) this.write('debug', msg); }
+  info(msg: string): void { this.write('info', msg); }
+  warn(msg: string): void { this.write('warning', msg); }
+
+  /** Logs an error; like runc, a fatal error also goes to stderr as plain text when logs go elsewhere. */
+  error(msg: string): void {
+    this.write('error', msg);
+    if (!this.toStderr) writeAll(2, msg + '\n');
+  }
+
+  private write(level: Level, msg: string): void {
+    const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const line = this.format === 'json'
+      ? JSON.stringify({ level, msg, time }) + '\n'
+      : `time="${time}" level=${level} msg=${quoteLogfmt(msg)}\n`;
+    writeAll(this.fd, line);
+  }
+}
+
+function quoteLogfmt(msg: string): string {
+  return JSON.stringify(msg);
+}
+
+function writeAll(fd: number, text: string): void {
+  try { fs.writeSync(fd, text); } catch { /* a closed stderr must not turn an error into a crash */ }
+}

@@ -1,0 +1,58 @@
+// Typed access to the native addon and the launcher executable next to it. Both are found relative
+// to this file (or through TSRUNC_ADDON / TSRUNC_LAUNCHER), and a missing one is a clear error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsruncError } from '../errors';
+
+export interface ExitStatus { exitCode: number | null; signal: number | null }
+
+export interface Addon {
+  /** inheritFds: the fds the launcher (and so the container) receives besides its socket. */
+  spawnLauncher(launcherPath: string, inheritFds: number[]): { pid: number; fd: number };
+  waitPid(pid: number): ExitStatus;
+  waitPidAsync(pid: number): Promise<ExitStatus>;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** POLLIN interest on every fd; returns each fd's revents. */
+  poll(fds: number[], timeoutMs: number): number[];
+  flock(fd: number, mode: 'ex' | 'sh' | 'un', wait: boolean): boolean;
+  mkfifo(path: string, mode: number): void;
+  setChildSubreaper(): void;
+}
+
+export const POLLIN = 0x1;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+
+let cached: Addon | undefined;
+
+function buildDir(): string {
+  // Compiled code lives at dist/tsrunc.js (the bundle) or dist/src/native/addon.js (tests).
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'build', 'Release');
+    if (fs.existsSync(path.join(candidate, 'tsrunc_addon.node'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new TsruncError('the native addon is not built: run `npm run build` (looked for build/Release/tsrunc_addon.node above ' + __dirname + ')');
+}
+
+export function addon(): Addon {
+  if (!cached) {
+    const file = process.env.TSRUNC_ADDON ?? path.join(buildDir(), 'tsrunc_addon.node');
+    const mod = { exports: {} as Addon };
+    process.dlopen(mod, file);
+    cached = mod.exports;
+  }
+  return cached;
+}
+
+export function launcherPath(): string {
+  const file = process.env.TSRUNC_LAUNCHER ?? path.join(buildDir(), 'tsrunc-launcher');
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch {
+    throw new TsruncError(`the launcher ${file} is missing or not executable: run \`npm run build\``);
+  }
+  return file;
+}

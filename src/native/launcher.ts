@@ -1,0 +1,114 @@
+// Drives the launcher over its socket: sends the plan, relays its debug lines, and turns its
+// {step, op, path, errno} failures into errors. Synchronous on purpose: create is a straight line,
+// and nothing else runs in this process meanwhile.
+import * as fs from 'node:fs';
+import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
+import type { Logger } from '../log';
+import type { LaunchPlan } from '../plan/types';
+import { addon, launcherPath } from './addon';
+
+interface Message { type: string; [key: string]: unknown }
+
+/** The launcher failed: `failure` is what it reported (the root cause). */
+export class LaunchError extends TsruncError {
+  constructor(readonly failure: NativeFailure) {
+    super(describeNativeFailure(failure));
+  }
+}
+
+class LineSocket {
+  private buffered = '';
+  private readonly chunk = Buffer.allocUnsafe(65536);
+  constructor(readonly fd: number) {}
+
+  send(msg: object): void {
+    const data = Buffer.from(JSON.stringify(msg) + '\n');
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(this.fd, data, off);
+  }
+
+  /** Next message, or undefined at EOF. */
+  receive(): Message | undefined {
+    for (;;) {
+      const nl = this.buffered.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        return JSON.parse(line) as Message;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+      if (n === 0) return undefined;
+      this.buffered += this.chunk.toString('utf8', 0, n);
+    }
+  }
+}
+
+/** A container init that is set up and waiting; commit() lets it outlive this process. */
+export interface Launched {
+  initPid: number;
+  /** Call once state.json and the pid file are written. */
+  commit(): void;
+  /** Kills the init (if any) and reaps the launcher. */
+  abort(): void;
+}
+
+export function launch(plan: LaunchPlan, log: Logger): Launched {
+  const native = addon();
+  // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
+  const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
+  const { pid: launcherPid, fd } = native.spawnLauncher(launcherPath(), inherit);
+  const sock = new LineSocket(fd);
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    fs.closeSync(fd);
+    native.waitPid(launcherPid);
+  };
+
+  const next = (want: string): Message => {
+    for (;;) {
+      const msg = sock.receive();
+      if (!msg) {
+        finish();
+        throw new TsruncError('the launcher exited without a report');
+      }
+      if (msg.type === 'log') { log.debug(`launcher: ${String(msg.msg)}`); continue; }
+      if (msg.type === 'error') {
+        finish();
+        throw new LaunchError(msg as unknown as NativeFailure);
+      }
+      if (msg.type !== want) {
+        finish();
+        throw new TsruncError(`launcher protocol: expected "${want}", got "${msg.type}"`);
+      }
+      return msg;
+    }
+  };
+
+  try {
+    sock.send(plan);
+    const created = next('created');
+    return {
+      initPid: Number(created.pid),
+      commit() {
+        sock.send({ type: 'commit' });
+        next('done');
+        finish();
+      },
+      abort() {
+        // Closing our end makes the launcher kill the init and exit.
+        finish();
+      },
+    };
+  } catch (e) {
+    finish();
+    throw e;
+  }
+}

@@ -1,0 +1,102 @@
+// Spec + command-line options -> launch plan. Everything the launcher will do is decided here.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../config/types';
+import { TsruncError } from '../errors';
+import { mountOption } from '../linux/mount-options';
+import { NAMESPACE_KINDS } from '../linux/namespaces';
+import { planDevices } from './devices';
+import { planMount } from './mounts';
+import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
+
+export interface PlanOptions {
+  id: string;
+  bundle: string;
+  execFifo: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  debug: boolean;
+  /** $LISTEN_FDS of the calling process (socket activation), passed through as runc does. */
+  listenFds?: number;
+}
+
+/** Absolute, symlink-free path of the rootfs; it must exist. */
+export function resolveRootfs(spec: Spec, bundle: string): string {
+  const rootPath = spec.root?.path;
+  if (!rootPath) throw new TsruncError('config.json: /root/path: is required');
+  const abs = path.resolve(bundle, rootPath);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    throw new TsruncError(`rootfs (${JSON.stringify(abs)}) does not exist`);
+  }
+}
+
+function planNamespaces(spec: Spec): PlanNamespace[] {
+  const configured = spec.linux?.namespaces ?? [];
+  const out: PlanNamespace[] = [];
+  for (const kind of NAMESPACE_KINDS) {
+    const ns = configured.find((n) => n.type === kind.type);
+    if (ns) out.push({ type: kind.type, cloneFlag: kind.cloneFlag, ...(ns.path ? { path: ns.path } : {}) });
+  }
+  if (!out.some((n) => n.type === 'mount')) {
+    // Without its own mount namespace the launcher would change the host's mount tree.
+    throw new TsruncError('config.json: /linux/namespaces: tsrunc requires a mount namespace (add {"type": "mount"})');
+  }
+  return out;
+}
+
+export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): LaunchPlan {
+  const linux = spec.linux ?? {};
+  const mounts = (spec.mounts ?? []).map((m) => planMount(m, opts.bundle));
+  const listenFds = opts.listenFds ?? 0;
+
+  let rootPropagation = 0;
+  if (linux.rootfsPropagation) {
+    const opt = mountOption(linux.rootfsPropagation);
+    if (!opt || opt.kind !== 'propagation') throw new TsruncError(`config.json: /linux/rootfsPropagation: unknown propagation ${JSON.stringify(linux.rootfsPropagation)}`);
+    rootPropagation = opt.flags;
+  }
+
+  const plan: LaunchPlan = {
+    version: PLAN_VERSION,
+    id: opts.id,
+    debug: opts.debug,
+    rootfs,
+    readonlyRoot: spec.root?.readonly === true,
+    rootPropagation,
+    noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    namespaces: planNamespaces(spec),
+    uidMappings: linux.uidMappings ?? [],
+    gidMappings: linux.gidMappings ?? [],
+    timeOffsets: Object.entries(linux.timeOffsets ?? {}).map(([clock, t]) => ({ clock, secs: t.secs ?? 0, nanosecs: t.nanosecs ?? 0 })),
+    mounts,
+    setupDev: !mounts.some((m) => m.destination === '/dev' && m.type === ''),
+    devices: planDevices(linux.devices),
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    sysctl: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value })),
+    execFifo: opts.execFifo,
+    preserveFds: listenFds + opts.preserveFds,
+  };
+  if (spec.hostname !== undefined) plan.hostname = spec.hostname;
+  if (spec.domainname !== undefined) plan.domainname = spec.domainname;
+
+  const p = spec.process;
+  if (p) {
+    const env = [...(p.env ?? [])];
+    if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+    plan.process = {
+      args: p.args ?? [],
+      env,
+      cwd: p.cwd,
+      uid: p.user?.uid ?? 0,
+      gid: p.user?.gid ?? 0,
+      additionalGids: p.user?.additionalGids ?? [],
+      umask: p.user?.umask ?? -1,
+    };
+  }
+  return plan;
+}

@@ -1,0 +1,52 @@
+// config.json mounts -> plan mounts: option strings become flags, propagation changes, recursive
+// attributes and filesystem data, exactly as runc interprets them.
+import * as path from 'node:path';
+import type { Mount } from '../config/types';
+import { MS, mountOption } from '../linux/mount-options';
+import type { PlanMount } from './types';
+
+export function planMount(m: Mount, bundle: string): PlanMount {
+  let flags = 0;
+  const propagation: number[] = [];
+  let recAttrSet = 0;
+  let recAttrClr = 0;
+  const data: string[] = [];
+  let tmpcopyup = false;
+
+  for (const opt of m.options ?? []) {
+    const known = mountOption(opt);
+    if (!known) { data.push(opt); continue; }
+    switch (known.kind) {
+      case 'flag': flags = (flags | known.set) & ~known.clear; break;
+      case 'propagation': propagation.push(known.flags); break;
+      case 'recursive':
+        recAttrSet = (recAttrSet | known.set) & ~known.clear;
+        recAttrClr = (recAttrClr | known.clear) & ~known.set;
+        // Clearing an atime mode needs the whole mask cleared and the new mode set.
+        if (known.clear & 0x70) recAttrClr |= 0x70;
+        break;
+      case 'extension': if (opt === 'tmpcopyup') tmpcopyup = true; break;
+    }
+  }
+  const type = m.type ?? '';
+  if (type === 'bind') flags |= MS.BIND;
+  const isBind = (flags & MS.BIND) !== 0;
+
+  // A relative bind source is relative to the bundle (runc); a relative destination to "/" (spec 1.2).
+  let source = m.source ?? '';
+  if (isBind && source !== '' && !path.isAbsolute(source)) source = path.join(bundle, source);
+  if (source === '') source = type === 'bind' ? '' : type;
+  const destination = path.posix.join('/', m.destination);
+
+  return {
+    source,
+    destination,
+    type: isBind ? '' : type,
+    flags,
+    data: data.join(','),
+    propagation,
+    recAttrSet,
+    recAttrClr,
+    tmpcopyup,
+  };
+}

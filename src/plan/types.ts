@@ -1,0 +1,67 @@
+// The launch plan: the contract between the TypeScript front end and the C++ launcher
+// (cpp/launcher/plan.h). Every decision is made here; the launcher only applies. Documented in
+// docs/launch-plan.md. Bump PLAN_VERSION on an incompatible change.
+
+export const PLAN_VERSION = 1;
+
+export interface PlanIdMap { containerID: number; hostID: number; size: number }
+
+export interface PlanNamespace { type: string; cloneFlag: number; path?: string }
+
+export interface PlanMount {
+  source: string;
+  /** Absolute, inside the rootfs; resolved by the launcher without leaving it. */
+  destination: string;
+  type: string;
+  /** mount(2) flags, MS_BIND/MS_REC included, propagation excluded. */
+  flags: number;
+  data: string;
+  /** Propagation changes applied one by one after mounting (MS_SHARED, MS_PRIVATE|MS_REC, ...). */
+  propagation: number[];
+  /** mount_setattr(2) with AT_RECURSIVE, for the r* options. */
+  recAttrSet: number;
+  recAttrClr: number;
+  tmpcopyup: boolean;
+}
+
+export interface PlanDevice { path: string; type: string; major: number; minor: number; fileMode: number; uid: number; gid: number }
+
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** -1 leaves the default umask (0022). */
+  umask: number;
+}
+
+export interface LaunchPlan {
+  version: number;
+  id: string;
+  debug: boolean;
+  rootfs: string;
+  readonlyRoot: boolean;
+  /** Propagation of "/" in the new mount namespace; 0 means MS_SLAVE|MS_REC, as runc. */
+  rootPropagation: number;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  namespaces: PlanNamespace[];
+  uidMappings: PlanIdMap[];
+  gidMappings: PlanIdMap[];
+  timeOffsets: { clock: string; secs: number; nanosecs: number }[];
+  hostname?: string;
+  domainname?: string;
+  mounts: PlanMount[];
+  /** False when the bundle bind-mounts its own /dev: then no device nodes or links are made. */
+  setupDev: boolean;
+  devices: PlanDevice[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  sysctl: { key: string; value: string }[];
+  execFifo: string;
+  /** Extra fds after stdio handed to the process: $LISTEN_FDS + --preserve-fds. */
+  preserveFds: number;
+  process?: PlanProcess;
+}

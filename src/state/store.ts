@@ -1,0 +1,133 @@
+// Container state on disk: <root>/<id>/state.json (format: docs/state.md), exec.fifo beside it.
+// The directory is created with mkdir (so two creates of one id cannot both win), locked with
+// flock for every operation, and state.json is replaced atomically (write a temp file, rename).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
+
+export const STATE_FILE = 'state.json';
+export const EXEC_FIFO = 'exec.fifo';
+export const STATE_FORMAT = 1;
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+
+/** state.json: the OCI state fields first, then what later commands need, under "tsrunc". */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  tsrunc: {
+    format: number;
+    /** Field 22 of /proc/PID/stat when the init was created: tells a reused PID from ours. */
+    initStartTime: string;
+    /** /proc/PID/ns/* paths of the init, by namespace type, for joining later (exec). */
+    namespacePaths: Record<string, string>;
+    /** The cgroup the init was placed in, when tsrunc manages one. */
+    cgroupPath?: string;
+    noPivot: boolean;
+    /** The config's ociVersion, kept for tools that report it. */
+    configOciVersion: string;
+  };
+}
+
+const ID_PATTERN = /^[\w+.-]+$/;
+
+export function validateId(id: string | undefined): string {
+  if (!id) throw new TsruncError('container id cannot be empty');
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container id format: ${id}`);
+  return id;
+}
+
+export function containerDir(root: string, id: string): string {
+  return path.join(path.resolve(root), id);
+}
+
+/** An open, flock-ed container directory. Closing the fd releases the lock. */
+export class ContainerLock {
+  private constructor(readonly dir: string, private fd: number) {}
+
+  static acquire(dir: string): ContainerLock {
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsruncError('container does not exist');
+      throw e;
+    }
+    addon().flock(fd, 'ex', true);
+    return new ContainerLock(dir, fd);
+  }
+
+  release(): void {
+    if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; }
+  }
+}
+
+/** Creates <root>/<id> exclusively and locks it. */
+export function createContainerDir(root: string, id: string): ContainerLock {
+  fs.mkdirSync(path.resolve(root), { recursive: true, mode: 0o711 });
+  const dir = containerDir(root, id);
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TsruncError(`container with id exists: ${id}`);
+    throw e;
+  }
+  return ContainerLock.acquire(dir);
+}
+
+export function writeState(dir: string, state: ContainerState): void {
+  const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+  try {
+    fs.writeSync(fd, JSON.stringify(state));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+}
+
+/** The stored state, or undefined when the directory has none (a create that never finished). */
+export function readState(dir: string): ContainerState | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, STATE_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as ContainerState;
+  } catch {
+    throw new TsruncError(`${path.join(dir, STATE_FILE)} is corrupt; \`tsrunc delete --force\` removes it`);
+  }
+}
+
+export function removeContainerDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function listContainerIds(root: string): string[] {
+  try {
+    return fs.readdirSync(path.resolve(root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Writes the pid file the way clients expect: the bare decimal pid, atomically. */
+export function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
+  fs.renameSync(tmp, abs);
+}

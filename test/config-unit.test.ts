@@ -1,0 +1,166 @@
+// Unit tests of the config modules: loading, JSON error positions, the default spec, features
+// derivation, filesystem checks and the speed of validating runc's default config.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultSpec } from '../src/config/default-spec';
+import { buildFeatures, unimplementedParts } from '../src/config/features';
+import { locateJsonError } from '../src/config/json-error';
+import { ConfigError, loadBundleConfig } from '../src/config/load';
+import { closest } from '../src/config/suggest';
+import { validateSpec } from '../src/config/validate';
+import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
+import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
+import { dottedSysctlKey, sysctlPlacement, sysctlProcPath } from '../src/linux/sysctl';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', 'spec-fixtures');
+const fixture = (name: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
+
+function tempBundle(config: unknown, rootfs = true): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-unit-'));
+  if (rootfs) fs.mkdirSync(path.join(dir, 'rootfs'));
+  if (config !== undefined) fs.writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+
+test('loadBundleConfig: missing config.json keeps runc\'s text', () => {
+  const dir = tempBundle(undefined);
+  assert.throws(() => loadBundleConfig(dir, { forCreate: true }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.problems, [`open ${dir}/config.json: no such file or directory`]);
+    return true;
+  });
+});
+
+test('loadBundleConfig: config.json that is a directory', () => {
+  const dir = tempBundle(undefined);
+  fs.mkdirSync(path.join(dir, 'config.json'));
+  assert.throws(() => loadBundleConfig(dir, { forCreate: true }), { message: `read ${dir}/config.json: is a directory` });
+});
+
+test('loadBundleConfig: all problems in one ConfigError, message = lines joined', () => {
+  const dir = tempBundle({ ociVersion: '9.0.0', root: { path: 'rootfs' }, hostname: 'h' });
+  assert.throws(() => loadBundleConfig(dir, { forCreate: true }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.problems.length, 2);
+    assert.equal(e.message, e.problems.join('\n'));
+    assert.equal(e.exitCode, 1);
+    return true;
+  });
+});
+
+test('loadBundleConfig: a valid bundle gives the spec, absolute paths and warnings; a BOM is tolerated', () => {
+  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, mounts: [{ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }] };
+  const dir = tempBundle('\ufeff' + JSON.stringify(config));
+  const loaded = loadBundleConfig(path.relative(process.cwd(), dir), { forCreate: true });
+  assert.equal(loaded.bundle, dir);
+  assert.equal(loaded.configPath, path.join(dir, 'config.json'));
+  assert.deepEqual(loaded.spec, config);
+  assert.deepEqual(loaded.warnings, ['config.json: /mounts/0/destination: relative destination "tmp" is deprecated; it is taken as "/tmp"']);
+});
+
+test('loadBundleConfig: process may be absent for create, not for run', () => {
+  const dir = tempBundle({ ociVersion: '1.0.0', root: { path: 'rootfs' } });
+  assert.equal(loadBundleConfig(dir, { forCreate: true }).spec.process, undefined);
+  assert.throws(() => loadBundleConfig(dir, { forCreate: false }), { message: 'config.json: /process: is required to start a container' });
+});
+
+test('locateJsonError: position and reason', () => {
+  assert.deepEqual(locateJsonError('{"a": 1,\n "b" }'), { line: 2, column: 6, reason: "unexpected '}' (expected ':' after a property name)" });
+  assert.deepEqual(locateJsonError(''), { line: 1, column: 1, reason: 'unexpected end of input (expected a value)' });
+  assert.deepEqual(locateJsonError('{"a":1} x'), { line: 1, column: 9, reason: 'unexpected text after the JSON value' });
+  assert.deepEqual(locateJsonError('[1,]'), { line: 1, column: 4, reason: "trailing comma before ']'" });
+  assert.deepEqual(locateJsonError("{'a': 1}"), { line: 1, column: 2, reason: 'strings must use double quotes' });
+  assert.deepEqual(locateJsonError('{"a": "x\ny"}'), { line: 1, column: 9, reason: 'unterminated string (raw line break inside quotes)' });
+  assert.deepEqual(locateJsonError('{"a": "\\q"}'), { line: 1, column: 8, reason: "invalid escape '\\q' in string" });
+  assert.deepEqual(locateJsonError('{"a": 01}'), { line: 1, column: 8, reason: "unexpected '1' (expected ',' or '}' after a property value)" });
+  assert.equal(locateJsonError('{"a": [1, {"b": null}], "c": -1.5e3}'), undefined);
+});
+
+test('defaultSpec is runc\'s default container, at tsrunc\'s spec version', () => {
+  // runc 1.1 still granted ambient capabilities (newer runc no longer does) and names the host "runc".
+  const runc = fixture('valid/runc-1.1-spec.json');
+  delete runc.process.capabilities.ambient;
+  const ours = defaultSpec() as Record<string, any>;
+  assert.equal(ours.ociVersion, '1.3.0');
+  assert.equal(ours.hostname, 'tsrunc');
+  for (const key of ['process', 'root', 'mounts', 'linux']) assert.deepEqual(ours[key], runc[key], key);
+  assert.deepEqual(Object.keys(ours), Object.keys(runc), 'same key order as runc');
+  assert.deepEqual(validateSpec(ours), { problems: [], warnings: [] });
+});
+
+test('defaultSpec rootless equals runc spec --rootless for the same ids', () => {
+  const runc = fixture('valid/runc-1.1-spec-rootless.json');
+  delete runc.process.capabilities.ambient;
+  const ours = defaultSpec({ rootless: true, uid: 0, gid: 0 }) as Record<string, any>;
+  // runc 1.1 left gid=5 out of the rootless devpts options only; identical otherwise.
+  for (const key of ['process', 'root', 'mounts', 'linux']) assert.deepEqual(ours[key], runc[key], key);
+  assert.deepEqual(validateSpec(ours).problems, []);
+  assert.notEqual(defaultSpec(), defaultSpec(), 'a fresh object each call');
+});
+
+test('features follow the runtime-support table', () => {
+  const now = buildFeatures();
+  assert.equal(now.linux.seccomp.enabled, RUNTIME_SUPPORT.seccomp);
+  assert.ok(!now.mountOptions.includes('idmap'));
+  const later = buildFeatures({ ...RUNTIME_SUPPORT, seccomp: true, idmapMounts: true, cgroup: { ...RUNTIME_SUPPORT.cgroup, v2: true } });
+  assert.deepEqual(later.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
+  assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
+  assert.deepEqual(later.linux.mountExtensions, { idmap: { enabled: true } });
+  assert.equal(later.linux.cgroup.v2, true);
+});
+
+test('unimplementedParts names each section this build accepts but does not enforce', () => {
+  const lines = unimplementedParts(fixture('valid/full-featured.json'));
+  const pointers = lines.map((l) => l.split(': ')[1]);
+  assert.deepEqual(pointers, ['/linux/seccomp', '/linux/resources', '/process/apparmorProfile', '/process/selinuxLabel', '/linux/mountLabel', '/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
+  assert.deepEqual(unimplementedParts(fixture('valid/minimal.json')), []);
+});
+
+test('sysctl keys: slash form, namespaces, /proc/sys path', () => {
+  assert.equal(dottedSysctlKey('net/ipv4/conf/eth0.100/forwarding'), 'net.ipv4.conf.eth0/100.forwarding');
+  assert.equal(sysctlProcPath('net.ipv4.conf.eth0/100.forwarding'), '/proc/sys/net/ipv4/conf/eth0.100/forwarding');
+  assert.equal(sysctlPlacement('net/ipv4/ip_forward').namespace, 'network');
+  assert.equal(sysctlPlacement('kernel.msgmax').namespace, 'ipc');
+  assert.equal(sysctlPlacement('kernel.hostname').conflictsWith, '/hostname');
+  assert.equal(sysctlPlacement('vm.swappiness').namespace, undefined);
+});
+
+test('filesystem checks only run with a bundle', () => {
+  const spec = { ociVersion: '1.3.0', root: { path: 'nope' }, linux: { namespaces: [{ type: 'mount', path: '/proc/self/ns/pid_for_children' }] } };
+  assert.deepEqual(validateSpec(spec).problems, []);
+  const dir = tempBundle(undefined);
+  assert.deepEqual(validateSpec(spec, { bundle: dir }).problems, [
+    `config.json: /root/path: ${dir}/nope does not exist`,
+    'config.json: /linux/namespaces/0/path: /proc/self/ns/pid_for_children is a pid namespace, not a mount namespace',
+  ]);
+  fs.writeFileSync(path.join(dir, 'file'), '');
+  assert.deepEqual(validateSpec({ ociVersion: '1.3.0', root: { path: `${dir}/file` } }, { bundle: '/' }).problems, [`config.json: /root/path: ${dir}/file is not a directory`]);
+});
+
+test('net.* sysctls in the host\'s own network namespace are refused', () => {
+  const dir = tempBundle(undefined);
+  const spec = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'network', path: '/proc/self/ns/net' }], sysctl: { 'net.ipv4.ip_forward': '1' } } };
+  assert.deepEqual(validateSpec(spec, { bundle: dir }).problems, [
+    "config.json: /linux/sysctl/net.ipv4.ip_forward: would change the host: /linux/namespaces/0/path is the host's network namespace",
+  ]);
+});
+
+test('suggestions are offered only for close names', () => {
+  assert.equal(closest('readOnly', ['path', 'readonly']), 'readonly');
+  assert.equal(closest('capabilites', ['capabilities', 'cwd']), 'capabilities');
+  assert.equal(closest('zzz', ['path', 'readonly']), undefined);
+});
+
+test('validating runc\'s default config takes well under a millisecond', () => {
+  const spec = defaultSpec();
+  for (let i = 0; i < 500; i++) validateSpec(spec);
+  const n = 5000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) validateSpec(spec);
+  const perCallUs = Number(process.hrtime.bigint() - start) / n / 1000;
+  process.stdout.write(`# validateSpec(defaultSpec()): ${perCallUs.toFixed(1)} µs per call\n`);
+  assert.ok(perCallUs < 1000, `${perCallUs} µs`);
+});
