@@ -14,6 +14,8 @@ interface CommandDef {
   describe: string;
   /** Exact number of positional arguments (runc's checkArgs), or [min, max]. */
   positional: [number, number];
+  /** runc prefixes the errors of create and run with "runc create failed: " and so on. */
+  errorPrefix?: boolean;
   options?: (y: Argv) => Argv;
   load: Loader;
 }
@@ -30,10 +32,10 @@ const createOptions = (y: Argv) =>
     .option('preserve-fds', { type: 'number', default: 0, describe: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' });
 
 const COMMANDS: CommandDef[] = [
-  { name: 'create', usage: 'create [options] <container-id>', describe: 'create a container', positional: [1, 1], options: createOptions, load: () => import('./commands/create') },
+  { name: 'create', usage: 'create [options] <container-id>', describe: 'create a container', positional: [1, 1], errorPrefix: true, options: createOptions, load: () => import('./commands/create') },
   { name: 'start', usage: 'start <container-id>', describe: 'executes the user defined process in a created container', positional: [1, 1], load: () => import('./commands/start') },
   {
-    name: 'run', usage: 'run [options] <container-id>', describe: 'create and run a container', positional: [1, 1],
+    name: 'run', usage: 'run [options] <container-id>', describe: 'create and run a container', positional: [1, 1], errorPrefix: true,
     options: (y) => createOptions(y)
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' })
       .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' })
@@ -61,7 +63,7 @@ const COMMANDS: CommandDef[] = [
   { name: 'validate', usage: 'validate [options]', describe: 'check a bundle\'s config.json and root filesystem without creating anything', positional: [0, 0], options: bundleOption, load: () => import('./commands/validate') },
   {
     name: 'spec', usage: 'spec [options]', describe: 'create a new specification file', positional: [0, 0],
-    options: (y) => bundleOption(y).option('rootless', { type: 'boolean', default: false, describe: 'generate a configuration for a rootless container' }),
+    options: (y) => bundleOption(y).option('rootless', { type: 'string', describe: 'generate a configuration for a rootless container' }),
     load: () => import('./commands/spec'),
   },
   { name: 'features', usage: 'features', describe: 'show the enabled features', positional: [0, 0], load: () => import('./commands/features') },
@@ -77,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   let log = new Logger(undefined, 'text', false);
   let exitCode = 0;
   let pending: Promise<unknown> | undefined;
+  let errorPrefix = '';
 
   if (argv.length > 0 && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(versionText());
@@ -93,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('log-format', { type: 'string', default: 'text', choices: ['text', 'json'], describe: 'set the log format' })
     .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support' })
-    .option('rootless', { type: 'string', default: 'auto', describe: 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')' })
+    // No yargs default: it would turn `spec --rootless` (a bare switch) into a value. 'auto' is applied below.
+    .option('rootless', { type: 'string', describe: 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\') (default: "auto")' })
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .demandCommand(1, 'a command is required')
     .help('help').alias('help', 'h')
@@ -112,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
         logFormat: raw.logFormat === 'json' ? 'json' : 'text',
         debug: Boolean(raw.debug),
         systemdCgroup: Boolean(raw.systemdCgroup),
-        rootless: String(raw.rootless),
+        rootless: raw.rootless === undefined ? 'auto' : String(raw.rootless),
       };
       log = new Logger(opts.log, opts.logFormat, opts.debug);
       const positional = (raw._ as (string | number)[]).slice(1).map(String);
@@ -121,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
         const want = min === max ? `exactly ${min}` : `between ${min} and ${max}`;
         throw new TsruncError(`tsrunc: "${def.name}" requires ${want} argument(s)`);
       }
+      if (def.errorPrefix) errorPrefix = `tsrunc ${def.name} failed: `;
       const args = { ...raw, id: positional[0], positional };
       pending = def.load().then((mod) => mod.default(args, { opts, log }));
     });
@@ -135,18 +140,18 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     if (pending) exitCode = ((await pending) as number | undefined) ?? 0;
   } catch (e) {
-    exitCode = reportError(log, e);
+    exitCode = reportError(log, e, errorPrefix);
   }
   return exitCode;
 }
 
-function reportError(log: Logger, e: unknown): number {
-  if (e instanceof TsruncError) {
-    log.error(e.message);
-    return e.exitCode;
-  }
+// One error line per problem (a config can have several); the root cause stays in the last line,
+// which is the one containerd shows.
+function reportError(log: Logger, e: unknown, prefix: string): number {
   const err = e as Error;
-  log.error(err?.message ?? String(e));
+  const message = err?.message ?? String(e);
+  for (const line of message.split('\n')) if (line.trim()) log.error(prefix + line);
+  if (e instanceof TsruncError) return e.exitCode;
   if (process.env.TSRUNC_DEBUG && err?.stack) process.stderr.write(err.stack + '\n');
   return 1;
 }

@@ -109,10 +109,13 @@ Result writeSysctls(const Plan& plan, int procfd) {
     // chdir before dropping privileges, and again after if root could not (a cwd only the
     // container user may enter, e.g. with root squashing).
     bool inCwd = ::chdir(p.cwd.c_str()) == 0;
+    OR_DIE(ch, applyRlimits(p));
+    OR_DIE(ch, writeOomScoreAdj(p, procfd.get()));
     OR_DIE(ch, switchUser(p));
     if (!inCwd && ::chdir(p.cwd.c_str()) != 0) failAndExit(ch, *inStep(fail("chdir", p.cwd), "set cwd"));
     ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
     OR_DIE(ch, resolveExecutable(p, env, executable));
+    OR_DIE(ch, setNoNewPrivileges(p));
   }
 
   OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <cstdlib>
+
 namespace {
 std::vector<IdMap> idMaps(const json::Value& v) {
   std::vector<IdMap> out;
@@ -11,6 +13,19 @@ std::vector<IdMap> idMaps(const json::Value& v) {
     out.push_back(map);
   }
   return out;
+}
+uint64_t capMask(const json::Value& list) {
+  uint64_t mask = 0;
+  for (const auto& c : list.items()) {
+    int64_t n = c.asInt(-1);
+    if (n >= 0 && n < 64) mask |= uint64_t{1} << n;
+  }
+  return mask;
+}
+
+uint64_t limitValue(const std::string& text) {
+  if (text == "infinity") return ~uint64_t{0};
+  return std::strtoull(text.c_str(), nullptr, 10);
 }
 }  // namespace
 
@@ -87,6 +102,19 @@ Result parsePlan(const json::Value& v, Plan& plan) {
     plan.process.gid = static_cast<uint32_t>(p.integer("gid"));
     for (const auto& g : p["additionalGids"].items()) plan.process.additionalGids.push_back(static_cast<uint32_t>(g.asInt()));
     plan.process.umask = static_cast<int>(p.integer("umask", -1));
+    const json::Value& caps = p["capabilities"];
+    plan.process.hasCapabilities = caps.isObject();
+    plan.process.bounding = capMask(caps["bounding"]);
+    plan.process.effective = capMask(caps["effective"]);
+    plan.process.inheritable = capMask(caps["inheritable"]);
+    plan.process.permitted = capMask(caps["permitted"]);
+    plan.process.ambient = capMask(caps["ambient"]);
+    plan.process.noNewPrivileges = p.flag("noNewPrivileges");
+    for (const auto& r : p["rlimits"].items()) {
+      plan.process.rlimits.push_back({static_cast<int>(r.integer("type")), limitValue(r.str("soft")), limitValue(r.str("hard"))});
+    }
+    plan.process.hasOomScoreAdj = p.has("oomScoreAdj");
+    plan.process.oomScoreAdj = static_cast<int>(p.integer("oomScoreAdj"));
   }
   if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);
   return ok();

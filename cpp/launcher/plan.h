@@ -34,12 +34,23 @@ struct DevicePlan {
   uint32_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
 };
 
+struct RlimitPlan {
+  int type = 0;
+  uint64_t soft = 0, hard = 0;
+};
+
 struct ProcessPlan {
   std::vector<std::string> args, env;
   std::string cwd = "/";
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additionalGids;
   int umask = -1;  // -1: leave the default (0022)
+  bool hasCapabilities = false;  // absent: keep what the init has, as runc does
+  uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+  bool noNewPrivileges = false;
+  std::vector<RlimitPlan> rlimits;
+  bool hasOomScoreAdj = false;
+  int oomScoreAdj = 0;
 };
 
 struct TimeOffsetPlan {

@@ -1,18 +1,100 @@
 #include "process.h"
 
 #include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "sys.h"
 
+namespace {
+int lastCap() {
+  std::string text;
+  if (!sys::readFile("/proc/sys/kernel/cap_last_cap", text)) return 40;
+  return std::atoi(text.c_str());
+}
+
+Result dropBoundingSet(const ProcessPlan& p) {
+  int last = lastCap();
+  for (int cap = 0; cap <= last; cap++) {
+    if (p.bounding & (uint64_t{1} << cap)) continue;
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return inStep(fail("prctl PR_CAPBSET_DROP", std::to_string(cap)), "drop bounding capabilities");
+  }
+  return ok();
+}
+
+Result setCapabilities(const ProcessPlan& p) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  data[0].effective = static_cast<uint32_t>(p.effective);
+  data[1].effective = static_cast<uint32_t>(p.effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(p.permitted);
+  data[1].permitted = static_cast<uint32_t>(p.permitted >> 32);
+  data[0].inheritable = static_cast<uint32_t>(p.inheritable);
+  data[1].inheritable = static_cast<uint32_t>(p.inheritable >> 32);
+  if (::syscall(SYS_capset, &header, data) != 0) return inStep(fail("capset"), "set capabilities");
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(p.ambient & (uint64_t{1} << cap))) continue;
+    // A capability not also permitted and inheritable cannot be ambient; runc skips it too.
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+  }
+  return ok();
+}
+
+const char* rlimitName(int type) {
+  static const char* names[] = {"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
+                                "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS",
+                                "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME"};
+  return type >= 0 && type < 16 ? names[type] : "RLIMIT_?";
+}
+}  // namespace
+
+Result applyRlimits(const ProcessPlan& p) {
+  for (const RlimitPlan& r : p.rlimits) {
+    struct rlimit lim{r.soft == ~uint64_t{0} ? RLIM_INFINITY : r.soft, r.hard == ~uint64_t{0} ? RLIM_INFINITY : r.hard};
+    if (::setrlimit(static_cast<__rlimit_resource>(r.type), &lim) != 0) {
+      int e = errno;
+      if (e == EPERM)
+        return failWith(std::string("error setting rlimit type ") + rlimitName(r.type) + ": raising the hard limit needs CAP_SYS_RESOURCE, which this host does not grant", e);
+      return inStep(fail("setrlimit", rlimitName(r.type), e), "set rlimits");
+    }
+  }
+  return ok();
+}
+
+Result writeOomScoreAdj(const ProcessPlan& p, int procfd) {
+  if (!p.hasOomScoreAdj) return ok();
+  sys::Fd fd(::openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  std::string text = std::to_string(p.oomScoreAdj);
+  if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) < 0) return inStep(fail("write", "/proc/self/oom_score_adj"), "set oom_score_adj");
+  return ok();
+}
+
 Result switchUser(const ProcessPlan& p) {
+  if (p.hasCapabilities) {
+    TRY(dropBoundingSet(p));
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
+  }
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
   if (::setgroups(groups.size(), groups.data()) != 0) return inStep(fail("setgroups"), "set user");
   if (::setresgid(p.gid, p.gid, p.gid) != 0) return inStep(fail("setgid", std::to_string(p.gid)), "set user");
   if (::setresuid(p.uid, p.uid, p.uid) != 0) return inStep(fail("setuid", std::to_string(p.uid)), "set user");
+  if (p.hasCapabilities) {
+    ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    TRY(setCapabilities(p));
+  }
+  return ok();
+}
+
+Result setNoNewPrivileges(const ProcessPlan& p) {
+  if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_NO_NEW_PRIVS"), "set no_new_privs");
   return ok();
 }
 

@@ -5,7 +5,13 @@
 
 #include "plan.h"
 
+// The privilege switch, in runc's order: rlimits and oom_score_adj while still privileged, the
+// bounding set dropped, uid/gid/groups changed keeping the permitted set, then the configured sets
+// installed with capset and the ambient ones raised.
+Result applyRlimits(const ProcessPlan& process);
+Result writeOomScoreAdj(const ProcessPlan& process, int procfd);
 Result switchUser(const ProcessPlan& process);
+Result setNoNewPrivileges(const ProcessPlan& process);
 
 // The environment the process gets: the plan's, plus HOME from the container's /etc/passwd when
 // the plan sets none (as runc does).

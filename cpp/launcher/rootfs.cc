@@ -1,6 +1,8 @@
 #include "rootfs.h"
 
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -107,18 +109,53 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd) {
       }
     }
   }
-  if (hasUnified) {
-    sys::Fd sub;
-    TRY(openInRoot(rootfd, m.destination + "/unified", Create::Directory, sub));
-    if (::mount("cgroup2", sys::fdPath(sub.get()).c_str(), "cgroup2", flags, nullptr) != 0)
-      return fail("mount cgroup2", m.destination + "/unified");
-  }
-  if (flags & MS_RDONLY) {
-    sys::Fd top;
-    TRY(openInRoot(rootfd, m.destination, Create::Nothing, top));
-    TRY(remount(sys::fdPath(top.get()), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
-  }
+  // Like runc 1.1 on a hybrid host: the v1 hierarchies only, read-only as the mount asks, under a
+  // writable tmpfs; the hugetlb-only cgroup2 at "unified" is not shown to the container.
   return ok();
+}
+
+// tmpcopyup: what the tmpfs covers is copied into it, so an image's files at that path stay visible.
+// Owners, modes and symlinks are kept; device nodes and sockets are not copied (runc does not either).
+Result copyTree(int from, int to, const std::string& where) {
+  DIR* dir = ::fdopendir(::fcntl(from, F_DUPFD_CLOEXEC, 0));
+  if (!dir) return fail("opendir", where);
+  Result result;
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    std::string path = where + "/" + name;
+    struct stat st;
+    if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) { result = fail("stat", path); break; }
+    if (S_ISDIR(st.st_mode)) {
+      if (::mkdirat(to, name.c_str(), st.st_mode & 07777) != 0 && errno != EEXIST) { result = fail("mkdir", path); break; }
+      sys::Fd src(::openat(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      sys::Fd dst(::openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!src.valid() || !dst.valid()) { result = fail("open", path); break; }
+      if ((result = copyTree(src.get(), dst.get(), path))) break;
+    } else if (S_ISLNK(st.st_mode)) {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = ::readlinkat(from, name.c_str(), target.data(), target.size());
+      if (n < 0) { result = fail("readlink", path); break; }
+      target.resize(static_cast<size_t>(n));
+      if (::symlinkat(target.c_str(), to, name.c_str()) != 0) { result = fail("symlink", path); break; }
+    } else if (S_ISREG(st.st_mode)) {
+      sys::Fd src(::openat(from, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      sys::Fd dst(::openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777));
+      if (!src.valid() || !dst.valid()) { result = fail("open", path); break; }
+      off_t off = 0;
+      while (off < st.st_size) {
+        ssize_t n = ::sendfile(dst.get(), src.get(), &off, static_cast<size_t>(st.st_size - off));
+        if (n <= 0) break;
+      }
+      if (off < st.st_size) { result = fail("copy", path); break; }
+    } else {
+      continue;
+    }
+    if (::fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) { result = fail("chown", path); break; }
+    if (!S_ISLNK(st.st_mode) && ::fchmodat(to, name.c_str(), st.st_mode & 07777, 0) != 0) { result = fail("chmod", path); break; }
+  }
+  ::closedir(dir);
+  return result;
 }
 
 Result mountOne(const MountPlan& m, int rootfd) {
@@ -132,6 +169,12 @@ Result mountOne(const MountPlan& m, int rootfd) {
   TRY(openInRoot(rootfd, m.destination, kind, target));
   std::string targetPath = sys::fdPath(target.get());
   unsigned long flags = m.flags & ~kPropagation;
+  // Opened before the mount hides it; read after, to fill the new tmpfs.
+  sys::Fd covered;
+  if (m.tmpcopyup) {
+    covered.reset(::open(targetPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!covered.valid()) return fail("open", m.destination);
+  }
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
     TRY(mountCgroup(m, rootfd, target.get()));
@@ -139,13 +182,21 @@ Result mountOne(const MountPlan& m, int rootfd) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
-    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), flags, data) != 0) return fail("mount", m.source);
+    // A read-only tmpfs is filled first and made read-only after.
+    unsigned long mountFlags = m.tmpcopyup ? flags & ~static_cast<unsigned long>(MS_RDONLY) : flags;
+    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), mountFlags, data) != 0) return fail("mount", m.source);
   }
 
   // The fd still names the covered directory; everything below acts on the new mount on top of it.
   sys::Fd mounted;
   TRY(openInRoot(rootfd, m.destination, Create::Nothing, mounted));
   std::string mountedPath = sys::fdPath(mounted.get());
+  if (covered.valid()) {
+    sys::Fd top(::open(mountedPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!top.valid()) return fail("open", m.destination);
+    TRY(inStep(copyTree(covered.get(), top.get(), m.destination), "tmpcopyup " + m.destination));
+    if (flags & MS_RDONLY) TRY(remount(mountedPath, flags));
+  }
   if (m.isBind() && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
     TRY(remount(mountedPath, flags | MS_BIND));
   }

@@ -3,8 +3,9 @@
 // problem); the exit code says whether `create` would accept the bundle.
 import * as path from 'node:path';
 import type { CommandContext } from '../context';
-import { unimplementedParts } from '../config/features';
 import { ConfigError, parseConfig, readConfig } from '../config/load';
+import type { Spec } from '../config/types';
+import { unimplementedParts } from '../config/unimplemented';
 import { validateSpec } from '../config/validate';
 
 interface ValidateArgs { bundle?: string }
@@ -27,7 +28,7 @@ export default async function validate(args: ValidateArgs, ctx: CommandContext):
   if ((spec as { process?: unknown }).process === undefined) {
     ctx.log.warn('config.json: /process: not set; the container can be created but not started');
   }
-  for (const line of unimplementedParts(spec)) ctx.log.warn(line);
+  for (const line of unimplementedParts(spec as Spec)) ctx.log.warn(line);
   process.stdout.write(`${configPath}: valid\n`);
   return 0;
 }

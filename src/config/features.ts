@@ -66,30 +66,3 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
   };
 }
 
-/**
- * Parts of a config this build accepts as valid but does not act on yet; `tsrunc validate` shows
- * them as warnings so nobody mistakes a valid config for an enforced one.
- */
-export function unimplementedParts(spec: unknown, support: Readonly<RuntimeSupport> = RUNTIME_SUPPORT): string[] {
-  const s = (spec ?? {}) as { process?: Record<string, unknown>; linux?: Record<string, unknown>; mounts?: unknown };
-  const linux = s.linux ?? {};
-  const has = (v: unknown): boolean => v !== undefined && v !== null;
-  const out: string[] = [];
-  const note = (pointer: string, what: string): void => { out.push(`config.json: ${pointer}: ${what} is not implemented by this tsrunc build`); };
-  const cgroups = support.cgroup.v1 || support.cgroup.v2;
-  if (has(linux.seccomp) && !support.seccomp) note('/linux/seccomp', 'seccomp');
-  if (has(linux.resources) && !cgroups) note('/linux/resources', 'cgroup resource control');
-  if (has(s.process?.apparmorProfile) && !support.apparmor) note('/process/apparmorProfile', 'AppArmor');
-  if (has(s.process?.selinuxLabel) && !support.selinux) note('/process/selinuxLabel', 'SELinux');
-  if (has(linux.mountLabel) && !support.selinux) note('/linux/mountLabel', 'SELinux');
-  if (has(linux.intelRdt) && !support.intelRdt.enabled) note('/linux/intelRdt', 'Intel RDT');
-  if (has(linux.netDevices) && !support.netDevices) note('/linux/netDevices', 'moving network devices');
-  if (has(linux.memoryPolicy) && !support.memoryPolicy) note('/linux/memoryPolicy', 'NUMA memory policy');
-  if (!support.idmapMounts && Array.isArray(s.mounts)) {
-    s.mounts.forEach((m: { uidMappings?: unknown; gidMappings?: unknown; options?: unknown }, i: number) => {
-      const opts = Array.isArray(m?.options) ? m.options : [];
-      if (has(m?.uidMappings) || has(m?.gidMappings) || opts.includes('idmap') || opts.includes('ridmap')) note(`/mounts/${i}`, 'an id-mapped mount');
-    });
-  }
-  return out;
-}

@@ -10,7 +10,7 @@ export interface ValidationResult {
 
 export const CONFIG_NAME = 'config.json';
 
-export function formatFinding(pointer: string, reason: string): string {
+function formatFinding(pointer: string, reason: string): string {
   return pointer === '' ? `${CONFIG_NAME}: ${reason}` : `${CONFIG_NAME}: ${pointer}: ${reason}`;
 }
 
@@ -21,7 +21,6 @@ export class Findings {
   problem(pointer: string, reason: string): void { this.problemList.push({ pointer, reason }); }
   warn(pointer: string, reason: string): void { this.warningList.push({ pointer, reason }); }
 
-  get problemCount(): number { return this.problemList.length; }
 
   render(doc: unknown): ValidationResult {
     if (this.problemList.length + this.warningList.length === 0) return { problems: [], warnings: [] };

@@ -1,7 +1,7 @@
 // JSON Pointer (RFC 6901) helpers: every config problem is reported at the pointer of the value it
 // concerns, and messages quote the offending value briefly.
 
-export function escapeSegment(segment: string | number): string {
+function escapeSegment(segment: string | number): string {
   return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

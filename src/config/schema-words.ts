@@ -65,7 +65,7 @@ export function describe(node: SchemaNode | undefined): string {
   }
 }
 
-export function listItem(v: unknown): string {
+function listItem(v: unknown): string {
   return typeof v === 'string' && /^[\w.-]+$/.test(v) ? v : JSON.stringify(v);
 }
 

@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundleConfig } from '../config/load';
+import { unimplementedParts } from '../config/unimplemented';
 import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
 import { TsruncError } from '../errors';
@@ -32,8 +33,10 @@ function ownerName(): string {
 export function createContainer(opts: CreateOptions, ctx: CommandContext): ContainerState {
   const id = validateId(opts.id);
   const bundle = path.resolve(opts.bundle ?? process.cwd());
-  const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true });
+  const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true, systemdCgroup: ctx.opts.systemdCgroup });
   for (const w of warnings) ctx.log.warn(w);
+  // Accepted but not enforced yet: said out loud, never silently dropped.
+  for (const w of unimplementedParts(spec)) ctx.log.warn(w);
   if (spec.process?.terminal && !opts.consoleSocket) {
     throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
   }
@@ -51,6 +54,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds, debug: ctx.opts.debug,
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+      warn: (msg) => ctx.log.warn(msg),
     });
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
@@ -89,7 +93,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       if (!committed) launched.abort();
     }
   } catch (e) {
-    if (e instanceof LaunchError) throw new TsruncError(`tsrunc create failed: unable to start container process: ${e.message}`);
+    if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
     throw e;
   } finally {
     if (!committed) removeContainerDir(lock.dir);

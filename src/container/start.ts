@@ -13,11 +13,14 @@ export function startContainer(c: OpenContainer): void {
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
 
   const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
-  const fifo = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  // The pidfd is taken before the fifo is opened: opening it releases the init, and a short-lived
+  // process may be gone a moment later.
   const initFd = openInit(c.state);
+  if (initFd === undefined) throw new TsruncError('cannot start a container that has stopped');
+  let fifo = -1;
   let report = '';
   try {
-    if (initFd === undefined) throw new TsruncError('cannot start a container that has stopped');
+    fifo = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const buf = Buffer.allocUnsafe(4096);
     for (;;) {
       const [fifoEvents, initEvents] = addon().poll([fifo, initFd], -1);
@@ -34,8 +37,8 @@ export function startContainer(c: OpenContainer): void {
       if (initEvents & POLLIN) throw new TsruncError('container init exited before it could be started');
     }
   } finally {
-    fs.closeSync(fifo);
-    if (initFd !== undefined) fs.closeSync(initFd);
+    if (fifo >= 0) fs.closeSync(fifo);
+    fs.closeSync(initFd);
   }
   fs.rmSync(fifoPath, { force: true });
   writeState(c.lock.dir, { ...c.state, status: 'running' });

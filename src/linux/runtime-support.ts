@@ -20,6 +20,8 @@ export interface RuntimeSupport {
   intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
   /** Mounts with uidMappings/gidMappings and the idmap/ridmap options. */
   idmapMounts: boolean;
+  /** The tmpcopyup mount extension (copy the covered directory into a new tmpfs). */
+  tmpcopyup: boolean;
   netDevices: boolean;
   memoryPolicy: boolean;
 }
@@ -27,13 +29,14 @@ export interface RuntimeSupport {
 export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   ociVersionMin: '1.0.0',
   ociVersionMax: SPEC_VERSION,
-  hooks: HOOK_NAMES,
+  hooks: [],
   cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
   seccomp: false,
   apparmor: false,
   selinux: false,
   intelRdt: { enabled: false, schemata: false, monitoring: false },
   idmapMounts: false,
+  tmpcopyup: true,
   netDevices: false,
   memoryPolicy: false,
 };
@@ -42,4 +45,5 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
 export const FEATURE_GATED_MOUNT_OPTIONS: Readonly<Record<string, (s: RuntimeSupport) => boolean>> = {
   idmap: (s) => s.idmapMounts,
   ridmap: (s) => s.idmapMounts,
+  tmpcopyup: (s) => s.tmpcopyup,
 };

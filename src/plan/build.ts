@@ -7,6 +7,7 @@ import { mountOption } from '../linux/mount-options';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { planDevices } from './devices';
 import { planMount } from './mounts';
+import { planCapabilities, planRlimits } from './security';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
 
 export interface PlanOptions {
@@ -19,6 +20,7 @@ export interface PlanOptions {
   debug: boolean;
   /** $LISTEN_FDS of the calling process (socket activation), passed through as runc does. */
   listenFds?: number;
+  warn?: (msg: string) => void;
 }
 
 /** Absolute, symlink-free path of the rootfs; it must exist. */
@@ -96,7 +98,12 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
       gid: p.user?.gid ?? 0,
       additionalGids: p.user?.additionalGids ?? [],
       umask: p.user?.umask ?? -1,
+      noNewPrivileges: p.noNewPrivileges === true,
+      rlimits: planRlimits(p.rlimits),
     };
+    const caps = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
+    if (caps) plan.process.capabilities = caps;
+    if (p.oomScoreAdj !== undefined) plan.process.oomScoreAdj = p.oomScoreAdj;
   }
   return plan;
 }

@@ -35,6 +35,20 @@ export interface PlanProcess {
   additionalGids: number[];
   /** -1 leaves the default umask (0022). */
   umask: number;
+  /** Capability numbers per set; absent leaves the capabilities the init has (runc does the same). */
+  capabilities?: PlanCapabilities;
+  noNewPrivileges: boolean;
+  /** RLIMIT_* numbers; limits as decimal strings ("infinity" for RLIM_INFINITY), beyond 2^53. */
+  rlimits: { type: number; soft: string; hard: string }[];
+  oomScoreAdj?: number;
+}
+
+export interface PlanCapabilities {
+  bounding: number[];
+  effective: number[];
+  inheritable: number[];
+  permitted: number[];
+  ambient: number[];
 }
 
 export interface LaunchPlan {

@@ -41,7 +41,7 @@ const ID_PATTERN = /^[\w+.-]+$/;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw new TsruncError('container id cannot be empty');
-  if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container id format: ${id}`);
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container ID format: ${id}`);
   return id;
 }
 
@@ -77,7 +77,7 @@ export function createContainerDir(root: string, id: string): ContainerLock {
   try {
     fs.mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TsruncError(`container with id exists: ${id}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TsruncError('container with given ID already exists');
     throw e;
   }
   return ContainerLock.acquire(dir);

@@ -61,10 +61,6 @@ export class NamespaceIndex {
 
   get(type: NamespaceType): NamespaceEntry | undefined { return this.byType.get(type); }
   has(type: NamespaceType): boolean { return this.byType.has(type); }
-  isNew(type: NamespaceType): boolean {
-    const e = this.byType.get(type);
-    return e !== undefined && e.path === undefined;
-  }
 }
 
 /** The shared input of every rule. */

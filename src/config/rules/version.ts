@@ -20,7 +20,7 @@ const MAX = majorMinor(RUNTIME_SUPPORT.ociVersionMax) as MajorMinor;
 
 const rank = (v: MajorMinor): number => v.major * 1e6 + v.minor;
 
-export function supportedRangeText(): string {
+function supportedRangeText(): string {
   return `${RUNTIME_SUPPORT.ociVersionMin} to ${MAX.major}.${MAX.minor}.x`;
 }
 

@@ -1,0 +1,47 @@
+// process.capabilities and process.rlimits -> numbers for the launcher. A capability this kernel
+// does not have is skipped with a warning (runtime-spec 1.1); unknown names were rejected earlier.
+import * as fs from 'node:fs';
+import type { Capabilities, Rlimit } from '../config/types';
+import { capabilityNumber, CAPABILITY_SETS } from '../linux/capabilities';
+import { rlimitNumber } from '../linux/rlimits';
+import type { PlanCapabilities } from './types';
+
+function kernelLastCap(): number {
+  try {
+    return Number.parseInt(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+export function planCapabilities(caps: Capabilities | undefined, warn: (msg: string) => void): PlanCapabilities | undefined {
+  if (!caps) return undefined;
+  const last = kernelLastCap();
+  const out: PlanCapabilities = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
+  const warned = new Set<string>();
+  for (const set of CAPABILITY_SETS) {
+    for (const name of caps[set] ?? []) {
+      const n = capabilityNumber(name);
+      if (n === undefined) continue;
+      if (n > last) {
+        if (!warned.has(name)) warn(`capability ${name} is not supported by this kernel; skipped`);
+        warned.add(name);
+        continue;
+      }
+      out[set].push(n);
+    }
+  }
+  return out;
+}
+
+// JSON numbers lose precision above 2^53: anything at or above 2^63 means "no limit".
+function limitText(v: number): string {
+  return v >= 2 ** 63 || v < 0 ? 'infinity' : String(Math.trunc(v));
+}
+
+export function planRlimits(rlimits: Rlimit[] | undefined): { type: number; soft: string; hard: string }[] {
+  return (rlimits ?? []).flatMap((r) => {
+    const type = rlimitNumber(r.type);
+    return type === undefined ? [] : [{ type, soft: limitText(r.soft), hard: limitText(r.hard) }];
+  });
+}
