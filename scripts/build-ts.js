@@ -13,9 +13,11 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: top, stdio: 'inherit' 
 const generator = path.join(top, 'scripts', 'build-validators.js');
 if (fs.existsSync(generator)) run(process.execPath, [generator]);
 
-fs.rmSync(path.join(top, 'dist'), { recursive: true, force: true });
+// Stale test files must not linger (node --test runs every file in dist/test).
+fs.rmSync(path.join(top, 'dist', 'test'), { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 run(bin('esbuild'), [
   'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
   '--outfile=dist/tsrunc.js', '--log-level=warning',
 ]);
+run(process.execPath, [path.join(top, 'scripts', 'build-code-cache.js')]);

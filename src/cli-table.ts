@@ -1,0 +1,88 @@
+// The command-line surface as data: every command, option, alias and default, in one place. yargs is
+// configured from it (help, errors, unusual syntax) and so is the fast parser in argv.ts that
+// handles ordinary invocations without loading yargs.
+import { DEFAULT_ROOT } from './context';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'number';
+  alias?: string;
+  default?: string | boolean | number;
+  choices?: readonly string[];
+  describe: string;
+}
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  describe: string;
+  /** Allowed number of positional arguments (runc's checkArgs): [min, max]. */
+  positional: [number, number];
+  /** runc prefixes the errors of create and run with "runc create failed: " and so on. */
+  errorPrefix?: boolean;
+  options: OptionTable;
+}
+
+export const GLOBAL_OPTIONS: OptionTable = {
+  root: { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state (this should be located in tmpfs)' },
+  log: { type: 'string', describe: 'set the log file to write tsrunc logs to (default is \'/dev/stderr\')' },
+  'log-format': { type: 'string', default: 'text', choices: ['text', 'json'], describe: 'set the log format' },
+  debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'enable systemd cgroup support' },
+  // No default: it would turn `spec --rootless` (a bare switch) into a value; 'auto' is applied later.
+  rootless: { type: 'string', describe: 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\') (default: "auto")' },
+};
+
+const BUNDLE: OptionTable = {
+  bundle: { type: 'string', alias: 'b', describe: 'path to the root of the bundle directory, defaults to the current directory' },
+};
+
+const CREATE: OptionTable = {
+  ...BUNDLE,
+  'console-socket': { type: 'string', describe: 'path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console\'s pseudoterminal' },
+  'pid-file': { type: 'string', describe: 'specify the file to write the process id to' },
+  'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot root to jail process inside rootfs' },
+  'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring for the container' },
+  'preserve-fds': { type: 'number', default: 0, describe: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' },
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'create', usage: 'create [options] <container-id>', describe: 'create a container', positional: [1, 1], errorPrefix: true, options: CREATE },
+  { name: 'start', usage: 'start <container-id>', describe: 'executes the user defined process in a created container', positional: [1, 1], options: {} },
+  {
+    name: 'run', usage: 'run [options] <container-id>', describe: 'create and run a container', positional: [1, 1], errorPrefix: true,
+    options: {
+      ...CREATE,
+      detach: { type: 'boolean', alias: 'd', default: false, describe: 'detach from the container\'s process' },
+      keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits' },
+      'no-subreaper': { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
+    },
+  },
+  { name: 'state', usage: 'state <container-id>', describe: 'output the state of a container', positional: [1, 1], options: {} },
+  {
+    name: 'kill', usage: 'kill [options] <container-id> [signal]', describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process', positional: [1, 2],
+    options: { all: { type: 'boolean', alias: 'a', default: false, describe: 'send the specified signal to all processes inside the container' } },
+  },
+  {
+    name: 'delete', usage: 'delete [options] <container-id>', describe: 'delete any resources held by the container often used with detached container', positional: [1, 1],
+    options: { force: { type: 'boolean', alias: 'f', default: false, describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' } },
+  },
+  {
+    name: 'list', usage: 'list [options]', describe: 'lists containers started by tsrunc with the given root', positional: [0, 0],
+    options: {
+      format: { type: 'string', alias: 'f', default: 'table', choices: ['table', 'json'], describe: 'select one of: table or json' },
+      quiet: { type: 'boolean', alias: 'q', default: false, describe: 'display only container IDs' },
+    },
+  },
+  { name: 'validate', usage: 'validate [options]', describe: 'check a bundle\'s config.json and root filesystem without creating anything', positional: [0, 0], options: BUNDLE },
+  {
+    name: 'spec', usage: 'spec [options]', describe: 'create a new specification file', positional: [0, 0],
+    options: { ...BUNDLE, rootless: { type: 'string', describe: 'generate a configuration for a rootless container' } },
+  },
+  { name: 'features', usage: 'features', describe: 'show the enabled features', positional: [0, 0], options: {} },
+];
+
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
