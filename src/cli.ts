@@ -83,7 +83,15 @@ class Invocation implements CommandRunner {
 
 function addOptions(y: Argv, table: OptionTable): Argv {
   for (const [name, spec] of Object.entries(table)) {
-    y.option(name, { type: spec.type, alias: spec.alias, default: spec.default, choices: spec.choices as string[] | undefined, describe: spec.describe });
+    // Only the keys that are set: yargs reads an explicit `default: undefined` as a default.
+    const { alias, choices } = spec;
+    y.option(name, {
+      type: spec.type,
+      describe: spec.describe,
+      ...(alias !== undefined ? { alias } : {}),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(choices !== undefined ? { choices: [...choices] } : {}),
+    });
   }
   return y;
 }
