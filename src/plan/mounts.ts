@@ -2,7 +2,7 @@
 // attributes and filesystem data, exactly as runc interprets them.
 import * as path from 'node:path';
 import type { Mount } from '../config/types';
-import { MS, mountOption } from '../linux/mount-options';
+import { MOUNT_ATTR, MS, mountOption } from '../linux/mount-options';
 import type { PlanMount } from './types';
 
 export function planMount(m: Mount, bundle: string): PlanMount {
@@ -17,13 +17,14 @@ export function planMount(m: Mount, bundle: string): PlanMount {
     const known = mountOption(opt);
     if (!known) { data.push(opt); continue; }
     switch (known.kind) {
-      case 'flag': flags = (flags | known.set) & ~known.clear; break;
+      case 'flag': flags = (flags & ~known.clear) | known.set; break;
       case 'propagation': propagation.push(known.flags); break;
       case 'recursive':
-        recAttrSet = (recAttrSet | known.set) & ~known.clear;
-        recAttrClr = (recAttrClr | known.clear) & ~known.set;
-        // Clearing an atime mode needs the whole mask cleared and the new mode set.
-        if (known.clear & 0x70) recAttrClr |= 0x70;
+        // mount_setattr applies attr_clr before attr_set; an atime mode is set by clearing the
+        // whole atime field and setting the new mode, so its clear bits stay in attr_clr.
+        recAttrSet = (recAttrSet & ~known.clear) | known.set;
+        recAttrClr = (recAttrClr & ~known.set) | known.clear;
+        if (known.clear & MOUNT_ATTR.ATIME_MASK) recAttrClr |= MOUNT_ATTR.ATIME_MASK;
         break;
       case 'extension': if (opt === 'tmpcopyup') tmpcopyup = true; break;
     }
