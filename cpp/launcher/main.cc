@@ -85,8 +85,7 @@ Result writeSysctls(const Plan& plan, int procfd) {
   sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
   OR_DIE(ch, writeSysctls(plan, procfd.get()));
-  sys::Fd fifo(::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC));
-  if (!fifo.valid()) failAndExit(ch, *inStep(fail("open", plan.execFifo), "open exec fifo"));
+  sys::Fd fifo(plan.execFifoFd);
 
   OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -321,6 +320,11 @@ int main(int argc, char** argv) {
   Channel cliMoved(moved, true);
   fillPreservedRange(plan.preserveFds);
   setLogChannel(&cliMoved, plan.debug);
+
+  // Opened here, as host root, and inherited by the init: inside a user namespace the init's root
+  // may have no way into the state directory (which can be mode 0700).
+  plan.execFifoFd = ::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC);
+  if (plan.execFifoFd < 0) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
 
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }

@@ -77,6 +77,7 @@ struct Plan {
   std::vector<std::string> maskedPaths, readonlyPaths;
   std::vector<std::pair<std::string, std::string>> sysctl;
   std::string execFifo;
+  int execFifoFd = -1;  // opened by the launcher (host root): the init may not reach the state dir
   int preserveFds = 0;
   bool hasProcess = false;
   ProcessPlan process;

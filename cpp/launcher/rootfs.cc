@@ -218,31 +218,60 @@ bool pathExists(const char* path) {
 }  // namespace
 
 Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out) {
-  std::vector<std::string> parts = splitPath(path);
-  if (parts.empty()) {
-    out.reset(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
-    return out.valid() ? ok() : fail("dup", path);
-  }
-  for (size_t i = 1; i <= parts.size(); i++) {
-    std::string prefix = joinPath(parts, i);
-    int fd = sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kResolve);
-    if (fd < 0 && errno == ENOENT && create != Create::Nothing) {
-      sys::Fd parent(sys::openat2(rootfd, joinPath(parts, i - 1).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kResolve));
-      if (!parent.valid()) return fail("open", joinPath(parts, i - 1) == "." ? "/" : "/" + joinPath(parts, i - 1));
-      const char* name = parts[i - 1].c_str();
-      if (i == parts.size() && create == Create::File) {
-        int f = ::openat(parent.get(), name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f < 0 && errno != EEXIST) return fail("create", "/" + prefix);
-        if (f >= 0) ::close(f);
-      } else if (::mkdirat(parent.get(), name, 0755) != 0 && errno != EEXIST) {
-        return fail("mkdir", "/" + prefix);
-      }
-      fd = sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kResolve);
+  // Walks one component at a time with O_NOFOLLOW, following symlinks by hand: an absolute link
+  // restarts from rootfd and ".." never climbs above it, so the walk cannot leave the rootfs.
+  // Missing components are created where they resolve, including the targets of dangling links.
+  std::vector<std::string> pending = splitPath(path);
+  std::vector<std::string> walked;  // components below rootfd, for re-resolving ".."
+  sys::Fd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+  if (!cur.valid()) return fail("dup", path);
+  int links = 0;
+  while (!pending.empty()) {
+    std::string name = pending.front();
+    pending.erase(pending.begin());
+    bool last = pending.empty();
+    std::string shown = "/" + joinPath(walked, walked.size()) + (walked.empty() ? "" : "/") + name;
+    if (name == ".") continue;
+    if (name == "..") {
+      if (!walked.empty()) walked.pop_back();
+      cur.reset(sys::openat2(rootfd, joinPath(walked, walked.size()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kResolve));
+      if (!cur.valid()) return fail("open", shown);
+      continue;
     }
-    if (fd < 0) return fail("open", "/" + prefix);
-    if (i == parts.size()) { out.reset(fd); return ok(); }
-    ::close(fd);
+    struct stat st;
+    if (::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT || create == Create::Nothing) return fail("open", shown);
+      if (last && create == Create::File) {
+        int f = ::openat(cur.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST) return fail("create", shown);
+        if (f >= 0) ::close(f);
+      } else if (::mkdirat(cur.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return fail("mkdir", shown);
+      }
+      if (::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail("open", shown);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++links > 40) return fail("open", shown, ELOOP);
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = ::readlinkat(cur.get(), name.c_str(), target.data(), target.size());
+      if (n < 0) return fail("readlink", shown);
+      target.resize(static_cast<size_t>(n));
+      std::vector<std::string> parts = splitPath(target);
+      pending.insert(pending.begin(), parts.begin(), parts.end());
+      if (!target.empty() && target[0] == '/') {
+        walked.clear();
+        cur.reset(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+        if (!cur.valid()) return fail("dup", shown);
+      }
+      continue;
+    }
+    if (!last && !S_ISDIR(st.st_mode)) return fail("open", shown, ENOTDIR);
+    sys::Fd next(::openat(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return fail("open", shown);
+    cur = std::move(next);
+    walked.push_back(name);
   }
+  out = std::move(cur);
   return ok();
 }
 
