@@ -86,9 +86,10 @@ export function createContainerDir(root: string, id: string): ContainerLock {
 export function writeState(dir: string, state: ContainerState): void {
   const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+  // No fsync: the rename makes the update atomic for any crash of tsrunc, and the state root is
+  // tmpfs by design (/run), where a power loss takes every container with it anyway.
   try {
     fs.writeSync(fd, JSON.stringify(state));
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
