@@ -120,7 +120,6 @@ function median(xs: number[]): number | undefined {
 // ---------------------------------------------------------------------------------------------
 
 type Metric = 'run' | 'create' | 'start' | 'delete' | 'cycle' | 'state';
-const METRICS: Metric[] = ['run', 'create', 'start', 'delete', 'cycle', 'state'];
 const samples: Record<Name, Record<Metric, number[]>> = {
   runc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },
   tsrunc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },

@@ -131,8 +131,20 @@ export async function parseWithYargs(argv: string[], inv: CommandRunner): Promis
   return pending ? await pending : 0;
 }
 
+/** True when `token` is the value of a global option that takes one (`--root /x`). */
+function isGlobalValue(argv: string[], token: string): boolean {
+  const i = argv.indexOf(token);
+  const prev = i > 0 ? argv[i - 1] : '';
+  if (!prev.startsWith('--') || prev.includes('=')) return false;
+  const spec = GLOBAL_OPTIONS[prev.slice(2)];
+  return spec !== undefined && spec.type !== 'boolean';
+}
+
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length > 0 && (argv[0] === '--version' || argv[0] === '-v')) {
+  // Like runc, --version may follow other global options: `tsrunc --root /x --version`.
+  const firstCommand = argv.findIndex((a) => !a.startsWith('-') && !isGlobalValue(argv, a));
+  const globals = firstCommand < 0 ? argv : argv.slice(0, firstCommand);
+  if (globals.includes('--version') || globals.includes('-v')) {
     process.stdout.write(versionText());
     return 0;
   }

@@ -3,26 +3,21 @@
 // runs against runc when it is installed: that proves the expected phrases are runc's own
 // and that runc fails too; on a mismatch both texts are shown.
 
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
 import {
-  Runtime, hasRunc, uniqueId, describeResult, hostMountsMentioning, waitNoRelatedProcesses,
+  Runtime, uniqueId, describeResult, hostMountsMentioning, waitNoRelatedProcesses,
   processAlive,
 } from './helpers/runtime';
+import { runtimesForSuite, TEST_TIMEOUT } from './helpers/suite';
 import type { ExecResult } from './helpers/runtime';
 
-const T = { timeout: 60_000 };
-const sut = new Runtime('tsrunc');
-const ref = hasRunc() ? new Runtime('runc') : undefined;
-
-after(async () => {
-  await sut.cleanupAll();
-  await ref?.cleanupAll();
-});
+const T = TEST_TIMEOUT;
+const { sut, ref } = runtimesForSuite();
 
 interface Ctx {
   rt: Runtime;

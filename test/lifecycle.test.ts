@@ -11,6 +11,7 @@ import {
   Runtime, uniqueId, describeResult, processAlive, parentPid, cmdline, waitForExit,
   relatedProcesses, sleep, withoutRuntimeLog,
 } from './helpers/runtime';
+import { waitForFileContent } from './helpers/suite';
 import type { ExecResult } from './helpers/runtime';
 
 const T = { timeout: 60_000 };
@@ -38,15 +39,6 @@ function expectOk(r: ExecResult, what: string): void {
   assert.equal(r.code, 0, `${what} should succeed\n${describeResult(r)}`);
 }
 
-async function waitForFileContent(file: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) assert.fail(`${file} never matched ${re}; content: ${JSON.stringify(s)}`);
-    await sleep(20);
-  }
-}
 
 /** `run --detach` with the container's stdout/stderr going to files. */
 async function runDetached(b: Bundle, id: string, runtime: Runtime = rt): Promise<{ out: string; err: string; pid: number }> {

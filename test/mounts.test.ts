@@ -5,7 +5,7 @@
 // under test. After every case the host mount table must not have gained an entry that
 // mentions the bundle, the runtime's root or a host directory the case used.
 
-import { test, describe, after } from 'node:test';
+import { describe } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,25 +15,17 @@ import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Mount } from './helpers/rootfs';
 import {
-  Runtime, hasRunc, uniqueId, describeResult, withoutRuntimeLog, sleep, hostMountsMentioning,
+  Runtime, uniqueId, describeResult, withoutRuntimeLog, sleep, hostMountsMentioning,
   waitNoRelatedProcesses,
 } from './helpers/runtime';
+import { forEachRuntime, runtimesForSuite } from './helpers/suite';
 import type { ExecResult } from './helpers/runtime';
 
-const T = { timeout: 60_000 };
-const sut = new Runtime('tsrunc');
-const ref = hasRunc() ? new Runtime('runc') : undefined;
-
-after(async () => {
-  await sut.cleanupAll();
-  await ref?.cleanupAll();
-});
+const { sut, ref } = runtimesForSuite();
 
 /** Declares the case once per runtime, runc first, so runc vouches for the expectations. */
 function both(name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>): void {
-  for (const rt of ref ? [ref, sut] : [sut]) {
-    test(`${name} [${rt.kind}]`, T, (t) => fn(t, rt));
-  }
+  forEachRuntime({ sut, ref }, name, fn);
 }
 
 // ---------------------------------------------------------------------------------------------

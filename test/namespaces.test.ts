@@ -3,7 +3,7 @@
 // runc first when runc supports the feature, with the same expectations: a case that fails
 // under runc is a wrong test, not a runtime bug. Then it runs against the runtime under test.
 
-import { test, describe, after } from 'node:test';
+import { describe } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,19 +12,13 @@ import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Namespace } from './helpers/rootfs';
 import {
-  Runtime, hasRunc, uniqueId, describeResult, withoutRuntimeLog, sleep, processAlive,
-  hostMountsMentioning, waitNoRelatedProcesses, procStartTime,
+  Runtime, uniqueId, describeResult, withoutRuntimeLog, sleep, processAlive,
+  hostMountsMentioning, waitNoRelatedProcesses, procStartTime, tsruncIsRunc,
 } from './helpers/runtime';
+import { forEachRuntime, runtimesForSuite } from './helpers/suite';
 import type { RunResult } from './helpers/runtime';
 
-const T = { timeout: 60_000 };
-const sut = new Runtime('tsrunc');
-const ref = hasRunc() ? new Runtime('runc') : undefined;
-
-after(async () => {
-  await sut.cleanupAll();
-  await ref?.cleanupAll();
-});
+const { sut, ref } = runtimesForSuite();
 
 const HOST_ID = 100000;
 const MAP_SIZE = 65536;
@@ -57,19 +51,15 @@ interface Case {
   hostSkip?: string;
 }
 
+/** runc itself: the reference, or the runtime under test when TSRUNC_BIN=runc. */
+const isRunc = (rt: Runtime): boolean => rt === ref || tsruncIsRunc();
+
 /**
  * Declares the case once per runtime, runc first, so a pass under runc vouches for the
  * expectations before they are held against the runtime under test.
  */
 function both(name: string, c: Case, fn: (t: TestContext, rt: Runtime) => Promise<void>): void {
-  const runtimes: Runtime[] = ref ? [ref, sut] : [sut];
-  for (const rt of runtimes) {
-    test(`${name} [${rt.kind}]`, T, async (t) => {
-      if (c.hostSkip) return t.skip(c.hostSkip);
-      if (rt === ref && c.runcSkip) return t.skip(c.runcSkip);
-      await fn(t, rt);
-    });
-  }
+  forEachRuntime({ sut, ref }, name, fn, (rt) => c.hostSkip ?? (isRunc(rt) ? c.runcSkip : undefined));
 }
 
 /**
@@ -248,7 +238,7 @@ describe(`namespaces (${sut.label}${ref ? ', each case also against runc' : ''})
       assert.match(err, /net(work)? namespace/i, `the error should name the namespace kind\n${describeResult(r)}`);
       assert.match(err, /invalid argument|not a net(work)? namespace/i, `the error should say why\n${describeResult(r)}`);
       // runc 1.1 only reports the failed setns; tsrunc checks the type first and can say which file it was.
-      if (rt === sut) assert.ok(err.includes(utsPath), `the error should name the path\n${describeResult(r)}`);
+      if (!isRunc(rt)) assert.ok(err.includes(utsPath), `the error should name the path\n${describeResult(r)}`);
 
       assert.deepEqual(rt.listedIds().sort(), idsBefore, 'no state dir should be left for the failed container');
       assert.deepEqual(hostMountsMentioning([b.dir, rt.root]), [], 'no host mounts should be left');

@@ -15,7 +15,7 @@ export default function list(args: { format: string; quiet: boolean }, ctx: Comm
   for (const id of listContainerIds(ctx.opts.root)) {
     try {
       const c = openContainer(ctx.opts.root, id);
-      try { states.push(publicState(c.state, c.status)); } finally { c.lock.release(); }
+      try { states.push(publicState(c.state, c.status, true)); } finally { c.lock.release(); }
     } catch { /* a container being created or deleted right now */ }
   }
   let out: string;

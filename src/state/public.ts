@@ -13,7 +13,11 @@ export interface PublicState {
   annotations?: Record<string, string>;
 }
 
-export function publicState(s: ContainerState, status: Status): PublicState {
+/**
+ * `owner` as runc prints it: `state` leaves it empty and only `list` names the owner, so the same
+ * function serves both with the caller choosing.
+ */
+export function publicState(s: ContainerState, status: Status, withOwner = false): PublicState {
   const out: PublicState = {
     ociVersion: s.ociVersion,
     id: s.id,
@@ -22,7 +26,7 @@ export function publicState(s: ContainerState, status: Status): PublicState {
     bundle: s.bundle,
     rootfs: s.rootfs,
     created: s.created,
-    owner: s.owner,
+    owner: withOwner ? s.owner : '',
   };
   if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
   return out;

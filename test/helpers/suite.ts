@@ -1,0 +1,53 @@
+// What every real-container suite starts with: the runtime under test, runc as the reference when
+// installed, cleanup of both after the file, and a way to declare one case for each runtime.
+import { after, test, type TestContext } from 'node:test';
+import * as fs from 'node:fs';
+import assert from 'node:assert/strict';
+import { hasRunc, Runtime, sleep } from './runtime';
+
+export const TEST_TIMEOUT = { timeout: 60_000 };
+
+export interface RuntimePair {
+  sut: Runtime;
+  ref?: Runtime;
+}
+
+export function runtimesForSuite(): RuntimePair {
+  const sut = new Runtime('tsrunc');
+  const ref = hasRunc() ? new Runtime('runc') : undefined;
+  after(async () => {
+    await sut.cleanupAll();
+    await ref?.cleanupAll();
+  });
+  return { sut, ref };
+}
+
+/**
+ * Declares the case once per runtime, runc first, so runc vouches for the expectations. `skipFor`
+ * may return a reason to skip a runtime (a feature the installed runc lacks, say).
+ */
+export function forEachRuntime(
+  pair: RuntimePair,
+  name: string,
+  fn: (t: TestContext, rt: Runtime) => Promise<void>,
+  skipFor?: (rt: Runtime) => string | undefined,
+): void {
+  for (const rt of pair.ref ? [pair.ref, pair.sut] : [pair.sut]) {
+    test(`${name} [${rt.kind}]`, TEST_TIMEOUT, async (t) => {
+      const reason = skipFor?.(rt);
+      if (reason) return t.skip(reason);
+      await fn(t, rt);
+    });
+  }
+}
+
+/** Waits until `file` matches `re` (a container writes it asynchronously); returns its content. */
+export async function waitForFileContent(file: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (re.test(s)) return s;
+    if (Date.now() > deadline) assert.fail(`${file} never matched ${re}; content: ${JSON.stringify(s)}`);
+    await sleep(20);
+  }
+}
