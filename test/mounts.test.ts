@@ -15,10 +15,10 @@ import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Mount } from './helpers/rootfs';
 import {
-  Runtime, uniqueId, describeResult, withoutRuntimeLog, sleep, hostMountsMentioning,
+  Runtime, uniqueId, describeResult, withoutRuntimeLog, hostMountsMentioning,
   waitNoRelatedProcesses,
 } from './helpers/runtime';
-import { forEachRuntime, runtimesForSuite } from './helpers/suite';
+import { forEachRuntime, runtimesForSuite, waitForFileContent } from './helpers/suite';
 import type { ExecResult } from './helpers/runtime';
 
 const { sut, ref } = runtimesForSuite();
@@ -136,15 +136,6 @@ async function runOk(rt: Runtime, b: Bundle, ids: string[], prefix: string, extr
   return sections(r.stdout);
 }
 
-async function waitForFile(file: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) assert.fail(`${file} never matched ${re}; content: ${JSON.stringify(s)}`);
-    await sleep(20);
-  }
-}
 
 const bind = (destination: string, source: string, options: string[] = []): Mount[] =>
   [{ destination, type: 'bind', source, options: ['rbind', ...options] }];
@@ -198,7 +189,7 @@ describe(`mounts (${sut.label}${ref ? ', each case also against runc' : ''})`, (
         // Safety first: whatever the outcome, the host side must be untouched.
         hostUntouched('after run');
         assert.equal(r.code, 0, describeResult(r));
-        const s = sections(await waitForFile(out, /^@@ready$/m));
+        const s = sections(await waitForFileContent(out, /^@@ready$/m));
         hostUntouched('while running');
 
         // Inside: every mount sits where the symlink resolves with the rootfs as "/".

@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Namespace } from './helpers/rootfs';
 import {
-  Runtime, uniqueId, describeResult, withoutRuntimeLog, sleep, processAlive,
+  Runtime, uniqueId, describeResult, withoutRuntimeLog, processAlive,
   hostMountsMentioning, waitNoRelatedProcesses, procStartTime, tsruncIsRunc,
 } from './helpers/runtime';
-import { forEachRuntime, runtimesForSuite } from './helpers/suite';
+import { forEachRuntime, runtimesForSuite, waitForFileContent } from './helpers/suite';
 import type { RunResult } from './helpers/runtime';
 
 const { sut, ref } = runtimesForSuite();
@@ -102,15 +102,6 @@ async function runDetached(rt: Runtime, b: Bundle, id: string): Promise<{ pid: n
   return { pid: st.pid, out };
 }
 
-async function waitForFile(file: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    if (re.test(s)) return s;
-    if (Date.now() > deadline) assert.fail(`${file} never matched ${re}; content: ${JSON.stringify(s)}`);
-    await sleep(20);
-  }
-}
 
 /** Shell script inside the container with stderr folded into stdout. */
 const sh = (script: string): string[] => ['sh', '-c', `exec 2>&1; ${script}`];
@@ -162,7 +153,7 @@ describe(`namespaces (${sut.label}${ref ? ', each case also against runc' : ''})
       const id = uniqueId(`userns-${rt.kind}`);
       try {
         const { pid, out } = await runDetached(rt, b, id);
-        const text = await waitForFile(out, /^ready$/m);
+        const text = await waitForFileContent(out, /^ready$/m);
         const o = keyed(text);
         assert.equal(o.get('uid'), '0', text);
         assert.equal(o.get('gid'), '0', text);
