@@ -13,9 +13,23 @@ const source = fs.readFileSync(file, 'utf8');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
 const mod = { exports: {} };
 script.runInThisContext()(mod.exports, require, mod, file, dist);
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-cache-'));
-mod.exports.main(['--root', root, 'list', '--quiet']).then((code) => {
-  fs.rmSync(root, { recursive: true, force: true });
-  if (code !== 0) throw new Error(`warming the code cache: list exited ${code}`);
-  fs.writeFileSync(path.join(dist, 'tsrunc.cache'), script.createCachedData());
-});
+// The commands run here pull the parser, the state code and the config validator into the cache.
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-cache-'));
+const bundle = path.join(work, 'bundle');
+fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
+const warmups = [
+  ['--root', path.join(work, 'root'), 'list', '--quiet'],
+  ['spec', '--bundle', bundle],
+  ['--log', path.join(work, 'log'), 'validate', '--bundle', bundle],
+];
+(async () => {
+  try {
+    for (const argv of warmups) {
+      const code = await mod.exports.main(argv);
+      if (code !== 0) throw new Error(`warming the code cache: tsrunc ${argv.join(' ')} exited ${code}`);
+    }
+    fs.writeFileSync(path.join(dist, 'tsrunc.cache'), script.createCachedData());
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+})().catch((e) => { console.error(e.message); process.exit(1); });
