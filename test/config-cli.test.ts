@@ -146,11 +146,19 @@ test('validate checks the filesystem: rootfs and namespace files', () => {
 });
 
 test('validate --systemd-cgroup checks the cgroupsPath form', () => {
-  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { cgroupsPath: '/a/b' } };
+  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { cgroupsPath: '/a/b', namespaces: [{ type: 'mount' }] } };
   assert.equal(tsrunc(['validate', '--bundle', bundle(config)]).code, 0);
   const r = tsrunc(['--systemd-cgroup', '--log-format', 'json', 'validate', '--bundle', bundle(config)]);
   assert.equal(r.code, 1);
   assert.match(logMessages(r.stderr)[0].msg, /^config\.json: \/linux\/cgroupsPath: must have the form slice:prefix:name/);
+});
+
+test('validate reports what create would refuse beyond the spec: no mount namespace', () => {
+  // Valid by the spec, refused by tsrunc: runc would make the container's mounts in the host's namespace.
+  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'pid' }] } };
+  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle(config)]);
+  assert.equal(r.code, 1);
+  assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/linux\/namespaces: tsrunc requires a mount namespace/);
 });
 
 test('features: a runtime-spec features document built from the runtime\'s tables', () => {

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Mount } from './helpers/rootfs';
 import {
-  Runtime, uniqueId, describeResult, withoutRuntimeLog, hostMountsMentioning,
+  Runtime, uniqueId, tsruncIsRunc, describeResult, withoutRuntimeLog, hostMountsMentioning,
   waitNoRelatedProcesses,
 } from './helpers/runtime';
 import { forEachRuntime, runtimesForSuite, waitForFileContent } from './helpers/suite';
@@ -218,6 +218,26 @@ describe(`mounts (${sut.label}${ref ? ', each case also against runc' : ''})`, (
 
   both('symlinks in the rootfs cannot redirect mount destinations to the host (targets created inside the rootfs)',
     (_t, rt) => symlinkEscape(rt, false));
+
+  for (const propagation of ['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']) {
+    // pivot_root refuses a new root whose parent mount is shared; the runtime must make that
+    // parent private first, then give the container's "/" the requested propagation.
+    both(`rootfsPropagation ${propagation}: the container starts and its / has that propagation`, async (_t, rt) => {
+      await withBundle(rt, {
+        mutate: (spec) => { spec.linux.rootfsPropagation = propagation; },
+        args: probe([['mountinfo', 'cat /proc/self/mountinfo']]),
+      }, async (b, ids) => {
+        const s = await runOk(rt, b, ids, `rootprop-${propagation}-${rt.kind}`);
+        const root = mountAt(parseMountinfo(s.get('mountinfo') ?? ''), '/', s.get('mountinfo') ?? '');
+        const shared = root.optional.some((o) => o.startsWith('shared:'));
+        // runc 1.1 leaves "/" private whatever is asked (it fails runtime-tools' linux_rootfs_propagation
+        // for that); the spec says the rootfs gets the propagation, and tsrunc follows the spec.
+        if (!(rt === ref || tsruncIsRunc())) {
+          assert.equal(shared, propagation.endsWith('shared'), `optional fields of /: ${root.optional.join(' ')}`);
+        }
+      });
+    });
+  }
 
   both('read-only bind mount: content visible, writes fail', async (_t, rt) => {
     await withBundle(rt, {

@@ -275,9 +275,50 @@ Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& o
   return ok();
 }
 
+namespace {
+// The mount point that holds `path`, and whether it is shared, from /proc/self/mountinfo.
+bool parentMount(const std::string& path, std::string& mountPoint, bool& shared) {
+  std::string text;
+  if (!sys::readFile("/proc/self/mountinfo", text)) return false;
+  size_t best = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t nl = text.find('\n', i);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(i, nl - i);
+    i = nl + 1;
+    // id parent major:minor root mount-point options optional-fields... - type source super-options
+    std::vector<std::string> f;
+    size_t s = 0;
+    while (s < line.size()) {
+      size_t e = line.find(' ', s);
+      if (e == std::string::npos) e = line.size();
+      f.push_back(line.substr(s, e - s));
+      s = e + 1;
+    }
+    if (f.size() < 7) continue;
+    const std::string& mp = f[4];  // octal escapes (\040) are rare in rootfs paths; such a mount just never matches
+    bool covers = mp == "/" || path == mp || (path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/');
+    if (!covers || mp.size() < best) continue;
+    best = mp.size();
+    mountPoint = mp;
+    shared = false;
+    for (size_t k = 6; k < f.size() && f[k] != "-"; k++) if (f[k].compare(0, 7, "shared:") == 0) shared = true;
+  }
+  return best > 0;
+}
+}  // namespace
+
 Result prepareRoot(const Plan& plan) {
   unsigned long prop = plan.rootPropagation ? plan.rootPropagation : (MS_SLAVE | MS_REC);
   if (::mount("", "/", "", prop, nullptr) != 0) return inStep(fail("mount propagation", "/"), "prepare rootfs");
+  // pivot_root refuses a new root whose parent mount is shared (rootfsPropagation "shared" makes it
+  // so): that one mount, in this namespace only, becomes private, as runc does.
+  std::string mountPoint;
+  bool shared = false;
+  if (parentMount(plan.rootfs, mountPoint, shared) && shared &&
+      ::mount("", mountPoint.c_str(), "", MS_PRIVATE, nullptr) != 0)
+    return inStep(fail("mount propagation", mountPoint), "prepare rootfs");
   if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) != 0)
     return inStep(fail("bind mount rootfs", plan.rootfs), "prepare rootfs");
   return ok();
@@ -336,13 +377,20 @@ Result setupDev(const Plan& plan, int rootfd) {
   return ok();
 }
 
+// rootfsPropagation is about the container's "/", which only exists once the root is entered.
+Result applyRootPropagation(const Plan& plan) {
+  if (plan.rootPropagation && ::mount("", "/", "", plan.rootPropagation, nullptr) != 0)
+    return inStep(fail("mount propagation", "/"), "rootfs propagation");
+  return ok();
+}
+
 Result enterRoot(const Plan& plan, int rootfd) {
   if (::fchdir(rootfd) != 0) return inStep(fail("chdir", plan.rootfs), "enter rootfs");
   if (plan.noPivot) {
     if (::mount(plan.rootfs.c_str(), "/", "", MS_MOVE, nullptr) != 0) return inStep(fail("mount move", plan.rootfs), "enter rootfs");
     if (::chroot(".") != 0) return inStep(fail("chroot", plan.rootfs), "enter rootfs");
     if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "enter rootfs");
-    return ok();
+    return applyRootPropagation(plan);
   }
   sys::Fd oldRoot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!oldRoot.valid()) return inStep(fail("open", "/"), "pivot_root");
@@ -352,7 +400,7 @@ Result enterRoot(const Plan& plan, int rootfd) {
   if (::mount("", ".", "", MS_SLAVE | MS_REC, nullptr) != 0) return inStep(fail("mount propagation", "old root"), "pivot_root");
   if (::umount2(".", MNT_DETACH) != 0) return inStep(fail("umount", "old root"), "pivot_root");
   if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "pivot_root");
-  return ok();
+  return applyRootPropagation(plan);
 }
 
 Result finalizeRoot(const Plan& plan) {

@@ -7,6 +7,8 @@ import { ConfigError, parseConfig, readConfig } from '../config/load';
 import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import { validateSpec } from '../config/validate';
+import { TsruncError } from '../errors';
+import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 
 interface ValidateArgs { bundle?: string }
 
@@ -29,6 +31,18 @@ export default async function validate(args: ValidateArgs, ctx: CommandContext):
     ctx.log.warn('config.json: /process: not set; the container can be created but not started');
   }
   for (const line of unimplementedParts(spec as Spec)) ctx.log.warn(line);
+  // What create would still refuse after validation: the plan builder's own rules (a config with
+  // no mount namespace, for one), found by building the plan without running it.
+  try {
+    buildLaunchPlan(spec as Spec, resolveRootfs(spec as Spec, bundle), {
+      id: 'validate', bundle, execFifo: '/dev/null', noPivot: false, noNewKeyring: false, preserveFds: 0, debug: false,
+      warn: (msg) => ctx.log.warn(msg),
+    });
+  } catch (e) {
+    if (!(e instanceof TsruncError)) throw e;
+    ctx.log.error(e.message);
+    return 1;
+  }
   process.stdout.write(`${configPath}: valid\n`);
   return 0;
 }
