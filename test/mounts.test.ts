@@ -239,6 +239,27 @@ describe(`mounts (${sut.label}${ref ? ', each case also against runc' : ''})`, (
     });
   }
 
+  both('a cgroup mount without a cgroup namespace shows the container its own cgroups, read-only, never the host\'s tree', async (t, rt) => {
+    const v1 = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').some((l) => /^\d+:[^:]+:/.test(l));
+    if (!v1) return t.skip('this host has no cgroup v1 hierarchies');
+    await withBundle(rt, {
+      mutate: (spec) => { spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'cgroup'); },
+      args: probe([['cgroup', 'cat /proc/self/cgroup'], ['mountinfo', 'cat /proc/self/mountinfo']]),
+    }, async (b, ids) => {
+      const s = await runOk(rt, b, ids, `cgroupmnt-${rt.kind}`);
+      const mounts = parseMountinfo(s.get('mountinfo') ?? '');
+      const lines = (s.get('cgroup') ?? '').split('\n').filter((l) => /^\d+:[^:]+:/.test(l));
+      assert.ok(lines.length > 0, s.get('cgroup'));
+      for (const line of lines) {
+        const [, controllers, cgroupPath] = line.split(':');
+        const dir = controllers.replace(/^name=/, '');
+        const m = mountAt(mounts, `/sys/fs/cgroup/${dir}`, s.get('mountinfo') ?? '');
+        assert.equal(m.root, cgroupPath, `${dir}: the mount must be the container's own cgroup (${cgroupPath})`);
+        assert.equal(m.opts[0], 'ro', `${dir} must be read-only`);
+      }
+    });
+  });
+
   both('read-only bind mount: content visible, writes fail', async (_t, rt) => {
     await withBundle(rt, {
       bundleFiles: { 'ro-src/f': 'read me\n' },

@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "log.h"
@@ -56,61 +57,100 @@ Result remount(const std::string& target, unsigned long flags) {
 
 constexpr unsigned long kPropagation = MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
 
-// cgroup v1 hierarchies of this process, from /proc/self/cgroup: "4:cpu,cpuacct:/path".
-std::vector<std::string> cgroupV1Hierarchies(bool& hasUnified) {
+struct Hierarchy {
+  std::string controllers;  // "cpu,cpuacct", "name=systemd"
+  std::string path;         // this process's cgroup in it
+};
+
+std::vector<std::string> splitOn(const std::string& text, char sep) {
   std::vector<std::string> out;
-  std::string text;
-  hasUnified = false;
-  if (!sys::readFile("/proc/self/cgroup", text)) return out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t nl = text.find('\n', i);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(i, nl - i);
-    i = nl + 1;
-    size_t a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string ctrls = line.substr(a + 1, b - a - 1);
-    if (line.compare(0, a, "0") == 0 && ctrls.empty()) { hasUnified = true; continue; }
-    if (!ctrls.empty()) out.push_back(ctrls);
+  size_t s = 0;
+  while (s <= text.size()) {
+    size_t e = text.find(sep, s);
+    if (e == std::string::npos) e = text.size();
+    out.push_back(text.substr(s, e - s));
+    s = e + 1;
   }
   return out;
 }
 
-Result mountCgroup(const MountPlan& m, int rootfd, int targetfd) {
-  bool hasUnified = false;
-  std::vector<std::string> v1 = cgroupV1Hierarchies(hasUnified);
+// cgroup v1 hierarchies of this process, from /proc/self/cgroup: "4:cpu,cpuacct:/path".
+std::vector<Hierarchy> cgroupV1Hierarchies() {
+  std::vector<Hierarchy> out;
+  std::string text;
+  if (!sys::readFile("/proc/self/cgroup", text)) return out;
+  for (const std::string& line : splitOn(text, '\n')) {
+    size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos || b == a + 1) continue;
+    out.push_back({line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+  }
+  // The kernel lists hierarchies newest first; mount them oldest first, as runc does.
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// Where the host mounts the v1 hierarchy with exactly these controllers, from mountinfo.
+std::string hostHierarchyMount(const std::string& controllers) {
+  std::string text;
+  if (!sys::readFile("/proc/self/mountinfo", text)) return "";
+  std::vector<std::string> want = splitOn(controllers, ',');
+  for (const std::string& line : splitOn(text, '\n')) {
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::vector<std::string> tail = splitOn(line.substr(dash + 3), ' ');
+    if (tail.size() < 3 || tail[0] != "cgroup") continue;
+    std::vector<std::string> opts = splitOn(tail[2], ',');
+    bool all = true;
+    for (const std::string& w : want) {
+      bool found = false;
+      for (const std::string& o : opts) if (o == w) found = true;
+      all = all && found;
+    }
+    if (all) return splitOn(line, ' ')[4];
+  }
+  return "";
+}
+
+// A cgroup mount on a v1 or hybrid host: a tmpfs holding one mount per hierarchy, laid out as on
+// the host. With its own cgroup namespace the container mounts each hierarchy (rooted at its
+// namespace); without one it gets a bind of its own cgroup directory in each, as with runc, never
+// the host's whole tree. (The hugetlb-only cgroup2 at "unified" is not shown, as with runc 1.1.)
+Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns) {
+  std::vector<Hierarchy> v1 = cgroupV1Hierarchies();
   unsigned long flags = m.flags & ~kPropagation & ~static_cast<unsigned long>(MS_BIND | MS_REC);
   std::string target = sys::fdPath(targetfd);
   if (m.type == "cgroup2" || v1.empty()) {
     if (::mount("cgroup2", target.c_str(), "cgroup2", flags, nullptr) != 0) return fail("mount cgroup2", m.destination);
     return ok();
   }
-  // A v1 or hybrid host: a tmpfs holding one mount per hierarchy, as the host lays them out.
   if (::mount("tmpfs", target.c_str(), "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0)
     return fail("mount tmpfs", m.destination);
-  for (const std::string& ctrls : v1) {
-    std::string dir = ctrls.compare(0, 5, "name=") == 0 ? ctrls.substr(5) : ctrls;
+  for (const Hierarchy& h : v1) {
+    std::string dir = h.controllers.compare(0, 5, "name=") == 0 ? h.controllers.substr(5) : h.controllers;
+    std::string where = m.destination + "/" + dir;
     sys::Fd sub;
-    TRY(openInRoot(rootfd, m.destination + "/" + dir, Create::Directory, sub));
-    if (::mount("cgroup", sys::fdPath(sub.get()).c_str(), "cgroup", flags, ctrls.c_str()) != 0)
-      return fail("mount cgroup", m.destination + "/" + dir);
+    TRY(openInRoot(rootfd, where, Create::Directory, sub));
+    std::string subPath = sys::fdPath(sub.get());
+    if (cgroupns) {
+      if (::mount("cgroup", subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
+    } else {
+      std::string host = hostHierarchyMount(h.controllers);
+      if (host.empty()) return failWith("mount " + where + ": the host has no mount of the cgroup hierarchy " + h.controllers, ENOENT);
+      std::string source = host + (h.path == "/" ? "" : h.path);
+      if (::mount(source.c_str(), subPath.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) return fail("bind mount", source);
+      sys::Fd bound;
+      TRY(openInRoot(rootfd, where, Create::Nothing, bound));
+      TRY(remount(sys::fdPath(bound.get()), flags | MS_BIND | MS_REC));
+    }
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
     if (dir.find(',') != std::string::npos) {
       sys::Fd parent;
       TRY(openInRoot(rootfd, m.destination, Create::Nothing, parent));
-      size_t s = 0;
-      while (s <= dir.size()) {
-        size_t e = dir.find(',', s);
-        if (e == std::string::npos) e = dir.size();
-        std::string one = dir.substr(s, e - s);
+      for (const std::string& one : splitOn(dir, ',')) {
         if (::symlinkat(dir.c_str(), parent.get(), one.c_str()) != 0 && errno != EEXIST) return fail("symlink", m.destination + "/" + one);
-        s = e + 1;
       }
     }
   }
-  // Like runc 1.1 on a hybrid host: the v1 hierarchies only, read-only as the mount asks, under a
-  // writable tmpfs; the hugetlb-only cgroup2 at "unified" is not shown to the container.
   return ok();
 }
 
@@ -158,7 +198,7 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns) {
   Create kind = Create::Directory;
   if (m.isBind()) {
     struct stat st;
@@ -177,7 +217,7 @@ Result mountOne(const MountPlan& m, int rootfd) {
   }
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
-    TRY(mountCgroup(m, rootfd, target.get()));
+    TRY(mountCgroup(m, rootfd, target.get(), cgroupns));
   } else if (m.isBind()) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
@@ -327,7 +367,7 @@ Result prepareRoot(const Plan& plan) {
 Result mountAll(const Plan& plan, int rootfd) {
   for (const MountPlan& m : plan.mounts) {
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd), "mount " + m.destination));
+    TRY(inStep(mountOne(m, rootfd, plan.newNamespace("cgroup")), "mount " + m.destination));
   }
   return ok();
 }
