@@ -102,21 +102,9 @@ namespace {
 std::string homeOf(uint32_t uid) {
   std::string passwd;
   if (!sys::readFile("/etc/passwd", passwd)) return "/";
-  size_t i = 0;
-  while (i < passwd.size()) {
-    size_t nl = passwd.find('\n', i);
-    if (nl == std::string::npos) nl = passwd.size();
-    std::string line = passwd.substr(i, nl - i);
-    i = nl + 1;
+  for (const std::string& line : sys::split(passwd, '\n')) {
     // name:password:uid:gid:gecos:home:shell
-    std::vector<std::string> f;
-    size_t s = 0;
-    while (true) {
-      size_t c = line.find(':', s);
-      f.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
-      if (c == std::string::npos) break;
-      s = c + 1;
-    }
+    std::vector<std::string> f = sys::split(line, ':');
     if (f.size() >= 6 && f[2] == std::to_string(uid)) return f[5].empty() ? "/" : f[5];
   }
   return "/";
@@ -163,15 +151,11 @@ Result resolveExecutable(const ProcessPlan& p, const std::vector<std::string>& e
     return failWith(quoted + ": " + std::strerror(e == EISDIR ? EACCES : e), e == EISDIR ? EACCES : e);
   }
   std::string dirs = envValue(env, "PATH");
-  size_t s = 0;
-  while (s <= dirs.size() && !dirs.empty()) {
-    size_t c = dirs.find(':', s);
-    std::string dir = dirs.substr(s, c == std::string::npos ? std::string::npos : c - s);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
-    if (checkExecutable(candidate) == 0) { path = candidate; return ok(); }
-    if (c == std::string::npos) break;
-    s = c + 1;
+  if (!dirs.empty()) {
+    for (std::string dir : sys::split(dirs, ':')) {
+      std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+      if (checkExecutable(candidate) == 0) { path = candidate; return ok(); }
+    }
   }
   return failWith(quoted + ": executable file not found in $PATH", ENOENT);
 }

@@ -62,24 +62,13 @@ struct Hierarchy {
   std::string path;         // this process's cgroup in it
 };
 
-std::vector<std::string> splitOn(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  size_t s = 0;
-  while (s <= text.size()) {
-    size_t e = text.find(sep, s);
-    if (e == std::string::npos) e = text.size();
-    out.push_back(text.substr(s, e - s));
-    s = e + 1;
-  }
-  return out;
-}
 
 // cgroup v1 hierarchies of this process, from /proc/self/cgroup: "4:cpu,cpuacct:/path".
 std::vector<Hierarchy> cgroupV1Hierarchies() {
   std::vector<Hierarchy> out;
   std::string text;
   if (!sys::readFile("/proc/self/cgroup", text)) return out;
-  for (const std::string& line : splitOn(text, '\n')) {
+  for (const std::string& line : sys::split(text, '\n')) {
     size_t a = line.find(':'), b = line.find(':', a + 1);
     if (a == std::string::npos || b == std::string::npos || b == a + 1) continue;
     out.push_back({line.substr(a + 1, b - a - 1), line.substr(b + 1)});
@@ -93,20 +82,20 @@ std::vector<Hierarchy> cgroupV1Hierarchies() {
 std::string hostHierarchyMount(const std::string& controllers) {
   std::string text;
   if (!sys::readFile("/proc/self/mountinfo", text)) return "";
-  std::vector<std::string> want = splitOn(controllers, ',');
-  for (const std::string& line : splitOn(text, '\n')) {
+  std::vector<std::string> want = sys::split(controllers, ',');
+  for (const std::string& line : sys::split(text, '\n')) {
     size_t dash = line.find(" - ");
     if (dash == std::string::npos) continue;
-    std::vector<std::string> tail = splitOn(line.substr(dash + 3), ' ');
+    std::vector<std::string> tail = sys::split(line.substr(dash + 3), ' ');
     if (tail.size() < 3 || tail[0] != "cgroup") continue;
-    std::vector<std::string> opts = splitOn(tail[2], ',');
+    std::vector<std::string> opts = sys::split(tail[2], ',');
     bool all = true;
     for (const std::string& w : want) {
       bool found = false;
       for (const std::string& o : opts) if (o == w) found = true;
       all = all && found;
     }
-    if (all) return splitOn(line, ' ')[4];
+    if (all) return sys::split(line, ' ')[4];
   }
   return "";
 }
@@ -146,7 +135,7 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns) 
     if (dir.find(',') != std::string::npos) {
       sys::Fd parent;
       TRY(openInRoot(rootfd, m.destination, Create::Nothing, parent));
-      for (const std::string& one : splitOn(dir, ',')) {
+      for (const std::string& one : sys::split(dir, ',')) {
         if (::symlinkat(dir.c_str(), parent.get(), one.c_str()) != 0 && errno != EEXIST) return fail("symlink", m.destination + "/" + one);
       }
     }
@@ -321,21 +310,9 @@ bool parentMount(const std::string& path, std::string& mountPoint, bool& shared)
   std::string text;
   if (!sys::readFile("/proc/self/mountinfo", text)) return false;
   size_t best = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t nl = text.find('\n', i);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(i, nl - i);
-    i = nl + 1;
+  for (const std::string& line : sys::split(text, '\n')) {
     // id parent major:minor root mount-point options optional-fields... - type source super-options
-    std::vector<std::string> f;
-    size_t s = 0;
-    while (s < line.size()) {
-      size_t e = line.find(' ', s);
-      if (e == std::string::npos) e = line.size();
-      f.push_back(line.substr(s, e - s));
-      s = e + 1;
-    }
+    std::vector<std::string> f = sys::split(line, ' ');
     if (f.size() < 7) continue;
     const std::string& mp = f[4];  // octal escapes (\040) are rare in rootfs paths; such a mount just never matches
     bool covers = mp == "/" || path == mp || (path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/');

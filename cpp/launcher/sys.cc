@@ -15,6 +15,18 @@ bool writeFile(const std::string& path, const std::string& data, int& err) {
   return n >= 0;
 }
 
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  size_t s = 0;
+  while (s <= text.size()) {
+    size_t e = text.find(sep, s);
+    if (e == std::string::npos) e = text.size();
+    out.push_back(text.substr(s, e - s));
+    s = e + 1;
+  }
+  return out;
+}
+
 bool readFile(const std::string& path, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

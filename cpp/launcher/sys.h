@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #ifndef RESOLVE_NO_MAGICLINKS
 #define RESOLVE_NO_XDEV 0x01
@@ -91,6 +92,8 @@ class Fd {
 inline std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 bool writeFile(const std::string& path, const std::string& data, int& err);
+// Every field between separators, empty ones included ("a::b" on ':' gives "a", "", "b").
+std::vector<std::string> split(const std::string& text, char sep);
 bool readFile(const std::string& path, std::string& out);
 
 }  // namespace sys
