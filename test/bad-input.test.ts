@@ -303,14 +303,15 @@ describe(`bad input (${sut.label}${ref ? ', checked against runc' : ''})`, () =>
       name: 'create with an absolute executable path that does not exist',
       bundle: { args: ['/no/such/binary'] },
       act: (c) => create(c),
-      phrases: [/\/no\/such\/binary/, /no such file or directory/i],
+      // Case-sensitive: podman maps these exact lowercase phrases to exit codes 127 and 126.
+      phrases: [/\/no\/such\/binary/, /no such file or directory/],
     });
 
     badInput({
       name: 'create with a process that is not executable',
       bundle: { args: ['/etc/passwd'] },
       act: (c) => create(c),
-      phrases: [/\/etc\/passwd/, /permission denied/i],
+      phrases: [/\/etc\/passwd/, /permission denied/],
     });
 
     badInput({
@@ -324,7 +325,7 @@ describe(`bad input (${sut.label}${ref ? ', checked against runc' : ''})`, () =>
       name: 'create with a bind mount whose source does not exist',
       bundle: { mounts: [{ destination: '/mnt/y', type: 'bind', source: '/nonexistent-src-for-test', options: ['rbind'] }] },
       act: (c) => create(c),
-      phrases: [/\/nonexistent-src-for-test/, /\/mnt\/y/, /no such file or directory/i],
+      phrases: [/\/nonexistent-src-for-test/, /\/mnt\/y/, /no such file or directory/],
     });
   });
 });

@@ -82,7 +82,7 @@ json::Value failureToJson(const Failure& f) {
   if (!f.op.empty()) v.set("op", json::Value::string(f.op));
   if (!f.path.empty()) v.set("path", json::Value::string(f.path));
   v.set("errno", json::Value::number(f.err));
-  v.set("error", json::Value::string(f.err ? std::strerror(f.err) : ""));
+  v.set("error", json::Value::string(f.err ? errnoText(f.err) : ""));
   if (!f.message.empty()) v.set("message", json::Value::string(f.message));
   return v;
 }
@@ -109,7 +109,7 @@ Result Channel::expect(const char* type, json::Value* out) {
   json::Value msg;
   if (!recv(msg)) {
     int e = errno;
-    return failWith(e ? std::string("reading from the launcher channel: ") + std::strerror(e)
+    return failWith(e ? std::string("reading from the launcher channel: ") + errnoText(e)
                       : std::string("the other side of the launcher channel went away"), e);
   }
   std::string got = msg.str("type");

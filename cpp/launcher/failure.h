@@ -2,7 +2,9 @@
 // failed, on what path, with which errno, during which step. It travels to the CLI unchanged, so the
 // user reads the root cause ("pivot_root /x: invalid argument"), never "child exited".
 #pragma once
+#include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -15,6 +17,14 @@ struct Failure {
 };
 
 using Result = std::optional<Failure>;
+
+// errno as runc prints it (Go's lowercase wording): clients match these phrases, e.g. podman maps
+// "no such file or directory" to exit 127 and "permission denied" to 126.
+inline std::string errnoText(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
 
 inline Result ok() { return std::nullopt; }
 

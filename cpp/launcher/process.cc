@@ -148,7 +148,7 @@ Result resolveExecutable(const ProcessPlan& p, const std::vector<std::string>& e
     int e = checkExecutable(name);
     if (e == 0) { path = name; return ok(); }
     if (e == ENOENT) return failWith(quoted + ": stat " + name + ": no such file or directory", ENOENT);
-    return failWith(quoted + ": " + std::strerror(e == EISDIR ? EACCES : e), e == EISDIR ? EACCES : e);
+    return failWith(quoted + ": " + errnoText(e == EISDIR ? EACCES : e), e == EISDIR ? EACCES : e);
   }
   std::string dirs = envValue(env, "PATH");
   if (!dirs.empty()) {
