@@ -1,16 +1,20 @@
 // create: config -> plan -> launcher -> a waiting init, recorded in state.json. On any failure the
 // launcher has already killed what it started; here the state directory is removed, so a failed
 // create leaves nothing behind.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundleConfig } from '../config/load';
+import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { launch, LaunchError } from '../native/launcher';
+import { namespaceKind } from '../linux/namespaces';
 import { buildLaunchPlan, resolveRootfs } from '../plan/build';
+import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
 import {
   createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writePidFile, writeState, type ContainerState,
@@ -28,6 +32,37 @@ export interface CreateOptions {
 
 function ownerName(): string {
   try { return os.userInfo().username; } catch { return String(process.getuid?.() ?? ''); }
+}
+
+/** state.json for an init that is set up and waiting. */
+function recordedState(
+  spec: Spec, plan: LaunchPlan, pid: number,
+  where: { id: string; bundle: string; rootfs: string; noPivot: boolean },
+): ContainerState {
+  const stat = readProcStat(pid);
+  if (!stat) throw new TsruncError(`container init ${pid} vanished during create`);
+  const namespacePaths: Record<string, string> = {};
+  for (const ns of plan.namespaces) {
+    namespacePaths[ns.type] = ns.path ?? `/proc/${pid}/ns/${namespaceKind(ns.type)?.procName ?? ns.type}`;
+  }
+  return {
+    ociVersion: SPEC_VERSION,
+    id: where.id,
+    status: 'created',
+    pid,
+    bundle: where.bundle,
+    rootfs: where.rootfs,
+    created: new Date().toISOString(),
+    owner: ownerName(),
+    ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
+    tsrunc: {
+      format: 1,
+      initStartTime: stat.startTime,
+      namespacePaths,
+      noPivot: where.noPivot,
+      configOciVersion: spec.ociVersion,
+    },
+  };
 }
 
 export function createContainer(opts: CreateOptions, ctx: CommandContext): ContainerState {
@@ -59,38 +94,19 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
     const launched = launch(plan, ctx.log);
+    let pidFileWritten = false;
     try {
-      const stat = readProcStat(launched.initPid);
-      if (!stat) throw new TsruncError(`container init ${launched.initPid} vanished during create`);
-      const namespacePaths: Record<string, string> = {};
-      for (const ns of plan.namespaces) {
-        namespacePaths[ns.type] = ns.path ?? `/proc/${launched.initPid}/ns/${ns.type === 'network' ? 'net' : ns.type === 'mount' ? 'mnt' : ns.type}`;
-      }
-      const state: ContainerState = {
-        ociVersion: SPEC_VERSION,
-        id,
-        status: 'created',
-        pid: launched.initPid,
-        bundle,
-        rootfs,
-        created: new Date().toISOString(),
-        owner: ownerName(),
-        ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
-        tsrunc: {
-          format: 1,
-          initStartTime: stat.startTime,
-          namespacePaths,
-          noPivot: opts.noPivot,
-          configOciVersion: spec.ociVersion,
-        },
-      };
+      const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot });
       writeState(lock.dir, state);
-      if (opts.pidFile) writePidFile(opts.pidFile, launched.initPid);
+      if (opts.pidFile) { writePidFile(opts.pidFile, launched.initPid); pidFileWritten = true; }
       launched.commit();
       committed = true;
       return state;
     } finally {
-      if (!committed) launched.abort();
+      if (!committed) {
+        launched.abort();
+        if (pidFileWritten) fs.rmSync(path.resolve(opts.pidFile as string), { force: true });
+      }
     }
   } catch (e) {
     if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
