@@ -103,3 +103,8 @@ test('rootfsPropagation and hostname reach the plan', () => {
   assert.equal(plan.hostname, 'h');
   assert.equal(plan.domainname, undefined);
 });
+
+test('sysctl keys become /proc/sys paths, a "/" in a dotted key standing for a literal "."', () => {
+  const plan = buildLaunchPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'network' }], sysctl: { 'net.ipv4.conf.eth0/100.forwarding': '1', 'net/ipv4/ip_forward': '1' } } }), '/b/rootfs', OPTS);
+  assert.deepEqual(plan.sysctl.map((s) => s.path), ['/proc/sys/net/ipv4/conf/eth0.100/forwarding', '/proc/sys/net/ipv4/ip_forward']);
+});

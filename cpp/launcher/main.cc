@@ -58,12 +58,13 @@ Result joinKeyring(const Plan& plan) {
 }
 
 Result writeSysctls(const Plan& plan, int procfd) {
-  for (const auto& kv : plan.sysctl) {
-    std::string rel = "sys/" + kv.first;
-    for (size_t i = 4; i < rel.size(); i++) if (rel[i] == '.') rel[i] = '/';
-    sys::Fd fd(::openat(procfd, rel.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd.valid()) return inStep(fail("open", "/proc/" + rel), "sysctl " + kv.first);
-    if (::write(fd.get(), kv.second.data(), kv.second.size()) < 0) return inStep(fail("write", "/proc/" + rel), "sysctl " + kv.first);
+  for (const Plan::Sysctl& s : plan.sysctl) {
+    if (s.path.compare(0, 10, "/proc/sys/") != 0 || s.path.find("/../") != std::string::npos)
+      return failWith("sysctl " + s.key + ": " + s.path + " is not under /proc/sys", EINVAL);
+    // Relative to the held procfs, so it works whatever the container mounts on /proc.
+    sys::Fd fd(::openat(procfd, s.path.c_str() + 6, O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) return inStep(fail("open", s.path), "sysctl " + s.key);
+    if (::write(fd.get(), s.value.data(), s.value.size()) < 0) return inStep(fail("write", s.path), "sysctl " + s.key);
   }
   return ok();
 }

@@ -88,7 +88,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   }
   plan.maskedPaths = v.strings("maskedPaths");
   plan.readonlyPaths = v.strings("readonlyPaths");
-  for (const auto& s : v["sysctl"].items()) plan.sysctl.emplace_back(s.str("key"), s.str("value"));
+  for (const auto& s : v["sysctl"].items()) plan.sysctl.push_back({s.str("key"), s.str("path"), s.str("value")});
   plan.execFifo = v.str("execFifo");
   plan.preserveFds = static_cast<int>(v.integer("preserveFds"));
 

@@ -75,7 +75,10 @@ struct Plan {
   bool setupDev = true;  // false when the bundle bind-mounts its own /dev
   std::vector<DevicePlan> devices;
   std::vector<std::string> maskedPaths, readonlyPaths;
-  std::vector<std::pair<std::string, std::string>> sysctl;
+  struct Sysctl {
+    std::string key, path, value;  // path: /proc/sys/... as the plan builder computed it
+  };
+  std::vector<Sysctl> sysctl;
   std::string execFifo;
   int execFifoFd = -1;  // opened by the launcher (host root): the init may not reach the state dir
   int preserveFds = 0;

@@ -5,6 +5,7 @@ import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { mountOption } from '../linux/mount-options';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
+import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
 import { planMount } from './mounts';
 import { planCapabilities, planRlimits } from './security';
@@ -79,7 +80,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     devices: planDevices(linux.devices),
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
-    sysctl: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, value })),
+    sysctl: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, path: sysctlProcPath(key), value })),
     execFifo: opts.execFifo,
     preserveFds: listenFds + opts.preserveFds,
   };

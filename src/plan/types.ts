@@ -73,7 +73,8 @@ export interface LaunchPlan {
   devices: PlanDevice[];
   maskedPaths: string[];
   readonlyPaths: string[];
-  sysctl: { key: string; value: string }[];
+  /** path: the /proc/sys file, with the dotted key's "/" (a literal ".") already converted. */
+  sysctl: { key: string; path: string; value: string }[];
   execFifo: string;
   /** Extra fds after stdio handed to the process: $LISTEN_FDS + --preserve-fds. */
   preserveFds: number;
