@@ -12,13 +12,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
-import type { Bundle, BundleOptions } from './helpers/rootfs';
+import type { Bundle } from './helpers/rootfs';
 import {
-  Runtime, uniqueId, describeResult, withoutRuntimeLog, processAlive, procStartTime,
+  Runtime, describeResult, withoutRuntimeLog, processAlive, procStartTime,
   repoRoot, sleep, waitForExit, tsruncIsRunc,
 } from './helpers/runtime';
-import { forEachRuntime, runtimesForSuite, TEST_TIMEOUT } from './helpers/suite';
-import type { ExecResult } from './helpers/runtime';
+import { expectOk, forEachRuntime, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
 
 const T = TEST_TIMEOUT;
 const { sut, ref } = runtimesForSuite();
@@ -36,22 +35,7 @@ function tsruncOnly(name: string, fn: (t: TestContext, rt: Runtime) => Promise<v
   });
 }
 
-async function withContainer(
-  rt: Runtime, opts: BundleOptions, fn: (b: Bundle, id: string) => Promise<void>,
-): Promise<void> {
-  const b = makeBundle(opts);
-  const id = uniqueId(`cli-${rt.kind}`);
-  try {
-    await fn(b, id);
-  } finally {
-    await rt.deleteForce(id);
-    b.cleanup();
-  }
-}
 
-function expectOk(r: ExecResult, what: string): void {
-  assert.equal(r.code, 0, `${what} should succeed\n${describeResult(r)}`);
-}
 
 interface SpawnResult { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 
@@ -131,7 +115,7 @@ function checkLogLine(l: LogLine, text: string): void {
 describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : ''})`, () => {
   describe('logging', () => {
     both('--log FILE --log-format json: every line is JSON; the last error names the missing executable', async (_t, rt) => {
-      await withContainer(rt, { args: ['no-such-program-xyz'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['no-such-program-xyz'] }, async (b, id) => {
         const log = rt.ioPath('log.json');
         const r = await rt.exec(['create', '--bundle', b.dir, id], { globalArgs: ['--log', log, '--log-format', 'json'] });
         assert.notEqual(r.code, 0, describeResult(r));
@@ -145,7 +129,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both('--log FILE --log-format json --debug on a successful create: every line is JSON', async (_t, rt) => {
-      await withContainer(rt, { args: ['true'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['true'] }, async (b, id) => {
         const log = rt.ioPath('debug.json');
         expectOk(await rt.exec(['create', '--bundle', b.dir, id], { globalArgs: ['--log', log, '--log-format', 'json', '--debug'] }), 'create');
         expectOk(await rt.exec(['delete', '--force', id], { globalArgs: ['--log', log, '--log-format', 'json', '--debug'] }), 'delete');
@@ -157,7 +141,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both('text log format on stderr: time="..." level=... msg="..."', async (_t, rt) => {
-      await withContainer(rt, { args: ['no-such-program-xyz'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['no-such-program-xyz'] }, async (b, id) => {
         const r = await rt.exec(['create', '--bundle', b.dir, id]);
         assert.notEqual(r.code, 0, describeResult(r));
         const lines = r.stderr.split('\n').filter((l) => l !== '');
@@ -171,7 +155,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
 
   describe('file descriptors and stdio', () => {
     both('--preserve-fds 2: fds 3 and 4 reach the container, nothing above them', async (_t, rt) => {
-      await withContainer(rt, { args: ['sh', '-c', 'echo to-fd3 >&3; echo to-fd4 >&4; exec ls /proc/self/fd'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sh', '-c', 'echo to-fd3 >&3; echo to-fd4 >&4; exec ls /proc/self/fd'] }, async (b, id) => {
         const { fds, paths } = scratchFiles(rt, 2);
         try {
           const out = await createStartWithFds(rt, b, id, { createArgs: ['--preserve-fds', '2'], extraFds: fds });
@@ -186,7 +170,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both('without --preserve-fds an fd 3 inherited by the runtime does not reach the container', async (_t, rt) => {
-      await withContainer(rt, { args: ['sh', '-c', 'echo leaked >&3; exec ls /proc/self/fd'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sh', '-c', 'echo leaked >&3; exec ls /proc/self/fd'] }, async (b, id) => {
         const { fds, paths } = scratchFiles(rt, 1);
         try {
           const out = await createStartWithFds(rt, b, id, { extraFds: fds });
@@ -200,7 +184,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both('LISTEN_FDS=1: fd 3 is passed and the container gets LISTEN_FDS=1, LISTEN_PID=1', async (_t, rt) => {
-      await withContainer(rt, {
+      await withContainer(rt, `cli-${rt.kind}`, {
         args: ['sh', '-c', 'env | grep "^LISTEN_" | sort; echo via-listen-fd >&3; exec ls /proc/self/fd'],
       }, async (b, id) => {
         const { fds, paths } = scratchFiles(rt, 1);
@@ -217,7 +201,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both("create's stdin, stdout and stderr are the container's", async (_t, rt) => {
-      await withContainer(rt, { args: ['sh', '-c', 'cat; echo to-stderr >&2'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sh', '-c', 'cat; echo to-stderr >&2'] }, async (b, id) => {
         const out = rt.ioPath('stdio.out');
         const err = rt.ioPath('stdio.err');
         expectOk(await rt.exec(['create', '--bundle', b.dir, id], { stdin: 'through the pipe\n', stdoutPath: out, stderrPath: err }), 'create');
@@ -237,7 +221,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
   describe('state', () => {
     both('state JSON has exactly runc\'s fields; created → running → stopped; pid 0 when stopped; list shows it', async (_t, rt) => {
       const annotations = { 'org.tsrunc.test': 'cli-contract' };
-      await withContainer(rt, { args: ['sleep', '30'], annotations }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sleep', '30'], annotations }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const fields = ['annotations', 'bundle', 'created', 'id', 'ociVersion', 'owner', 'pid', 'rootfs', 'status'];
         const created = await rt.state(id);
@@ -278,7 +262,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     tsruncOnly('PID reuse: a live unrelated process with the recorded pid is not the container', async (_t, rt) => {
-      await withContainer(rt, { args: ['sleep', '30'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sleep', '30'] }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const real = await rt.state(id);
         const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -322,7 +306,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
 
     both('a state dir without state.json: state says it does not exist, list skips it, delete --force removes it', async (_t, rt) => {
-      await withContainer(rt, { args: ['sleep', '30'] }, async (b, id) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sleep', '30'] }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const halfId = `${id}-half`;
         const halfDir = path.join(rt.root, halfId);
@@ -354,7 +338,7 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
       // one's to root (directories are exempt). A plain uid-1000 process shows the first case.
       const control = spawn('sleep', ['60'], { stdio: 'ignore', uid: 1000, gid: 1000 });
       try {
-        await withContainer(rt, { args: ['true'], user: { uid: 1000, gid: 1000 } }, async (b, id) => {
+        await withContainer(rt, `cli-${rt.kind}`, { args: ['true'], user: { uid: 1000, gid: 1000 } }, async (b, id) => {
           const cpid = control.pid ?? 0;
           assert.equal(fs.statSync(`/proc/${cpid}/status`).uid, 1000, 'control: a dumpable uid-1000 process owns its /proc files');
 

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeBundle } from './helpers/rootfs';
-import type { Bundle, BundleOptions } from './helpers/rootfs';
+import type { Bundle } from './helpers/rootfs';
 import {
   Runtime, uniqueId, describeResult, processAlive, parentPid, cmdline, waitForExit,
   relatedProcesses, sleep, withoutRuntimeLog,
 } from './helpers/runtime';
-import { waitForFileContent } from './helpers/suite';
-import type { ExecResult } from './helpers/runtime';
+import { expectOk, waitForFileContent, withContainer } from './helpers/suite';
 
 const T = { timeout: 60_000 };
 const rt = new Runtime('tsrunc');
@@ -21,23 +20,7 @@ after(async () => {
   await rt.cleanupAll();
 });
 
-/** Runs `fn` with a fresh bundle and a unique id, always force-deleting and removing both. */
-async function withContainer(
-  prefix: string, opts: BundleOptions, fn: (b: Bundle, id: string) => Promise<void>, runtime: Runtime = rt,
-): Promise<void> {
-  const b = makeBundle(opts);
-  const id = uniqueId(prefix);
-  try {
-    await fn(b, id);
-  } finally {
-    await runtime.deleteForce(id);
-    b.cleanup();
-  }
-}
 
-function expectOk(r: ExecResult, what: string): void {
-  assert.equal(r.code, 0, `${what} should succeed\n${describeResult(r)}`);
-}
 
 
 /** `run --detach` with the container's stdout/stderr going to files. */
@@ -60,7 +43,7 @@ async function expectGone(id: string, runtime: Runtime = rt): Promise<void> {
 
 describe(`lifecycle (${rt.label})`, () => {
   test('create → state created → start → running → output → kill → stopped → delete', T, async () => {
-    await withContainer('lc', {
+    await withContainer(rt, 'lc', {
       args: ['sh', '-c', 'echo "hello from $(hostname)"; exec sleep 100'],
       hostname: 'lifecycle',
       annotations: { 'org.tsrunc.test': 'lifecycle' },
@@ -104,7 +87,7 @@ describe(`lifecycle (${rt.label})`, () => {
   });
 
   test("create's stdio becomes the container's stdin, stdout and stderr", T, async () => {
-    await withContainer('stdio', { args: ['sh', '-c', 'cat; echo to-stderr >&2'] }, async (b, id) => {
+    await withContainer(rt, 'stdio', { args: ['sh', '-c', 'cat; echo to-stderr >&2'] }, async (b, id) => {
       const out = rt.ioPath('out');
       const err = rt.ioPath('err');
       expectOk(await rt.exec(['create', '--bundle', b.dir, id], { stdin: 'piped data\n', stdoutPath: out, stderrPath: err }), 'create');
@@ -133,7 +116,7 @@ describe(`lifecycle (${rt.label})`, () => {
   });
 
   test('after create returns, no runtime process remains around the container init', T, async () => {
-    await withContainer('orphan', { args: ['sleep', '100'] }, async (b, id) => {
+    await withContainer(rt, 'orphan', { args: ['sleep', '100'] }, async (b, id) => {
       const c = await rt.exec(['create', '--bundle', b.dir, id]);
       expectOk(c, 'create');
       const { pid } = await rt.state(id);
@@ -164,7 +147,7 @@ describe(`lifecycle (${rt.label})`, () => {
   });
 
   test('run in the foreground exits 128+N when the container is killed by signal N', T, async () => {
-    await withContainer('sig', { args: ['sleep', '100'] }, async (b, id) => {
+    await withContainer(rt, 'sig', { args: ['sleep', '100'] }, async (b, id) => {
       const running = rt.exec(['run', '--bundle', b.dir, id]);
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -180,7 +163,7 @@ describe(`lifecycle (${rt.label})`, () => {
   });
 
   test('run --keep leaves the stopped container for an explicit delete', T, async () => {
-    await withContainer('keep', { args: ['true'] }, async (b, id) => {
+    await withContainer(rt, 'keep', { args: ['true'] }, async (b, id) => {
       const r = await rt.exec(['run', '--keep', '--bundle', b.dir, id]);
       expectOk(r, 'run --keep');
       const st = await rt.state(id);
@@ -191,7 +174,7 @@ describe(`lifecycle (${rt.label})`, () => {
   });
 
   test('run --detach returns while the container keeps running', T, async () => {
-    await withContainer('detach', { args: ['sh', '-c', 'echo detached; exec sleep 100'] }, async (b, id) => {
+    await withContainer(rt, 'detach', { args: ['sh', '-c', 'echo detached; exec sleep 100'] }, async (b, id) => {
       const { out, pid } = await runDetached(b, id);
       assert.ok(processAlive(pid), `init ${pid} not alive`);
       await waitForFileContent(out, /^detached\n$/);
@@ -261,7 +244,7 @@ describe(`lifecycle (${rt.label})`, () => {
   describe('kill', () => {
     for (const sig of ['KILL', 'SIGKILL', '9']) {
       test(`kill ID ${sig} stops a running container`, T, async () => {
-        await withContainer('kill', { args: ['sleep', '100'] }, async (b, id) => {
+        await withContainer(rt, 'kill', { args: ['sleep', '100'] }, async (b, id) => {
           const { pid } = await runDetached(b, id);
           expectOk(await rt.exec(['kill', id, sig]), `kill ${sig}`);
           await rt.waitForStatus(id, 'stopped');
@@ -274,7 +257,7 @@ describe(`lifecycle (${rt.label})`, () => {
       // PID 1 of a pid namespace only receives signals it handles, so the shell traps TERM:
       // seeing its message proves TERM (not KILL) arrived.
       const script = "trap 'echo got TERM; exit 143' TERM; echo ready; while :; do sleep 1 & wait $!; done";
-      await withContainer('term', { args: ['sh', '-c', script] }, async (b, id) => {
+      await withContainer(rt, 'term', { args: ['sh', '-c', script] }, async (b, id) => {
         const { out, pid } = await runDetached(b, id);
         await waitForFileContent(out, /ready\n/);
         expectOk(await rt.exec(['kill', id]), 'kill (default signal)');
@@ -287,7 +270,7 @@ describe(`lifecycle (${rt.label})`, () => {
 
   describe('delete', () => {
     test('delete --force kills and removes a running container', T, async () => {
-      await withContainer('delf', { args: ['sleep', '100'] }, async (b, id) => {
+      await withContainer(rt, 'delf', { args: ['sleep', '100'] }, async (b, id) => {
         const { pid } = await runDetached(b, id);
         expectOk(await rt.exec(['delete', '--force', id]), 'delete --force');
         await expectGone(id);
@@ -298,7 +281,7 @@ describe(`lifecycle (${rt.label})`, () => {
     });
 
     test('delete --force of a created (never started) container', T, async () => {
-      await withContainer('delc', { args: ['sleep', '100'] }, async (b, id) => {
+      await withContainer(rt, 'delc', { args: ['sleep', '100'] }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const { pid } = await rt.state(id);
         expectOk(await rt.exec(['delete', '--force', id]), 'delete --force');
@@ -308,7 +291,7 @@ describe(`lifecycle (${rt.label})`, () => {
     });
 
     test('delete (no --force) of a created, never started container succeeds, as with runc', T, async () => {
-      await withContainer('delcr', { args: ['sleep', '100'] }, async (b, id) => {
+      await withContainer(rt, 'delcr', { args: ['sleep', '100'] }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const { pid } = await rt.state(id);
         expectOk(await rt.exec(['delete', id]), 'delete');

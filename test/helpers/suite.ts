@@ -3,7 +3,8 @@
 import { after, test, type TestContext } from 'node:test';
 import * as fs from 'node:fs';
 import assert from 'node:assert/strict';
-import { hasRunc, Runtime, sleep } from './runtime';
+import { makeBundle, type Bundle, type BundleOptions } from './rootfs';
+import { describeResult, hasRunc, Runtime, sleep, uniqueId, type ExecResult } from './runtime';
 
 export const TEST_TIMEOUT = { timeout: 60_000 };
 
@@ -50,4 +51,22 @@ export async function waitForFileContent(file: string, re: RegExp, timeoutMs = 1
     if (Date.now() > deadline) assert.fail(`${file} never matched ${re}; content: ${JSON.stringify(s)}`);
     await sleep(20);
   }
+}
+
+/** Runs `fn` with a fresh bundle and a unique id, always force-deleting the container and the bundle. */
+export async function withContainer(
+  rt: Runtime, prefix: string, opts: BundleOptions, fn: (b: Bundle, id: string) => Promise<void>,
+): Promise<void> {
+  const b = makeBundle(opts);
+  const id = uniqueId(prefix);
+  try {
+    await fn(b, id);
+  } finally {
+    await rt.deleteForce(id);
+    b.cleanup();
+  }
+}
+
+export function expectOk(r: ExecResult, what: string): void {
+  assert.equal(r.code, 0, `${what} should succeed\n${describeResult(r)}`);
 }
