@@ -17,7 +17,7 @@ import {
   Runtime, describeResult, withoutRuntimeLog, processAlive, procStartTime,
   repoRoot, sleep, waitForExit, tsruncIsRunc,
 } from './helpers/runtime';
-import { expectOk, forEachRuntime, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+import { expectOk, forEachRuntime, runtimesForSuite, spawnRuntime, TEST_TIMEOUT, withContainer } from './helpers/suite';
 
 const T = TEST_TIMEOUT;
 const { sut, ref } = runtimesForSuite();
@@ -36,36 +36,6 @@ function tsruncOnly(name: string, fn: (t: TestContext, rt: Runtime) => Promise<v
 }
 
 
-
-interface SpawnResult { code: number | null; signal: NodeJS.Signals | null; stderr: string }
-
-/**
- * Runs the runtime with extra inherited fds (3, 4, ...) and a custom environment, which
- * Runtime.exec cannot do. With `listenPid`, a shell sets LISTEN_PID to its own pid and execs the
- * runtime, so the runtime sees LISTEN_PID equal to its pid as systemd would hand it over.
- */
-function spawnRuntime(rt: Runtime, args: string[], o: {
-  stdout: string; stderr: string; extraFds?: number[]; env?: Record<string, string>; listenPid?: boolean;
-}): Promise<SpawnResult> {
-  const argv = [...rt.argv, '--root', rt.root, ...args];
-  const cmd = o.listenPid ? ['sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'sh', ...argv] : argv;
-  const outFd = fs.openSync(o.stdout, 'w');
-  const errFd = fs.openSync(o.stderr, 'w');
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), {
-      stdio: ['ignore', outFd, errFd, ...(o.extraFds ?? [])],
-      env: { ...process.env, ...o.env },
-    });
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stderr: fs.readFileSync(o.stderr, 'utf8') });
-    });
-  });
-}
 
 /** create (with extra fds/env) → start → wait until stopped; returns the container's stdout. */
 async function createStartWithFds(rt: Runtime, b: Bundle, id: string, o: {

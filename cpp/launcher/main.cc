@@ -81,22 +81,23 @@ Result writeSysctls(const Plan& plan, int procfd) {
   if (plan.setHostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) failAndExit(ch, *fail("sethostname", plan.hostname));
   if (plan.setDomainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) failAndExit(ch, *fail("setdomainname", plan.domainname));
 
-  // Held across pivot_root: the host's procfs (to reopen the fifo and write sysctls whatever the
-  // container mounts) and the fifo itself, which lives in the state dir outside the rootfs.
-  sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
-  OR_DIE(ch, writeSysctls(plan, procfd.get()));
+  // The host's procfs, only until the root is entered: sysctls and oom_score_adj are written
+  // through it whatever the container mounts on /proc.
+  sys::Fd hostProc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!hostProc.valid()) failAndExit(ch, *fail("open", "/proc"));
+  OR_DIE(ch, writeSysctls(plan, hostProc.get()));
+  if (plan.hasProcess) OR_DIE(ch, writeOomScoreAdj(plan.process, hostProc.get()));
+  // exec.fifo lives in the state dir outside the rootfs; it is reopened through this procfs.
   sys::Fd fifo(plan.execFifoFd);
+  sys::Fd ownProc(openPrivateProc());
 
   OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
   OR_DIE(ch, mountAll(plan, rootfd.get()));
   OR_DIE(ch, setupDev(plan, rootfd.get()));
-  if (plan.hasProcess) {
-    sys::Fd cwd;
-    OR_DIE(ch, inStep(openInRoot(rootfd.get(), plan.process.cwd, Create::Directory, cwd), "create cwd"));
-  }
+  if (plan.hasProcess) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process.cwd));
+  hostProc.reset();
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   OR_DIE(ch, finalizeRoot(plan));
@@ -106,13 +107,13 @@ Result writeSysctls(const Plan& plan, int procfd) {
   if (plan.hasProcess) {
     const ProcessPlan& p = plan.process;
     env = processEnvironment(p);
-    // chdir before dropping privileges, and again after if root could not (a cwd only the
+    // Entered before dropping privileges, and again after if root could not (a cwd only the
     // container user may enter, e.g. with root squashing).
-    bool inCwd = ::chdir(p.cwd.c_str()) == 0;
+    Result inCwd = enterWorkingDirectory(p.cwd);
+    if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
     OR_DIE(ch, applyRlimits(p));
-    OR_DIE(ch, writeOomScoreAdj(p, procfd.get()));
     OR_DIE(ch, switchUser(p));
-    if (!inCwd && ::chdir(p.cwd.c_str()) != 0) failAndExit(ch, *inStep(fail("chdir", p.cwd), "set cwd"));
+    if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
     ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
     OR_DIE(ch, resolveExecutable(p, env, executable));
     OR_DIE(ch, setNoNewPrivileges(p));
@@ -125,13 +126,15 @@ Result writeSysctls(const Plan& plan, int procfd) {
   ch.sendType("committed");
   ::close(ch.fd());
 
-  // Blocks until `tsrunc start` opens the fifo for reading.
-  std::string fifoRel = "self/fd/" + std::to_string(fifo.get());
+  // Blocks until `tsrunc start` opens the fifo for reading. Without a private procfs (the kernel
+  // refused one), the container's own /proc serves, as with runc.
+  std::string fifoLink = std::to_string(::getpid()) + "/fd/" + std::to_string(fifo.get());
+  if (!ownProc.valid()) fifoLink = "/proc/" + fifoLink;
   int release;
-  do { release = ::openat(procfd.get(), fifoRel.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
+  do { release = ::openat(ownProc.valid() ? ownProc.get() : AT_FDCWD, fifoLink.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
   if (release < 0) ::_exit(127);
   fifo.reset();
-  procfd.reset();
+  ownProc.reset();
 
   Failure failure;
   if (!plan.hasProcess) {

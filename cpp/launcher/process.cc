@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <climits>
 #include <cstring>
 
+#include "rootfs.h"
 #include "sys.h"
 
 namespace {
@@ -95,6 +97,41 @@ Result switchUser(const ProcessPlan& p) {
 
 Result setNoNewPrivileges(const ProcessPlan& p) {
   if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_NO_NEW_PRIVS"), "set no_new_privs");
+  return ok();
+}
+
+namespace {
+constexpr uint64_t kCwdResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+Result cwdRefused(const std::string& cwd, int err) {
+  if (err == ELOOP || err == EXDEV)
+    return failWith("\"" + cwd + "\" is refused: it goes through a /proc magic link, which can lead out of the container", err);
+  return fail("open", cwd, err);
+}
+}  // namespace
+
+Result prepareWorkingDirectory(int rootfd, const std::string& cwd) {
+  sys::Fd dir(sys::openat2(rootfd, cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kCwdResolve));
+  if (dir.valid()) return ok();
+  // Root may not enter a directory only the container user can (root squashing): that is checked
+  // again once the user is switched.
+  if (errno == EACCES) return ok();
+  if (errno != ENOENT) return inStep(cwdRefused(cwd, errno), "create cwd");
+  sys::Fd made;
+  return inStep(openInRoot(rootfd, cwd, Create::Directory, made), "create cwd");
+}
+
+Result enterWorkingDirectory(const std::string& cwd) {
+  sys::Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return inStep(fail("open", "/"), "set cwd");
+  sys::Fd dir(sys::openat2(root.get(), cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kCwdResolve));
+  if (!dir.valid()) return inStep(cwdRefused(cwd, errno), "set cwd");
+  if (::fchdir(dir.get()) != 0) return inStep(fail("chdir", cwd), "set cwd");
+  // The kernel reports a cwd outside the process's root as "(unreachable)…", which glibc turns
+  // into ENOENT: a second, independent check that the directory is inside the container.
+  char where[PATH_MAX];
+  if (::getcwd(where, sizeof where) == nullptr || where[0] != '/')
+    return failWith("cwd \"" + cwd + "\" is outside the container's root filesystem; refused", EPERM);
   return ok();
 }
 

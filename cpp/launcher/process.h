@@ -13,6 +13,13 @@ Result writeOomScoreAdj(const ProcessPlan& process, int procfd);
 Result switchUser(const ProcessPlan& process);
 Result setNoNewPrivileges(const ProcessPlan& process);
 
+// The working directory, in two steps. Before pivot_root: create it inside the rootfs if missing.
+// After: resolve it inside the container's root without following /proc magic links, enter it by
+// fd and check the kernel agrees it is below the root. A cwd through /proc/self/fd/N would
+// otherwise land wherever an fd held at that moment points (CVE-2024-21626).
+Result prepareWorkingDirectory(int rootfd, const std::string& cwd);
+Result enterWorkingDirectory(const std::string& cwd);
+
 // The environment the process gets: the plan's, plus HOME from the container's /etc/passwd when
 // the plan sets none (as runc does).
 std::vector<std::string> processEnvironment(const ProcessPlan& process);

@@ -457,3 +457,13 @@ Result finalizeRoot(const Plan& plan) {
   if (plan.readonlyRoot) TRY(inStep(remount("/", MS_BIND | MS_RDONLY), "readonly rootfs"));
   return ok();
 }
+
+int openPrivateProc() {
+  sys::Fd ctx(::fsopen("proc", FSOPEN_CLOEXEC));
+  if (!ctx.valid()) return -1;
+  // Best effort: kernels before 5.8 have no "subset" and show everything, which is still only the
+  // container's own pid namespace.
+  ::fsconfig(ctx.get(), FSCONFIG_SET_STRING, "subset", "pid", 0);
+  if (::fsconfig(ctx.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return -1;
+  return ::fsmount(ctx.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}

@@ -17,3 +17,8 @@ Result setupDev(const Plan& plan, int rootfd);
 Result enterRoot(const Plan& plan, int rootfd);
 // After entering the root: read-only and masked paths, then the read-only root itself.
 Result finalizeRoot(const Plan& plan);
+
+// A procfs instance of the init's pid namespace, showing processes only, mounted nowhere: the init
+// reopens exec.fifo through it, so it holds no handle on the host's /proc once the root is entered.
+// -1 when the kernel refuses (the caller falls back to the container's /proc).
+int openPrivateProc();

@@ -1,6 +1,7 @@
 // What every real-container suite starts with: the runtime under test, runc as the reference when
 // installed, cleanup of both after the file, and a way to declare one case for each runtime.
 import { after, test, type TestContext } from 'node:test';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { makeBundle, type Bundle, type BundleOptions } from './rootfs';
@@ -69,4 +70,34 @@ export async function withContainer(
 
 export function expectOk(r: ExecResult, what: string): void {
   assert.equal(r.code, 0, `${what} should succeed\n${describeResult(r)}`);
+}
+
+export interface SpawnResult { code: number | null; signal: NodeJS.Signals | null; stderr: string }
+
+/**
+ * Runs the runtime with extra inherited fds (3, 4, ...) and a custom environment, which
+ * Runtime.exec cannot do. With `listenPid`, a shell sets LISTEN_PID to its own pid and execs the
+ * runtime, so the runtime sees LISTEN_PID equal to its pid as systemd would hand it over.
+ */
+export function spawnRuntime(rt: Runtime, args: string[], o: {
+  stdout: string; stderr: string; extraFds?: number[]; env?: Record<string, string>; listenPid?: boolean;
+}): Promise<SpawnResult> {
+  const argv = [...rt.argv, '--root', rt.root, ...args];
+  const cmd = o.listenPid ? ['sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'sh', ...argv] : argv;
+  const outFd = fs.openSync(o.stdout, 'w');
+  const errFd = fs.openSync(o.stderr, 'w');
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0], cmd.slice(1), {
+      stdio: ['ignore', outFd, errFd, ...(o.extraFds ?? [])],
+      env: { ...process.env, ...o.env },
+    });
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr: fs.readFileSync(o.stderr, 'utf8') });
+    });
+  });
 }
