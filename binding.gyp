@@ -19,10 +19,12 @@
         "cpp/launcher/plan.cc",
         "cpp/launcher/process.cc",
         "cpp/launcher/rootfs.cc",
+        "cpp/launcher/seccomp.cc",
         "cpp/launcher/sys.cc"
       ],
       "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
-      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"],
+      "libraries": ["-l:libseccomp.a"]
     }
   ]
 }

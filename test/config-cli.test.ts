@@ -10,6 +10,7 @@ import { SPEC_VERSION } from '../src/context';
 import { CAPABILITY_NAMES } from '../src/linux/capabilities';
 import { MOUNT_OPTIONS } from '../src/linux/mount-options';
 import { NAMESPACE_TYPES } from '../src/linux/namespaces';
+import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
 
 const TOP = path.resolve(__dirname, '..', '..');
 const BIN = path.join(TOP, 'bin', 'tsrunc');
@@ -103,7 +104,7 @@ test('validate prints warnings and notes what this build does not enforce', () =
     ociVersion: '1.0.2-dev',
     root: { path: 'rootfs', readOnly: true },
     mounts: [{ destination: 'proc', type: 'proc', source: 'proc' }],
-    linux: { namespaces: [{ type: 'mount' }], seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } },
+    linux: { namespaces: [{ type: 'mount' }], memoryPolicy: { mode: 'MPOL_DEFAULT' } },
   });
   const r = tsrunc(['--log-format', 'json', 'validate', '-b', dir]);
   assert.equal(r.code, 0, r.stderr);
@@ -112,7 +113,7 @@ test('validate prints warnings and notes what this build does not enforce', () =
     'config.json: /root/readOnly: unknown property, ignored (did you mean "readonly"?)',
     'config.json: /mounts/0/destination: relative destination "proc" is deprecated; it is taken as "/proc"',
     'config.json: /process: not set; the container can be created but not started',
-    'config.json: /linux/seccomp: seccomp is not implemented by this tsrunc build',
+    'config.json: /linux/memoryPolicy: NUMA memory policy is not implemented by this tsrunc build',
   ]);
 });
 
@@ -176,8 +177,15 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.deepEqual(f.linux.namespaces, [...NAMESPACE_TYPES].sort());
   assert.deepEqual(f.linux.capabilities, CAPABILITY_NAMES);
   assert.deepEqual(f.linux.cgroup, { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
-  assert.equal(f.linux.seccomp.enabled, false);
-  assert.deepEqual(f.linux.seccomp.supportedFlags, []);
+  assert.equal(f.linux.seccomp.enabled, true);
+  assert.deepEqual(f.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
+  // The architectures are the linked libseccomp's: checked against its own header, not our table.
+  const header = fs.readFileSync('/usr/include/seccomp.h', 'utf8');
+  const minor = Number(/#define SCMP_VER_MINOR\s+(\d+)/.exec(header)?.[1]);
+  const micro = Number(/#define SCMP_VER_MICRO\s+(\d+)/.exec(header)?.[1]);
+  assert.equal(f.annotations['io.github.seccomp.libseccomp.version'], `2.${minor}.${micro}`);
+  assert.ok(f.linux.seccomp.archs.includes('SCMP_ARCH_X86_64') && f.linux.seccomp.archs.includes('SCMP_ARCH_AARCH64'));
+  assert.equal(f.linux.seccomp.archs.includes('SCMP_ARCH_LOONGARCH64'), minor >= 6, 'loongarch64 arrived in libseccomp 2.6');
   assert.ok(f.linux.seccomp.actions.includes('SCMP_ACT_ERRNO'));
   assert.deepEqual(f.linux.apparmor, { enabled: false });
   assert.deepEqual(f.linux.selinux, { enabled: false });

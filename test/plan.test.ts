@@ -5,6 +5,7 @@ import type { Spec } from '../src/config/types';
 import { MOUNT_ATTR, MS } from '../src/linux/mount-options';
 import { buildLaunchPlan } from '../src/plan/build';
 import { planMount } from '../src/plan/mounts';
+import { planSeccomp, seccompActionValue } from '../src/plan/seccomp';
 import { planCapabilities, planRlimits } from '../src/plan/security';
 
 const OPTS = { id: 'c1', bundle: '/b', execFifo: '/run/tsrunc/c1/exec.fifo', noPivot: false, noNewKeyring: false, preserveFds: 0, debug: false };
@@ -89,12 +90,12 @@ test('rlimits: names become numbers, huge values become "infinity"', () => {
   ]);
 });
 
-test('capabilities: names become bit numbers per set; absent stays absent', () => {
+test('capabilities: names become bit numbers per set; absent means none at all (runc)', () => {
   const warnings: string[] = [];
   const caps = planCapabilities({ bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'] }, (w) => warnings.push(w));
   assert.deepEqual(caps, { bounding: [5, 0], effective: [5], inheritable: [], permitted: [], ambient: [] });
   assert.deepEqual(warnings, []);
-  assert.equal(planCapabilities(undefined, () => {}), undefined);
+  assert.deepEqual(planCapabilities(undefined, () => {}), { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] });
 });
 
 test('rootfsPropagation and hostname reach the plan', () => {
@@ -107,4 +108,62 @@ test('rootfsPropagation and hostname reach the plan', () => {
 test('sysctl keys become /proc/sys paths, a "/" in a dotted key standing for a literal "."', () => {
   const plan = buildLaunchPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'network' }], sysctl: { 'net.ipv4.conf.eth0/100.forwarding': '1', 'net/ipv4/ip_forward': '1' } } }), '/b/rootfs', OPTS);
   assert.deepEqual(plan.sysctl.map((s) => s.path), ['/proc/sys/net/ipv4/conf/eth0.100/forwarding', '/proc/sys/net/ipv4/ip_forward']);
+});
+
+test('seccomp: action values carry errno (EPERM by default), rules repeating the default are dropped', () => {
+  // Kernel values (include/uapi/linux/seccomp.h), written out rather than taken from our table.
+  assert.equal(seccompActionValue('SCMP_ACT_ERRNO', undefined), 0x00050000 | 1);
+  assert.equal(seccompActionValue('SCMP_ACT_ERRNO', 38), 0x00050000 | 38);
+  assert.equal(seccompActionValue('SCMP_ACT_TRACE', 5), 0x7ff00000 | 5);
+  assert.equal(seccompActionValue('SCMP_ACT_KILL_PROCESS', undefined), 0x80000000);
+  assert.equal(seccompActionValue('SCMP_ACT_KILL', undefined), 0);
+  const plan = planSeccomp({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+    flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+    syscalls: [
+      { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' },
+      { names: ['rmdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+      { names: ['getcwd'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    ],
+  }, { id: 'c1', bundle: '/b' });
+  assert.ok(plan);
+  assert.equal(plan.defaultAction, 0x00050001);
+  assert.deepEqual(plan.architectures, ['x86_64', 'x86']);
+  assert.equal(plan.flags, 2 | 4);
+  assert.deepEqual(plan.rules.map((r) => r.names), [['read', 'write'], ['getcwd']]);
+  assert.equal(plan.listener, undefined);
+  assert.equal(planSeccomp(undefined, { id: 'c1', bundle: '/b' }), undefined);
+});
+
+test('seccomp: conditions on distinct arguments form one rule; a repeated argument splits them (runc)', () => {
+  const plan = planSeccomp({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [
+      { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }, { index: 0, value: 0x20008, op: 'SCMP_CMP_EQ' }] },
+      { names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }, { index: 1, value: 2 ** 64, op: 'SCMP_CMP_NE' }] },
+    ],
+  }, { id: 'c1', bundle: '/b' });
+  assert.ok(plan);
+  assert.deepEqual(plan.rules.map((r) => r.args.length), [1, 1, 2]);
+  assert.deepEqual(plan.rules[2].args, [
+    { index: 0, op: 7, value: String(0x7e020000), valueTwo: '0' },
+    { index: 1, op: 1, value: '18446744073709551615', valueTwo: '0' },
+  ]);
+});
+
+test('seccomp: a notifying rule adds NEW_LISTENER and the listener message in runc\'s shape', () => {
+  const plan = planSeccomp({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    listenerPath: '/run/agent.sock',
+    listenerMetadata: 'meta',
+    syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+  }, { id: 'c1', bundle: '/b', annotations: { a: 'b' } });
+  assert.ok(plan?.listener);
+  assert.equal(plan.flags & 8, 8);
+  assert.equal(plan.listener.path, '/run/agent.sock');
+  assert.deepEqual(Object.keys(plan.listener.message), ['ociVersion', 'fds', 'pid', 'metadata', 'state']);
+  assert.deepEqual(plan.listener.message.fds, ['seccompFd']);
+  assert.deepEqual(plan.listener.message.state, { ociVersion: '1.3.0', id: 'c1', status: 'creating', pid: 0, bundle: '/b', annotations: { a: 'b' } });
 });

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "sys.h"
+
 namespace {
 bool writeAll(int fd, const std::string& data) {
   size_t off = 0;
@@ -60,7 +62,24 @@ bool Channel::recv(json::Value& msg) {
         return false;
       }
       std::vector<char> buf(static_cast<size_t>(size));
-      ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      // A message may carry one fd (the seccomp notify fd from the init).
+      iovec iov{buf.data(), buf.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      msghdr mh{};
+      mh.msg_iov = &iov;
+      mh.msg_iovlen = 1;
+      mh.msg_control = control;
+      mh.msg_controllen = sizeof control;
+      ssize_t n = ::recvmsg(fd_, &mh, MSG_CMSG_CLOEXEC);
+      if (n >= 0) {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+          if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+          int got;
+          std::memcpy(&got, CMSG_DATA(c), sizeof got);
+          if (receivedFd_ >= 0) ::close(receivedFd_);
+          receivedFd_ = got;
+        }
+      }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       text.assign(buf.data(), static_cast<size_t>(n));
@@ -95,6 +114,14 @@ Failure failureFromJson(const json::Value& v) {
   f.err = static_cast<int>(v.integer("errno"));
   f.message = v.str("message");
   return f;
+}
+
+bool Channel::sendWithFd(const json::Value& msg, int fd) const { return sys::sendWithFd(fd_, msg.dump(), fd) >= 0; }
+
+int Channel::takeReceivedFd() {
+  int fd = receivedFd_;
+  receivedFd_ = -1;
+  return fd;
 }
 
 bool Channel::sendFailure(const Failure& f) const { return send(failureToJson(f)); }

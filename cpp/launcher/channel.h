@@ -16,6 +16,10 @@ class Channel {
   // Receives one message. Returns false on EOF or error (errno says which; 0 for EOF).
   bool recv(json::Value& msg);
 
+  // SEQPACKET only: a message with one fd attached; the receiver takes it with takeReceivedFd().
+  bool sendWithFd(const json::Value& msg, int fd) const;
+  int takeReceivedFd();
+
   bool sendFailure(const Failure& f) const;
   bool sendType(const char* type) const;
   // Waits for a message of the given type; a failure message or EOF comes back as a Failure.
@@ -25,6 +29,7 @@ class Channel {
   int fd_ = -1;
   bool stream_ = false;
   std::string buffer_;
+  int receivedFd_ = -1;
 };
 
 json::Value failureToJson(const Failure& f);

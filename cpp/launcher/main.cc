@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "sys.h"
 
 namespace {
@@ -69,6 +70,23 @@ Result writeSysctls(const Plan& plan, int procfd) {
   return ok();
 }
 
+Result loadNotifyingFilter(const Plan& plan, const Channel& ch) {
+  int notifyFd;
+  TRY(loadSeccomp(plan.seccompProgram, notifyFd));
+  sys::Fd owned(notifyFd);
+  json::Value msg = json::Value::object();
+  msg.set("type", json::Value::string("seccomp-notify"));
+  if (!ch.sendWithFd(msg, notifyFd)) return inStep(fail("sendmsg"), "pass the seccomp notify fd");
+  return ok();
+}
+
+// Last, so the profile never has to allow what the init does to get here (getcwd, mkdir, the
+// exec.fifo handshake): only execve follows.
+Result loadSeccompLast(const Plan& plan) {
+  int unused;
+  return inStep(loadSeccomp(plan.seccompProgram, unused), "load seccomp filter");
+}
+
 // ---- init ----------------------------------------------------------------------------------------
 
 [[noreturn]] void runInit(const Plan& plan, Channel& ch) {
@@ -112,11 +130,15 @@ Result writeSysctls(const Plan& plan, int procfd) {
     Result inCwd = enterWorkingDirectory(p.cwd);
     if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
     OR_DIE(ch, applyRlimits(p));
-    OR_DIE(ch, switchUser(p));
+    // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
+    OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
     if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
     ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
     OR_DIE(ch, resolveExecutable(p, env, executable));
     OR_DIE(ch, setNoNewPrivileges(p));
+    // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the
+    // listener (as runc does); any other filter only just before execve.
+    if (plan.seccomp.notifies()) OR_DIE(ch, loadNotifyingFilter(plan, ch));
   }
 
   OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
@@ -139,6 +161,8 @@ Result writeSysctls(const Plan& plan, int procfd) {
   Failure failure;
   if (!plan.hasProcess) {
     failure = *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
+  } else if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) {
+    failure = *r;
   } else {
     sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
     std::vector<char*> argv, envp;
@@ -218,6 +242,12 @@ class Launcher {
       if (Result r = receiveFromStages(msg)) return abort(*r);
       std::string type = msg.str("type");
       if (type == "log") { cli_.send(msg); continue; }
+      if (type == "seccomp-notify") {
+        sys::Fd notifyFd(inner_.takeReceivedFd());
+        if (!notifyFd.valid()) return abort(*failWith("launcher protocol: the seccomp notify fd did not arrive", EPROTO));
+        if (Result r = sendToListener(plan_.seccomp, notifyFd.get(), init_)) return abort(*r);
+        continue;
+      }
       if (type == "error") return abort(failureFromJson(msg));
       if (type == "idmap") {
         if (Result r = writeIdMaps(stage1_, plan_)) return abort(*r);
@@ -311,6 +341,10 @@ int main(int argc, char** argv) {
     if (::write(2, usage, sizeof usage - 1) < 0) {}
     return 2;
   }
+  if (std::strcmp(argv[1], "--features") == 0) {
+    std::string text = seccompFeatures() + "\n";
+    return ::write(1, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
+  }
   Channel cli(std::atoi(argv[1]), true);
   json::Value msg;
   if (!cli.recv(msg)) return 1;
@@ -329,6 +363,9 @@ int main(int argc, char** argv) {
   // may have no way into the state directory (which can be mode 0700).
   plan.execFifoFd = ::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC);
   if (plan.execFifoFd < 0) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
+
+  // Compiled before anything exists, so a profile libseccomp refuses leaves nothing behind.
+  if (Result r = compileSeccomp(plan.seccomp, plan.seccompProgram)) { cliMoved.sendFailure(*r); return 1; }
 
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }

@@ -116,6 +116,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
     plan.process.hasOomScoreAdj = p.has("oomScoreAdj");
     plan.process.oomScoreAdj = static_cast<int>(p.integer("oomScoreAdj"));
   }
+  TRY(parseSeccomp(v["seccomp"], plan.seccomp));
   if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);
   return ok();
 }

@@ -8,6 +8,7 @@
 
 #include "../common/json.h"
 #include "failure.h"
+#include "seccomp.h"
 
 struct IdMap {
   uint32_t containerID = 0, hostID = 0, size = 0;
@@ -45,7 +46,7 @@ struct ProcessPlan {
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additionalGids;
   int umask = -1;  // -1: leave the default (0022)
-  bool hasCapabilities = false;  // absent: keep what the init has, as runc does
+  bool hasCapabilities = false;  // absent: keep what the init has (the plan builder always sends the sets)
   uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
   bool noNewPrivileges = false;
   std::vector<RlimitPlan> rlimits;
@@ -84,6 +85,8 @@ struct Plan {
   int preserveFds = 0;
   bool hasProcess = false;
   ProcessPlan process;
+  SeccompPlan seccomp;
+  SeccompProgram seccompProgram;  // compiled by the launcher before anything is created
 
   const NamespacePlan* ns(const std::string& type) const;
   bool newNamespace(const std::string& type) const {

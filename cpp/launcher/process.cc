@@ -31,13 +31,14 @@ Result dropBoundingSet(const ProcessPlan& p) {
   return ok();
 }
 
-Result setCapabilities(const ProcessPlan& p) {
+Result setCapabilities(const ProcessPlan& p, uint64_t extra) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
-  data[0].effective = static_cast<uint32_t>(p.effective);
-  data[1].effective = static_cast<uint32_t>(p.effective >> 32);
-  data[0].permitted = static_cast<uint32_t>(p.permitted);
-  data[1].permitted = static_cast<uint32_t>(p.permitted >> 32);
+  uint64_t effective = p.effective | extra, permitted = p.permitted | extra;
+  data[0].effective = static_cast<uint32_t>(effective);
+  data[1].effective = static_cast<uint32_t>(effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(permitted);
+  data[1].permitted = static_cast<uint32_t>(permitted >> 32);
   data[0].inheritable = static_cast<uint32_t>(p.inheritable);
   data[1].inheritable = static_cast<uint32_t>(p.inheritable >> 32);
   if (::syscall(SYS_capset, &header, data) != 0) return inStep(fail("capset"), "set capabilities");
@@ -79,18 +80,16 @@ Result writeOomScoreAdj(const ProcessPlan& p, int procfd) {
   return ok();
 }
 
-Result switchUser(const ProcessPlan& p) {
-  if (p.hasCapabilities) {
-    TRY(dropBoundingSet(p));
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
-  }
+Result switchUser(const ProcessPlan& p, bool keepSysAdmin) {
+  if (p.hasCapabilities) TRY(dropBoundingSet(p));
+  if (p.hasCapabilities && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
   if (::setgroups(groups.size(), groups.data()) != 0) return inStep(fail("setgroups"), "set user");
   if (::setresgid(p.gid, p.gid, p.gid) != 0) return inStep(fail("setgid", std::to_string(p.gid)), "set user");
   if (::setresuid(p.uid, p.uid, p.uid) != 0) return inStep(fail("setuid", std::to_string(p.uid)), "set user");
   if (p.hasCapabilities) {
     ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-    TRY(setCapabilities(p));
+    TRY(setCapabilities(p, keepSysAdmin ? uint64_t{1} << CAP_SYS_ADMIN : 0));
   }
   return ok();
 }

@@ -10,7 +10,10 @@
 // installed with capset and the ambient ones raised.
 Result applyRlimits(const ProcessPlan& process);
 Result writeOomScoreAdj(const ProcessPlan& process, int procfd);
-Result switchUser(const ProcessPlan& process);
+// keepSysAdmin (with capabilities in the plan): CAP_SYS_ADMIN stays effective for loading a seccomp filter without no_new_privs.
+// execve drops it again: a non-root process keeps only its ambient set, and root gets what the
+// bounding and inheritable sets allow, so it never reaches the container process.
+Result switchUser(const ProcessPlan& process, bool keepSysAdmin);
 Result setNoNewPrivileges(const ProcessPlan& process);
 
 // The working directory, in two steps. Before pivot_root: create it inside the rootfs if missing.

@@ -1,8 +1,29 @@
 #include "sys.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
+#include <cstring>
 
 namespace sys {
+
+ssize_t sendWithFd(int sock, const std::string& data, int fd) {
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do { n = ::sendmsg(sock, &mh, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+  return n;
+}
 
 bool writeFile(const std::string& path, const std::string& data, int& err) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);

@@ -36,7 +36,13 @@ export interface Features {
 
 const sorted = (list: readonly string[]): string[] => [...list].sort();
 
-export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPORT): Features {
+/** What the launcher's libseccomp knows (tsrunc-launcher --features). */
+export interface SeccompBuild { libseccomp: string; archs: string[] }
+
+export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPORT, seccompBuild?: SeccompBuild): Features {
+  // Without the launcher's answer, the spec's list: validation accepts every name, and an
+  // architecture this libseccomp lacks fails create with a message naming it.
+  const archs = seccompBuild ? seccompBuild.archs.map((a) => `SCMP_ARCH_${a.toUpperCase()}`) : [...SECCOMP_ARCHS];
   const mountOptions = Object.keys(MOUNT_OPTIONS).filter((name) => FEATURE_GATED_MOUNT_OPTIONS[name]?.(support) ?? true);
   return {
     ociVersionMin: support.ociVersionMin,
@@ -49,10 +55,9 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       cgroup: { ...support.cgroup },
       seccomp: {
         enabled: support.seccomp,
-        // The names are recognised (validated) either way; none is applied until seccomp is enabled.
         actions: sorted(SECCOMP_ACTION_NAMES),
         operators: sorted(SECCOMP_OPERATORS),
-        archs: sorted(SECCOMP_ARCHS),
+        archs: sorted(archs),
         knownFlags: [...SECCOMP_FLAG_NAMES],
         supportedFlags: support.seccomp ? [...SECCOMP_FLAG_NAMES] : [],
       },
@@ -62,7 +67,10 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       mountExtensions: { idmap: { enabled: support.idmapMounts } },
       netDevices: { enabled: support.netDevices },
     },
-    annotations: { 'io.github.tsrunc.version': VERSION },
+    annotations: {
+      'io.github.tsrunc.version': VERSION,
+      ...(seccompBuild ? { 'io.github.seccomp.libseccomp.version': seccompBuild.libseccomp } : {}),
+    },
   };
 }
 

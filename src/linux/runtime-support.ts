@@ -31,7 +31,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   ociVersionMax: SPEC_VERSION,
   hooks: [],
   cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
-  seccomp: false,
+  seccomp: true,
   apparmor: false,
   selinux: false,
   intelRdt: { enabled: false, schemata: false, monitoring: false },

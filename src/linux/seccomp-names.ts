@@ -19,10 +19,18 @@ export const SECCOMP_ACTION_NAMES: readonly string[] = Object.keys(SECCOMP_ACTIO
 /** Actions whose return value carries data (errno for ERRNO, the tracer's message for TRACE). */
 export const SECCOMP_ACTIONS_WITH_ERRNO: readonly string[] = ['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE'];
 
-export const SECCOMP_OPERATORS: readonly string[] = [
-  'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT',
-  'SCMP_CMP_MASKED_EQ',
-];
+/** Comparison operators with their enum scmp_compare values. */
+export const SECCOMP_OPERATOR_VALUES: Readonly<Record<string, number>> = {
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
+};
+
+export const SECCOMP_OPERATORS: readonly string[] = Object.keys(SECCOMP_OPERATOR_VALUES);
 
 export const SECCOMP_ARCHS: readonly string[] = [
   'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM', 'SCMP_ARCH_AARCH64',

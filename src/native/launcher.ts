@@ -1,9 +1,11 @@
 // Drives the launcher over its socket: sends the plan, relays its debug lines, and turns its
 // {step, op, path, errno} failures into errors. Synchronous on purpose: create is a straight line,
 // and nothing else runs in this process meanwhile.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
+import type { SeccompBuild } from '../config/features';
 import type { LaunchPlan } from '../plan/types';
 import { addon, launcherPath } from './addon';
 
@@ -111,4 +113,9 @@ export function launch(plan: LaunchPlan, log: Logger): Launched {
     finish();
     throw e;
   }
+}
+
+/** What the launcher was built with (its libseccomp version and the architectures it knows). */
+export function launcherFeatures(): SeccompBuild {
+  return JSON.parse(execFileSync(launcherPath(), ['--features'], { encoding: 'utf8' })) as SeccompBuild;
 }

@@ -8,6 +8,7 @@ import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
 import { planMount } from './mounts';
+import { planSeccomp } from './seccomp';
 import { planCapabilities, planRlimits } from './security';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
 
@@ -86,6 +87,8 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   };
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
+  const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations });
+  if (seccomp) plan.seccomp = seccomp;
 
   const p = spec.process;
   if (p) {
@@ -102,8 +105,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
       noNewPrivileges: p.noNewPrivileges === true,
       rlimits: planRlimits(p.rlimits),
     };
-    const caps = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
-    if (caps) plan.process.capabilities = caps;
+    plan.process.capabilities = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
     if (p.oomScoreAdj !== undefined) plan.process.oomScoreAdj = p.oomScoreAdj;
   }
   return plan;

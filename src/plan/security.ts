@@ -14,13 +14,13 @@ function kernelLastCap(): number {
   }
 }
 
-export function planCapabilities(caps: Capabilities | undefined, warn: (msg: string) => void): PlanCapabilities | undefined {
-  if (!caps) return undefined;
+/** No capabilities object means no capabilities at all, as with runc (not "keep what root has"). */
+export function planCapabilities(caps: Capabilities | undefined, warn: (msg: string) => void): PlanCapabilities {
   const last = kernelLastCap();
   const out: PlanCapabilities = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
   const warned = new Set<string>();
   for (const set of CAPABILITY_SETS) {
-    for (const name of caps[set] ?? []) {
+    for (const name of caps?.[set] ?? []) {
       const n = capabilityNumber(name);
       if (n === undefined) continue;
       if (n > last) {

@@ -35,7 +35,7 @@ export interface PlanProcess {
   additionalGids: number[];
   /** -1 leaves the default umask (0022). */
   umask: number;
-  /** Capability numbers per set; absent leaves the capabilities the init has (runc does the same). */
+  /** Capability numbers per set; the builder always sets it (empty sets when the config has none, as runc). */
   capabilities?: PlanCapabilities;
   noNewPrivileges: boolean;
   /** RLIMIT_* numbers; limits as decimal strings ("infinity" for RLIM_INFINITY), beyond 2^53. */
@@ -49,6 +49,30 @@ export interface PlanCapabilities {
   inheritable: number[];
   permitted: number[];
   ambient: number[];
+}
+
+export interface PlanSeccompCondition {
+  index: number;
+  /** enum scmp_compare (SCMP_CMP_NE = 1 ... SCMP_CMP_MASKED_EQ = 7). */
+  op: number;
+  /** 64-bit values as decimal strings; for MASKED_EQ, value is the mask and valueTwo the datum. */
+  value: string;
+  valueTwo: string;
+}
+
+/** One libseccomp rule per name: every condition must hold. */
+export interface PlanSeccompRule { names: string[]; action: number; args: PlanSeccompCondition[] }
+
+export interface PlanSeccomp {
+  /** SECCOMP_RET_* value with its data (errno) folded in. */
+  defaultAction: number;
+  /** libseccomp architecture names (x86_64, x86, ...); the native one is always included. */
+  architectures: string[];
+  /** SECCOMP_FILTER_FLAG_* bits, NEW_LISTENER included when a rule notifies. */
+  flags: number;
+  rules: PlanSeccompRule[];
+  /** Where the notify fd goes, with the message sent beside it (pids filled by the launcher). */
+  listener?: { path: string; message: Record<string, unknown> };
 }
 
 export interface LaunchPlan {
@@ -79,4 +103,5 @@ export interface LaunchPlan {
   /** Extra fds after stdio handed to the process: $LISTEN_FDS + --preserve-fds. */
   preserveFds: number;
   process?: PlanProcess;
+  seccomp?: PlanSeccomp;
 }

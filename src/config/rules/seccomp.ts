@@ -20,6 +20,11 @@ export function checkSeccomp({ linux }: RuleInput, out: Findings): void {
     const rule = asObject(item);
     const action = asString(get(rule, 'action'));
     if (action === NOTIFY && !listener) out.problem(`${at}/syscalls/${i}/action`, `${NOTIFY} needs ${at}/listenerPath`);
+    // The init writes its exec.fifo report after the filter is in place; a notifying write would
+    // wait on the listener there (runc refuses it with the same words).
+    if (action === NOTIFY && (asArray(get(rule, 'names')) ?? []).includes('write')) {
+      out.problem(`${at}/syscalls/${i}/names`, `${NOTIFY} cannot be used for the write syscall`);
+    }
     checkErrno(`${at}/syscalls/${i}/errnoRet`, get(rule, 'errnoRet'), action, out);
   });
 }

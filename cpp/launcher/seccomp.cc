@@ -1,0 +1,168 @@
+#include "seccomp.h"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "log.h"
+#include "sys.h"
+
+namespace {
+
+uint64_t u64(const json::Value& v) {
+  // Argument values travel as decimal strings: JSON numbers lose precision above 2^53.
+  if (v.isString()) return std::strtoull(v.asString().c_str(), nullptr, 10);
+  return static_cast<uint64_t>(v.asInt());
+}
+
+// libseccomp's context, released on every path.
+class Filter {
+ public:
+  explicit Filter(uint32_t defaultAction) : ctx_(seccomp_init(defaultAction)) {}
+  ~Filter() { if (ctx_) seccomp_release(ctx_); }
+  Filter(const Filter&) = delete;
+  Filter& operator=(const Filter&) = delete;
+  scmp_filter_ctx get() const { return ctx_; }
+
+ private:
+  scmp_filter_ctx ctx_;
+};
+
+Result seccompError(const std::string& what, int rc) {
+  return failWith("seccomp: " + what + ": " + errnoText(-rc), -rc);
+}
+
+Result addRule(scmp_filter_ctx ctx, const SeccompRule& rule) {
+  std::vector<scmp_arg_cmp> conds;
+  for (const SeccompCondition& c : rule.args) {
+    conds.push_back({c.index, static_cast<scmp_compare>(c.op), c.value, c.valueTwo});
+  }
+  for (const std::string& name : rule.names) {
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) {
+      // A newer profile on an older libseccomp or kernel: the syscall cannot be called here
+      // anyway, so its rule is moot (runc does the same).
+      debugLog("unknown seccomp syscall \"" + name + "\" ignored");
+      continue;
+    }
+    int rc = seccomp_rule_add_array(ctx, rule.action, nr, static_cast<unsigned>(conds.size()), conds.empty() ? nullptr : conds.data());
+    if (rc < 0) return seccompError("adding the rule for syscall " + name, rc);
+  }
+  return ok();
+}
+
+Result exportProgram(scmp_filter_ctx ctx, std::vector<sock_filter>& code) {
+  sys::Fd mem(::memfd_create("tsrunc-seccomp", MFD_CLOEXEC));
+  if (!mem.valid()) return fail("memfd_create", "seccomp filter");
+  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc < 0) return seccompError("exporting the filter", rc);
+  off_t size = ::lseek(mem.get(), 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) return failWith("seccomp: libseccomp exported an empty or truncated filter", EINVAL);
+  code.resize(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (::pread(mem.get(), code.data(), static_cast<size_t>(size), 0) != size) return fail("read", "seccomp filter");
+  return ok();
+}
+
+}  // namespace
+
+Result parseSeccomp(const json::Value& v, SeccompPlan& out) {
+  out.enabled = v.isObject();
+  if (!out.enabled) return ok();
+  out.defaultAction = static_cast<uint32_t>(u64(v["defaultAction"]));
+  out.architectures = v.strings("architectures");
+  out.flags = static_cast<unsigned>(v.integer("flags"));
+  for (const auto& r : v["rules"].items()) {
+    SeccompRule rule;
+    rule.names = r.strings("names");
+    rule.action = static_cast<uint32_t>(u64(r["action"]));
+    for (const auto& a : r["args"].items()) {
+      rule.args.push_back({static_cast<unsigned>(a.integer("index")), static_cast<int>(a.integer("op")), u64(a["value"]), u64(a["valueTwo"])});
+    }
+    out.rules.push_back(std::move(rule));
+  }
+  const json::Value& listener = v["listener"];
+  if (listener.isObject()) {
+    out.listenerPath = listener.str("path");
+    out.listenerState = listener["message"];
+  }
+  return ok();
+}
+
+Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
+  if (!plan.enabled) return ok();
+  Filter filter(plan.defaultAction);
+  if (!filter.get()) return failWith("seccomp: libseccomp refused the default action", EINVAL);
+  // The init loads the program itself, with its own flags; libseccomp only compiles.
+  seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_NNP, 0);
+  // A binary tree of syscall numbers instead of a linear list: long profiles (Docker's default
+  // has over 300 syscalls) then cost a few comparisons per call rather than hundreds.
+  if (plan.rules.size() > 32) seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  for (const std::string& name : plan.architectures) {
+    uint32_t arch = seccomp_arch_resolve_name(name.c_str());
+    if (arch == 0) return failWith("seccomp: architecture " + name + " is not known to this build's libseccomp", EINVAL);
+    int rc = seccomp_arch_add(filter.get(), arch);
+    if (rc < 0 && rc != -EEXIST) return seccompError("adding architecture " + name, rc);
+  }
+  for (const SeccompRule& rule : plan.rules) TRY(addRule(filter.get(), rule));
+  TRY(exportProgram(filter.get(), out.code));
+  out.flags = plan.flags;
+  // A notifying filter with TSYNC needs TSYNC_ESRCH, or the kernel refuses the pair.
+  if ((out.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && (out.flags & SECCOMP_FILTER_FLAG_TSYNC)) out.flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  return ok();
+}
+
+Result loadSeccomp(const SeccompProgram& program, int& notifyFd) {
+  notifyFd = -1;
+  if (program.empty()) return ok();
+  sock_fprog prog{static_cast<unsigned short>(program.code.size()), const_cast<sock_filter*>(program.code.data())};
+  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, program.flags, &prog);
+  if (rc < 0) {
+    int e = errno;
+    if (e == EINVAL) return failWith("seccomp: the kernel refused the filter or its flags (" + std::to_string(program.flags) + "): " + errnoText(e), e);
+    return inStep(fail("seccomp", "", e), "load seccomp filter");
+  }
+  if (program.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) notifyFd = static_cast<int>(rc);
+  return ok();
+}
+
+Result sendToListener(const SeccompPlan& plan, int notifyFd, pid_t initPid) {
+  const std::string step = "send seccomp notify fd to " + plan.listenerPath;
+  sys::Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return inStep(fail("socket"), step);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (plan.listenerPath.size() >= sizeof addr.sun_path) return failWith(step + ": the listener path is too long for a unix socket", ENAMETOOLONG);
+  std::memcpy(addr.sun_path, plan.listenerPath.c_str(), plan.listenerPath.size() + 1);
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + plan.listenerPath + ": connect: " + errnoText(errno), errno);
+
+  json::Value msg = plan.listenerState;
+  json::Value state = msg["state"];
+  state.set("pid", json::Value::number(initPid));
+  msg.set("pid", json::Value::number(initPid));
+  msg.set("state", state);
+  std::string text = msg.dump();
+
+  ssize_t n = sys::sendWithFd(sock.get(), text, notifyFd);
+  if (n < 0) return inStep(fail("sendmsg", plan.listenerPath), step);
+  return ok();
+}
+
+std::string seccompFeatures() {
+  static const char* const archs[] = {"x86", "x86_64", "x32", "arm", "aarch64", "loongarch64", "m68k", "mips", "mips64",
+                                      "mips64n32", "mipsel", "mipsel64", "mipsel64n32", "ppc", "ppc64", "ppc64le",
+                                      "riscv64", "s390", "s390x", "parisc", "parisc64", "sh", "sheb"};
+  json::Value known = json::Value::array();
+  for (const char* a : archs) if (seccomp_arch_resolve_name(a) != 0) known.push(json::Value::string(a));
+  const scmp_version* v = seccomp_version();
+  json::Value out = json::Value::object();
+  out.set("libseccomp", json::Value::string(std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro)));
+  out.set("archs", known);
+  return out.dump();
+}
