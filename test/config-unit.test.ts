@@ -13,6 +13,7 @@ import { ConfigError, loadBundleConfig } from '../src/config/load';
 import { closest } from '../src/config/suggest';
 import type { Spec } from '../src/config/types';
 import { validateSpec } from '../src/config/validate';
+import { planRlimits } from '../src/plan/security';
 import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
 import { dottedSysctlKey, sysctlPlacement, sysctlProcPath } from '../src/linux/sysctl';
@@ -157,3 +158,42 @@ test('suggestions are offered only for close names', () => {
   assert.equal(closest('zzz', ['path', 'readonly']), undefined);
 });
 
+
+test('rlimits beyond 2^53 keep their exact digits from config.json into the launch plan', () => {
+  const spec = defaultSpec() as Spec;
+  spec.process!.rlimits = [{ type: 'RLIMIT_FSIZE', soft: 1, hard: 2 }, { type: 'RLIMIT_CORE', soft: 3, hard: 4 }];
+  const text = JSON.stringify(spec)
+    .replace('"soft":1,', '"soft":9007199254740993,').replace('"hard":2}', '"hard":9007199254740993}')
+    .replace('"soft":3,', '"soft":9223372036854775807,').replace('"hard":4}', '"hard":18446744073709551615}');
+  const dir = tempBundle(text);
+  try {
+    const loaded = loadBundleConfig(dir, { forCreate: true });
+    assert.deepEqual(planRlimits(loaded.spec.process!.rlimits), [
+      { type: 1, soft: '9007199254740993', hard: '9007199254740993' },
+      { type: 4, soft: '9223372036854775807', hard: 'infinity' },
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rlimits: soft above hard and values above 2^64-1 are caught although the doubles agree', () => {
+  const spec = defaultSpec() as Spec;
+  spec.process!.rlimits = [{ type: 'RLIMIT_FSIZE', soft: 1, hard: 2 }, { type: 'RLIMIT_CORE', soft: 3, hard: 4 }];
+  const text = JSON.stringify(spec)
+    .replace('"soft":1,', '"soft":9007199254740993,').replace('"hard":2}', '"hard":9007199254740992}')
+    .replace('"soft":3,', '"soft":0,').replace('"hard":4}', '"hard":18446744073709551616}');
+  const dir = tempBundle(text);
+  try {
+    assert.throws(() => loadBundleConfig(dir, { forCreate: true }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.problems, [
+        'config.json: /process/rlimits/0/soft: must not exceed the hard limit 9007199254740992 (got 9007199254740993)',
+        'config.json: /process/rlimits/1/hard: must be an unsigned 64-bit integer (got 18446744073709551616)',
+      ]);
+      return true;
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -162,6 +162,52 @@ describe(`lifecycle (${rt.label})`, () => {
     });
   });
 
+  test('rlimits are applied exactly, beyond 2^53 too (JSON doubles would round them)', T, async () => {
+    const limits: [string, string, string][] = [
+      ['RLIMIT_NOFILE', '3000', '4000'],
+      ['RLIMIT_FSIZE', '9007199254740993', '9007199254740993'],
+      ['RLIMIT_CORE', '9223372036854775807', '18446744073709551615'],
+    ];
+    await withContainer(rt, 'rlim', {
+      args: ['sh', '-c', 'cat /proc/self/limits'],
+      mutate: (spec) => {
+        // Placeholders, replaced by the bare digits below: JSON.stringify cannot write them.
+        spec.process!.rlimits = limits.map(([type], i) => ({ type, soft: `@soft${i}@`, hard: `@hard${i}@` }) as never);
+      },
+    }, async (b, id) => {
+      let text = fs.readFileSync(b.configPath, 'utf8');
+      limits.forEach(([, soft, hard], i) => {
+        text = text.replace(`"@soft${i}@"`, soft).replace(`"@hard${i}@"`, hard);
+      });
+      fs.writeFileSync(b.configPath, text);
+      const r = await rt.runToCompletion(b.dir, id);
+      assert.equal(r.code, 0, describeResult(r.result));
+      const row = (label: string): string[] => {
+        const line = r.stdout.split('\n').find((l) => l.startsWith(label));
+        assert.ok(line, `no "${label}" in /proc/self/limits:\n${r.stdout}`);
+        return line.slice(label.length).trim().split(/\s+/).slice(0, 2);
+      };
+      assert.deepEqual(row('Max open files'), ['3000', '4000']);
+      assert.deepEqual(row('Max file size'), ['9007199254740993', '9007199254740993']);
+      assert.deepEqual(row('Max core file size'), ['9223372036854775807', 'unlimited']);
+    });
+  });
+
+  test('start of a container created without a process fails clearly and the container stops', T, async () => {
+    await withContainer(rt, 'noproc', { mutate: (spec) => { delete (spec as { process?: unknown }).process; } }, async (b, id) => {
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create without process');
+      const { pid, status } = await rt.state(id);
+      assert.equal(status, 'created');
+      const r = await rt.exec(['start', id]);
+      assert.equal(r.code, 1, describeResult(r));
+      assert.match(r.stderr, /cannot start a container without a process/, describeResult(r));
+      assert.ok(await waitForExit(pid), `init ${pid} still alive after the failed start`);
+      assert.equal((await rt.state(id)).status, 'stopped');
+      expectOk(await rt.exec(['delete', id]), 'delete');
+      await expectGone(id);
+    });
+  });
+
   test('run --keep leaves the stopped container for an explicit delete', T, async () => {
     await withContainer(rt, 'keep', { args: ['true'] }, async (b, id) => {
       const r = await rt.exec(['run', '--keep', '--bundle', b.dir, id]);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsruncError } from '../errors';
 import { CONFIG_NAME } from './findings';
+import { recordExactIntegers } from './exact-integers';
 import { locateJsonError } from './json-error';
 import type { Spec } from './types';
 import { validateSpec } from './validate';
@@ -68,11 +69,15 @@ export function readConfig(configPath: string): string {
 export function parseConfig(text: string): unknown {
   // An editor's byte-order mark is harmless; refusing the file over it would only annoy.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let doc: unknown;
   try {
-    return JSON.parse(body);
+    doc = JSON.parse(body);
   } catch (e) {
     const where = locateJsonError(body);
     if (where) throw new ConfigError([`${CONFIG_NAME}: invalid JSON at line ${where.line}, column ${where.column}: ${where.reason}`]);
     throw new ConfigError([`${CONFIG_NAME}: invalid JSON: ${(e as Error).message}`]);
   }
+  // Integers beyond 2^53 (uint64 rlimits) keep their exact digits beside the rounded doubles.
+  recordExactIntegers(body, doc);
+  return doc;
 }

@@ -2,6 +2,7 @@
 // does not have is skipped with a warning (runtime-spec 1.1); unknown names were rejected earlier.
 import * as fs from 'node:fs';
 import type { Capabilities, Rlimit } from '../config/types';
+import { integerValue } from '../config/exact-integers';
 import { capabilityNumber, CAPABILITY_SETS } from '../linux/capabilities';
 import { rlimitNumber } from '../linux/rlimits';
 import type { PlanCapabilities } from './types';
@@ -34,14 +35,19 @@ export function planCapabilities(caps: Capabilities | undefined, warn: (msg: str
   return out;
 }
 
-// JSON numbers lose precision above 2^53: anything at or above 2^63 means "no limit".
-function limitText(v: number): string {
-  return v >= 2 ** 63 || v < 0 ? 'infinity' : String(Math.trunc(v));
+const RLIM_INFINITY = (1n << 64n) - 1n;
+
+// The launcher takes decimal strings (strtoull), so uint64 values beyond 2^53 pass exactly: the
+// digits come from the config text (exact-integers), not from the rounded double.
+function limitText(r: Rlimit, key: 'soft' | 'hard'): string {
+  const v = integerValue(r, key);
+  if (v === undefined) return 'infinity'; // not an integer: the schema refused it already
+  return v >= RLIM_INFINITY || v < 0n ? 'infinity' : v.toString();
 }
 
 export function planRlimits(rlimits: Rlimit[] | undefined): { type: number; soft: string; hard: string }[] {
   return (rlimits ?? []).flatMap((r) => {
     const type = rlimitNumber(r.type);
-    return type === undefined ? [] : [{ type, soft: limitText(r.soft), hard: limitText(r.hard) }];
+    return type === undefined ? [] : [{ type, soft: limitText(r, 'soft'), hard: limitText(r, 'hard') }];
   });
 }

@@ -1,6 +1,7 @@
 // process: presence, resource limits, capability names and scheduler parameters.
 import { capabilityNumber, CAPABILITY_SETS } from '../../linux/capabilities';
 import { rlimitNumber, RLIMIT_NAMES } from '../../linux/rlimits';
+import { integerValue } from '../exact-integers';
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { closest } from '../suggest';
@@ -19,6 +20,8 @@ export function checkProcess(input: RuleInput, out: Findings): void {
   checkScheduler(asObject(get(process, 'scheduler')), out);
 }
 
+const UINT64_MAX = (1n << 64n) - 1n;
+
 function checkRlimits(process: Obj, out: Findings): void {
   const firstSeen = new Map<string, string>();
   (asArray(get(process, 'rlimits')) ?? []).forEach((item, i) => {
@@ -35,9 +38,17 @@ function checkRlimits(process: Obj, out: Findings): void {
         firstSeen.set(type, at);
       }
     }
-    const soft = asNumber(get(rl, 'soft'));
-    const hard = asNumber(get(rl, 'hard'));
-    if (soft !== undefined && hard !== undefined && soft > hard) {
+    // Compared as exact integers: doubles would round 2^53+1 to 2^53 and call it equal.
+    const soft = rl && asNumber(get(rl, 'soft')) !== undefined ? integerValue(rl, 'soft') : undefined;
+    const hard = rl && asNumber(get(rl, 'hard')) !== undefined ? integerValue(rl, 'hard') : undefined;
+    for (const [key, v] of [['soft', soft], ['hard', hard]] as const) {
+      // The schema's uint64 maximum is checked on the double, which cannot tell 2^64 from 2^64-1.
+      if (v !== undefined && v > UINT64_MAX && Number(v) <= Number(UINT64_MAX)) {
+        out.problem(`${at}/${key}`, `must be an unsigned 64-bit integer (got ${v})`);
+      }
+    }
+    const inRange = (v: bigint | undefined): v is bigint => v !== undefined && v >= 0n && v <= UINT64_MAX;
+    if (inRange(soft) && inRange(hard) && soft > hard) {
       out.problem(`${at}/soft`, `must not exceed the hard limit ${hard} (got ${soft})`);
     }
   });
