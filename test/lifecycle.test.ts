@@ -336,13 +336,22 @@ describe(`lifecycle (${rt.label})`, () => {
       });
     });
 
-    test('delete (no --force) of a created, never started container succeeds, as with runc', T, async () => {
+    test('delete (no --force) of a created, never started container fails and leaves it created', T, async () => {
+      // The spec: deleting a container that is not stopped MUST fail and have no effect. runc 1.1
+      // kills and removes it instead (it fails runtime-tools' `delete` for that); crun refuses.
       await withContainer(rt, 'delcr', { args: ['sleep', '100'] }, async (b, id) => {
         expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
         const { pid } = await rt.state(id);
-        expectOk(await rt.exec(['delete', id]), 'delete');
+        const r = await rt.exec(['delete', id]);
+        assert.equal(r.code, 1, describeResult(r));
+        assert.match(r.stderr, new RegExp(`cannot delete container ${id} that is not stopped: created`), describeResult(r));
+        const st = await rt.state(id);
+        assert.equal(st.status, 'created', `state after the refused delete: ${JSON.stringify(st)}`);
+        assert.equal(st.pid, pid);
+        assert.ok(processAlive(pid), `init ${pid} was killed by a refused delete`);
+        expectOk(await rt.exec(['delete', '--force', id]), 'delete --force');
         await expectGone(id);
-        assert.ok(await waitForExit(pid), `init ${pid} survived delete`);
+        assert.ok(await waitForExit(pid), `init ${pid} survived delete --force`);
       });
     });
 
