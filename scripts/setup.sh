@@ -11,6 +11,8 @@ command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)    # the launcher is linked statically
 [ -x /usr/bin/time ] || need_apt+=(time)                             # peak RSS figures in the benchmark
+[ -e /usr/lib/x86_64-linux-gnu/libseccomp.a ] || need_apt+=(libseccomp-dev)  # seccomp, linked into the static launcher
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3-minimal)   # the seccomp notify agent in the tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

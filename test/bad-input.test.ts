@@ -182,6 +182,42 @@ describe(`bad input (${sut.label}${ref ? ', checked against runc' : ''})`, () =>
     });
   });
 
+  describe('seccomp profiles', () => {
+    const withSeccomp = (seccomp: Record<string, unknown>): BundleOptions => ({
+      args: ['true'],
+      mutate: (spec) => { (spec.linux as Record<string, unknown>).seccomp = seccomp; },
+    });
+
+    badInput({
+      name: 'create with a notify listener that is not there: the init is killed, nothing left',
+      bundle: withSeccomp({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: '/nonexistent-dir/agent.sock',
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+      }),
+      act: (c) => create(c),
+      phrases: [/seccomp agent/, /\/nonexistent-dir\/agent\.sock/, /no such file or directory/],
+    });
+
+    badInput({
+      name: 'create with SCMP_ACT_NOTIFY on write',
+      bundle: withSeccomp({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: '/run/agent.sock',
+        syscalls: [{ names: ['write'], action: 'SCMP_ACT_NOTIFY' }],
+      }),
+      act: (c) => create(c),
+      phrases: [/SCMP_ACT_NOTIFY cannot be used for the write syscall/],
+    });
+
+    badInput({
+      name: 'create with an architecture this libseccomp does not know',
+      bundle: withSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_LOONGARCH64'] }),
+      act: (c) => create(c),
+      phrases: [/seccomp/i, /SCMP_ARCH_LOONGARCH64/],
+    });
+  });
+
   describe('container ids', () => {
     badInput({
       name: 'create with an id that already exists',

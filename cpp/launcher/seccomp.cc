@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -105,7 +106,11 @@ Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
   if (plan.rules.size() > 32) seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (const std::string& name : plan.architectures) {
     uint32_t arch = seccomp_arch_resolve_name(name.c_str());
-    if (arch == 0) return failWith("seccomp: architecture " + name + " is not known to this build's libseccomp", EINVAL);
+    if (arch == 0) {
+      std::string configName = "SCMP_ARCH_" + name;
+      for (char& ch : configName) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      return failWith("seccomp: architecture " + configName + " is not known to this build's libseccomp", EINVAL);
+    }
     int rc = seccomp_arch_add(filter.get(), arch);
     if (rc < 0 && rc != -EEXIST) return seccompError("adding architecture " + name, rc);
   }
@@ -114,6 +119,11 @@ Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
   out.flags = plan.flags;
   // A notifying filter with TSYNC needs TSYNC_ESRCH, or the kernel refuses the pair.
   if ((out.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && (out.flags & SECCOMP_FILTER_FLAG_TSYNC)) out.flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  // The kernel checks the flags before it reads the program: with no program, EFAULT means it
+  // accepts them. Asked now, so a flag this kernel lacks fails create rather than start.
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, out.flags, nullptr) == 0 || errno != EFAULT)
+    return failWith("seccomp: this kernel does not accept the filter flags " + std::to_string(out.flags) + ": " + errnoText(errno), errno);
+  debugLog("seccomp filter: " + std::to_string(out.code.size()) + " instructions, flags " + std::to_string(out.flags));
   return ok();
 }
 

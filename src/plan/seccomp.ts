@@ -2,6 +2,7 @@
 // make is made here: action values with their errno folded in, rules skipped because they repeat
 // the default action, how argument conditions group into rules, the filter flags, and the state
 // document a notify listener receives. The launcher resolves syscall names and architectures.
+import { integerValue } from '../config/exact-integers';
 import type { Seccomp, SeccompArg } from '../config/types';
 import { SPEC_VERSION } from '../context';
 import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATOR_VALUES } from '../linux/seccomp-names';
@@ -19,17 +20,18 @@ export function seccompActionValue(action: string, errnoRet: number | undefined)
   return base >>> 0;
 }
 
-// Argument values are 64-bit; JSON numbers are doubles, so they travel as decimal strings.
-function u64(v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v) || v <= 0) return '0';
-  const big = BigInt(Math.trunc(v));
-  return (big > MAX_U64 ? MAX_U64 : big).toString();
+// Argument values are 64-bit: they travel as decimal strings, exact even beyond 2^53 when the
+// config text had the digits (exact-integers).
+function u64(a: SeccompArg, key: 'value' | 'valueTwo'): string {
+  const v = integerValue(a, key) ?? 0n;
+  if (v <= 0n) return '0';
+  return (v > MAX_U64 ? MAX_U64 : v).toString();
 }
 
 function condition(a: SeccompArg): PlanSeccompCondition {
   const op = SECCOMP_OPERATOR_VALUES[a.op];
   if (op === undefined) throw new Error(`unknown seccomp operator ${a.op}`);
-  return { index: a.index, op, value: u64(a.value), valueTwo: u64(a.valueTwo) };
+  return { index: a.index, op, value: u64(a, 'value'), valueTwo: u64(a, 'valueTwo') };
 }
 
 /**
@@ -66,6 +68,9 @@ export function planSeccomp(seccomp: Seccomp | undefined, info: SeccompStateInfo
   let flags = 0;
   for (const f of seccomp.flags ?? []) flags |= SECCOMP_FLAGS[f] ?? 0;
   if (notifies) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  // WAIT_KILLABLE_RECV only means something for a listener, and the kernel refuses it without
+  // one; libseccomp likewise sets it only when the filter notifies.
+  else flags &= ~SECCOMP_FLAGS.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 
   const plan: PlanSeccomp = {
     defaultAction,
