@@ -20,6 +20,7 @@
         "cpp/launcher/process.cc",
         "cpp/launcher/rootfs.cc",
         "cpp/launcher/seccomp.cc",
+        "cpp/launcher/scheduling.cc",
         "cpp/launcher/sys.cc"
       ],
       "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],

@@ -6,6 +6,7 @@ import { MOUNT_ATTR, MS } from '../src/linux/mount-options';
 import { buildLaunchPlan } from '../src/plan/build';
 import { planMount } from '../src/plan/mounts';
 import { planSeccomp, seccompActionValue } from '../src/plan/seccomp';
+import { parseCpuList, planExecCpuAffinity, planScheduling } from '../src/plan/scheduling';
 import { planCapabilities, planRlimits } from '../src/plan/security';
 
 const OPTS = { id: 'c1', bundle: '/b', execFifo: '/run/tsrunc/c1/exec.fifo', noPivot: false, noNewKeyring: false, preserveFds: 0, debug: false };
@@ -166,4 +167,57 @@ test('seccomp: a notifying rule adds NEW_LISTENER and the listener message in ru
   assert.deepEqual(Object.keys(plan.listener.message), ['ociVersion', 'fds', 'pid', 'metadata', 'state']);
   assert.deepEqual(plan.listener.message.fds, ['seccompFd']);
   assert.deepEqual(plan.listener.message.state, { ociVersion: '1.3.0', id: 'c1', status: 'creating', pid: 0, bundle: '/b', annotations: { a: 'b' } });
+});
+
+test('scheduler, ioPriority and personality become kernel numbers under process.scheduling', () => {
+  const plan = buildLaunchPlan(spec({
+    process: {
+      cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 },
+      scheduler: { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], runtime: 10_000, deadline: 20_000, period: 40_000 },
+      ioPriority: { class: 'IOPRIO_CLASS_IDLE', priority: 7 },
+    },
+    linux: { namespaces: [{ type: 'mount' }], personality: { domain: 'LINUX32' } },
+  }), '/b/rootfs', OPTS);
+  assert.deepEqual(plan.process?.scheduling, {
+    scheduler: { policy: 6, flags: 0x05, nice: 0, priority: 0, runtime: 10_000, deadline: 20_000, period: 40_000 },
+    ioPriority: { class: 3, priority: 7 },
+    personality: 8,
+  });
+});
+
+test('scheduling: unset fields default to 0 as the spec says, and nothing set means no scheduling in the plan', () => {
+  const only = (p: Partial<Spec['process'] & object>, linux: Spec['linux'] = {}) =>
+    planScheduling({ ...spec(), process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 }, ...p }, linux });
+  assert.deepEqual(only({ scheduler: { policy: 'SCHED_FIFO', priority: 50 } })?.scheduler, { policy: 1, flags: 0, nice: 0, priority: 50, runtime: 0, deadline: 0, period: 0 });
+  assert.deepEqual(only({ ioPriority: { class: 'IOPRIO_CLASS_RT' } }), { ioPriority: { class: 1, priority: 0 } });
+  assert.deepEqual(only({}, { personality: { domain: 'LINUX' } }), { personality: 0 });
+  assert.equal(only({}), undefined);
+  assert.equal(buildLaunchPlan(spec(), '/b/rootfs', OPTS).process?.scheduling, undefined);
+});
+
+test('execCPUAffinity is not applied to the container init: create\'s plan leaves it out', () => {
+  const plan = buildLaunchPlan(spec({ process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 }, execCPUAffinity: { initial: '0', final: '1' } } }), '/b/rootfs', OPTS);
+  assert.equal(plan.process?.scheduling, undefined);
+});
+
+test('execCPUAffinity for exec: CPU lists become sorted CPU numbers; empty lists mean "leave it alone"', () => {
+  assert.deepEqual(planExecCpuAffinity({ initial: '0-3,7', final: '1' }), { initial: [0, 1, 2, 3, 7], final: [1] });
+  assert.deepEqual(planExecCpuAffinity({ final: '2' }), { initial: [], final: [2] });
+  assert.equal(planExecCpuAffinity({ initial: '', final: '' }), undefined);
+  assert.equal(planExecCpuAffinity(undefined), undefined);
+});
+
+test('CPU lists: ranges, duplicates, empty elements and the kernel\'s stride form; bad lists are refused', () => {
+  assert.deepEqual(parseCpuList('3,1-2,1', 'x'), [1, 2, 3]);
+  assert.deepEqual(parseCpuList('1,', 'x'), [1]);
+  assert.deepEqual(parseCpuList('', 'x'), []);
+  assert.deepEqual(parseCpuList('0-7:2/4', 'x'), [0, 1, 4, 5]);
+  assert.throws(() => parseCpuList('3-1', '/process/execCPUAffinity/final'), /\/process\/execCPUAffinity\/final: "3-1": range 3-1 ends before it starts/);
+  assert.throws(() => parseCpuList('0-9000', 'x'), /beyond the largest/);
+  assert.throws(() => parseCpuList('0-7:5/4', 'x'), /stride/);
+  assert.throws(() => parseCpuList('a', 'x'), /not a CPU number or range/);
+});
+
+test('deadline times beyond what a JSON number holds exactly are refused, not rounded', () => {
+  assert.throws(() => planScheduling({ ...spec(), process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 }, scheduler: { policy: 'SCHED_DEADLINE', runtime: 2 ** 64 } } }), /\/process\/scheduler\/runtime/);
 });

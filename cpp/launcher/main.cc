@@ -91,6 +91,7 @@ Result loadSeccompLast(const Plan& plan) {
 
 [[noreturn]] void runInit(const Plan& plan, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   OR_DIE(ch, ch.expect("go"));
 
   if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
@@ -130,6 +131,7 @@ Result loadSeccompLast(const Plan& plan) {
     Result inCwd = enterWorkingDirectory(p.cwd);
     if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
     OR_DIE(ch, applyRlimits(p));
+    OR_DIE(ch, applySchedulingAttributes(p.scheduling));
     // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
     OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
     if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
@@ -161,6 +163,8 @@ Result loadSeccompLast(const Plan& plan) {
   Failure failure;
   if (!plan.hasProcess) {
     failure = *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
+  } else if (Result r = applyFinalCpuAffinity(plan.process.scheduling)) {
+    failure = *r;
   } else if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) {
     failure = *r;
   } else {

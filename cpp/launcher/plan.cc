@@ -115,6 +115,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
     }
     plan.process.hasOomScoreAdj = p.has("oomScoreAdj");
     plan.process.oomScoreAdj = static_cast<int>(p.integer("oomScoreAdj"));
+    parseScheduling(p["scheduling"], plan.process.scheduling);
   }
   TRY(parseSeccomp(v["seccomp"], plan.seccomp));
   if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);

@@ -9,6 +9,7 @@
 #include "../common/json.h"
 #include "failure.h"
 #include "seccomp.h"
+#include "scheduling.h"
 
 struct IdMap {
   uint32_t containerID = 0, hostID = 0, size = 0;
@@ -52,6 +53,7 @@ struct ProcessPlan {
   std::vector<RlimitPlan> rlimits;
   bool hasOomScoreAdj = false;
   int oomScoreAdj = 0;
+  SchedulingPlan scheduling;
 };
 
 struct TimeOffsetPlan {

@@ -9,6 +9,7 @@ import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
 import { planMount } from './mounts';
 import { planSeccomp } from './seccomp';
+import { planScheduling } from './scheduling';
 import { planCapabilities, planRlimits } from './security';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
 
@@ -107,6 +108,8 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     };
     plan.process.capabilities = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
     if (p.oomScoreAdj !== undefined) plan.process.oomScoreAdj = p.oomScoreAdj;
+    const scheduling = planScheduling(spec);
+    if (scheduling) plan.process.scheduling = scheduling;
   }
   return plan;
 }

@@ -2,6 +2,8 @@
 // (cpp/launcher/plan.h). Every decision is made here; the launcher only applies. Documented in
 // docs/launch-plan.md. Bump PLAN_VERSION on an incompatible change.
 
+import type { PlanScheduling } from './scheduling';
+
 export const PLAN_VERSION = 1;
 
 export interface PlanIdMap { containerID: number; hostID: number; size: number }
@@ -41,6 +43,7 @@ export interface PlanProcess {
   /** RLIMIT_* numbers; limits as decimal strings ("infinity" for RLIM_INFINITY), beyond 2^53. */
   rlimits: { type: number; soft: string; hard: string }[];
   oomScoreAdj?: number;
+  scheduling?: PlanScheduling;
 }
 
 export interface PlanCapabilities {
