@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBundle, removeTree } from '../test/helpers/rootfs';
 import type { Bundle } from '../test/helpers/rootfs';
-import { runtimeCommand } from '../test/helpers/runtime';
+import { repoRoot, runtimeCommand } from '../test/helpers/runtime';
 
 const N = positiveInt(process.env.BENCH_N, 20);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 2, true);
@@ -119,10 +119,10 @@ function median(xs: number[]): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-type Metric = 'run' | 'create' | 'start' | 'delete' | 'cycle' | 'state';
+type Metric = 'run' | 'create' | 'createSeccomp' | 'start' | 'delete' | 'cycle' | 'state';
 const samples: Record<Name, Record<Metric, number[]>> = {
-  runc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },
-  tsrunc: { run: [], create: [], start: [], delete: [], cycle: [], state: [] },
+  runc: { run: [], create: [], createSeccomp: [], start: [], delete: [], cycle: [], state: [] },
+  tsrunc: { run: [], create: [], createSeccomp: [], start: [], delete: [], cycle: [], state: [] },
 };
 const nodeBaseline: number[] = [];
 const initRss: Record<Name, number[]> = { runc: [], tsrunc: [] };
@@ -178,6 +178,20 @@ function benchCycle(rt: Rt, b: Bundle, keep: boolean): void {
   const dOk = record(rt, 'delete', d, keep);
   if (sOk && dOk && keep) samples[rt.name].cycle.push(c.ms + s.ms + d.ms);
   if (!dOk) forceDelete(rt, id);
+}
+
+/** (b') create of the same container under Docker's default seccomp profile (then deleted, untimed). */
+function benchCreateSeccomp(rt: Rt, b: Bundle, keep: boolean): void {
+  const id = newId(rt, 'seccomp');
+  created.push({ rt, id });
+  record(rt, 'createSeccomp', timed(rtArgs(rt, ['create', '--bundle', b.dir, id]), rt.errFile), keep);
+  forceDelete(rt, id);
+}
+
+/** Docker 24's default profile, from the config fixtures. */
+function dockerSeccomp(): unknown {
+  const spec = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'spec-fixtures', 'valid', 'docker-24.json'), 'utf8')) as { linux: { seccomp: unknown } };
+  return spec.linux.seccomp;
 }
 
 /** (c) `state` of a container created once up front. */
@@ -251,6 +265,7 @@ function main(): void {
   const rts = [makeRt('runc'), makeRt('tsrunc')];
   const trueBundle = makeBundle({ args: ['/bin/true'] });
   const sleepBundle = makeBundle({ args: ['sleep', '10'] });
+  const seccompBundle = makeBundle({ args: ['sleep', '10'], mutate: (spec) => { (spec.linux as Record<string, unknown>).seccomp = dockerSeccomp(); } });
   const stateIds = new Map<Name, string>();
   const t0 = Date.now();
   try {
@@ -270,6 +285,7 @@ function main(): void {
       benchNode(keep);
       for (const rt of order) benchRun(rt, trueBundle, keep);
       for (const rt of order) benchCycle(rt, sleepBundle, keep);
+      for (const rt of order) benchCreateSeccomp(rt, seccompBundle, keep);
       for (const rt of order) {
         const id = stateIds.get(rt.name);
         if (id) benchState(rt, id, keep);
@@ -295,6 +311,7 @@ function main(): void {
   const rows: [string, Metric][] = [
     ['run /bin/true (foreground)', 'run'],
     ['create (sleep 10)', 'create'],
+    ['create, Docker seccomp', 'createSeccomp'],
     ['start', 'start'],
     ['delete --force (running)', 'delete'],
     ['create+start+delete cycle', 'cycle'],
@@ -318,18 +335,24 @@ function main(): void {
     // The cycle is three processes, so three node start-ups are its floor.
     const starts = m === 'cycle' ? 3 : 1;
     const overNode = b !== undefined && node !== undefined ? b - starts * node : undefined;
-    const rss = m === 'cycle' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
+    const rss = m === 'cycle' || m === 'createSeccomp' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
     lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(fmtMs(overNode), 9)}   ${rss}`);
     summary[m] = {
       runcMs: a, tsruncMs: b, ratio, tsruncMinusNodeMs: overNode,
       runcMin: samples.runc[m].length ? Math.min(...samples.runc[m]) : undefined,
       tsruncMin: samples.tsrunc[m].length ? Math.min(...samples.tsrunc[m]) : undefined,
-      peakRssKb: m === 'cycle' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
+      peakRssKb: m === 'cycle' || m === 'createSeccomp' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
       n: { runc: samples.runc[m].length, tsrunc: samples.tsrunc[m].length },
     };
   }
   lines.push('');
   lines.push('ts-node = tsrunc median minus node -e 0 (x3 for the cycle): the time beyond bare Node start-up.');
+  const seccompCost = (n: Name): string => {
+    const a = median(samples[n].createSeccomp);
+    const b = median(samples[n].create);
+    return a !== undefined && b !== undefined ? `${(a - b).toFixed(1)} ms` : 'n/a';
+  };
+  lines.push(`seccomp (Docker's default profile) adds to create: runc ${seccompCost('runc')}, tsrunc ${seccompCost('tsrunc')}`);
   lines.push(`waiting init after create (VmRSS, median): runc ${fmtMb(median(initRss.runc))} MB, tsrunc ${fmtMb(median(initRss.tsrunc))} MB`);
   lines.push(`validateSpec(defaultSpec()): ${validation.note}`);
   for (const rt of rts) {
@@ -349,6 +372,7 @@ function main(): void {
   function cleanup(): void {
     trueBundle.cleanup();
     sleepBundle.cleanup();
+    seccompBundle.cleanup();
     const leaked = removeTree(scratch);
     if (leaked.length > 0) console.error(`warning: mounts were left under ${scratch}: ${leaked.join(', ')}`);
   }
