@@ -15,7 +15,7 @@ import {
   Runtime, uniqueId, describeResult, withoutRuntimeLog, processAlive,
   hostMountsMentioning, waitNoRelatedProcesses, procStartTime, tsruncIsRunc,
 } from './helpers/runtime';
-import { forEachRuntime, runtimesForSuite, waitForFileContent } from './helpers/suite';
+import { forEachRuntime, keyed, runtimesForSuite, waitForFileContent } from './helpers/suite';
 import type { RunResult } from './helpers/runtime';
 
 const { sut, ref } = runtimesForSuite();
@@ -108,15 +108,6 @@ const sh = (script: string): string[] => ['sh', '-c', `exec 2>&1; ${script}`];
 
 const nsLink = (pid: number | 'self', kind: string): string => fs.readlinkSync(`/proc/${pid}/ns/${kind}`);
 
-/** "key value" lines → map; the containers below print their observations this way. */
-function keyed(stdout: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
-    const i = line.indexOf(' ');
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return m;
-}
 
 const userMappings = {
   uidMappings: [{ containerID: 0, hostID: HOST_ID, size: MAP_SIZE }],

@@ -26,7 +26,7 @@ import type { Bundle, BundleOptions } from './helpers/rootfs';
 import {
   describeResult, hostMountsMentioning, processAlive, Runtime, uniqueId, waitForExit, waitNoRelatedProcesses, tsruncIsRunc,
 } from './helpers/runtime';
-import { expectOk, forEachRuntime, runtimesForSuite, TEST_TIMEOUT, waitForFileContent, withContainer } from './helpers/suite';
+import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, waitForFileContent, withContainer } from './helpers/suite';
 
 const { sut, ref } = runtimesForSuite();
 
@@ -49,15 +49,6 @@ const sutSkip = (): { skip?: string } => {
 /** Shell script inside the container with stderr folded into stdout. */
 const sh = (script: string): string[] => ['sh', '-c', `exec 2>&1; ${script}`];
 
-/** "key value" lines → map. */
-function keyed(stdout: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
-    const i = line.indexOf(' ');
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return m;
-}
 
 /** Prints "<tag> <priority> <nice> <rt_priority> <policy>" from /proc/<which>/stat. */
 const statLine = (tag: string, which: string): string => `echo "${tag} $(cut -d' ' -f18,19,40,41 /proc/${which}/stat)"`;

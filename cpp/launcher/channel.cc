@@ -63,22 +63,11 @@ bool Channel::recv(json::Value& msg) {
       }
       std::vector<char> buf(static_cast<size_t>(size));
       // A message may carry one fd (the seccomp notify fd from the init).
-      iovec iov{buf.data(), buf.size()};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-      msghdr mh{};
-      mh.msg_iov = &iov;
-      mh.msg_iovlen = 1;
-      mh.msg_control = control;
-      mh.msg_controllen = sizeof control;
-      ssize_t n = ::recvmsg(fd_, &mh, MSG_CMSG_CLOEXEC);
-      if (n >= 0) {
-        for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-          if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-          int got;
-          std::memcpy(&got, CMSG_DATA(c), sizeof got);
-          if (receivedFd_ >= 0) ::close(receivedFd_);
-          receivedFd_ = got;
-        }
+      int got = -1;
+      ssize_t n = sys::recvWithFd(fd_, buf.data(), buf.size(), got);
+      if (got >= 0) {
+        if (receivedFd_ >= 0) ::close(receivedFd_);
+        receivedFd_ = got;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;

@@ -101,3 +101,13 @@ export function spawnRuntime(rt: Runtime, args: string[], o: {
     });
   });
 }
+
+/** "key value" lines → map; containers in the tests print their observations this way. */
+export function keyed(stdout: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const i = line.indexOf(' ');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
+  }
+  return m;
+}
