@@ -303,6 +303,30 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
   });
 
   describe('the waiting init', () => {
+    tsruncOnly('holds no fd of the caller\'s and no handle on the host\'s /proc', async (_t, rt) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['true'] }, async (b, id) => {
+        // fd 3 handed to the runtime without --preserve-fds (as containerd's shim does with its socket).
+        const { fds, paths } = scratchFiles(rt, 1);
+        try {
+          const out = rt.ioPath(`${id}.out`);
+          const c = await spawnRuntime(rt, ['create', '--bundle', b.dir, id], { stdout: out, stderr: `${out}.err`, extraFds: fds });
+          assert.equal(c.code, 0, c.stderr);
+          const { pid } = await rt.state(id);
+          const hostProc = fs.statSync('/proc');
+          const held = fs.readdirSync(`/proc/${pid}/fd`).map((n) => ({ n, target: fs.readlinkSync(`/proc/${pid}/fd/${n}`), st: fs.statSync(`/proc/${pid}/fd/${n}`) }));
+          const show = held.map((f) => `${f.n} -> ${f.target}`).join(', ');
+          assert.ok(!held.some((f) => f.target === paths[0]), `the caller's fd 3 reached the init: ${show}`);
+          for (const f of held.filter((x) => x.st.isDirectory())) {
+            assert.notEqual(f.st.dev, hostProc.dev, `fd ${f.n} is on the host's procfs: ${show}`);
+          }
+          // stdio, exec.fifo and the private procfs of its own pid namespace; nothing else.
+          assert.ok(held.length <= 5, `unexpected fds in the waiting init: ${show}`);
+        } finally {
+          for (const fd of fds) fs.closeSync(fd);
+        }
+      });
+    });
+
     tsruncOnly('is not dumpable and does not run the launcher file from disk', async (_t, rt) => {
       // A dumpable uid-1000 process owns its /proc/PID/status; the kernel gives a non-dumpable
       // one's to root (directories are exempt). A plain uid-1000 process shows the first case.

@@ -360,6 +360,11 @@ int main(int argc, char** argv) {
   if (moved < 0) { cli.sendFailure(*fail("dup")); return 1; }
   ::close(cli.fd());
   Channel cliMoved(moved, true);
+  // Whatever else the caller left open without close-on-exec (containerd's shim leaves its socket
+  // at fd 3) goes now, so the waiting init never holds an fd it was not meant to have.
+  unsigned first = 3 + static_cast<unsigned>(plan.preserveFds);
+  if (static_cast<unsigned>(moved) > first) sys::closeRange(first, static_cast<unsigned>(moved) - 1, 0);
+  sys::closeRange(static_cast<unsigned>(moved) + 1, ~0U, 0);
   fillPreservedRange(plan.preserveFds);
   setLogChannel(&cliMoved, plan.debug);
 
