@@ -14,6 +14,7 @@
         "cpp/common/json.cc",
         "cpp/launcher/channel.cc",
         "cpp/launcher/log.cc",
+        "cpp/launcher/lsm.cc",
         "cpp/launcher/main.cc",
         "cpp/launcher/namespaces.cc",
         "cpp/launcher/plan.cc",

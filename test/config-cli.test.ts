@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SPEC_VERSION } from '../src/context';
 import { CAPABILITY_NAMES } from '../src/linux/capabilities';
+import { detectLsm } from '../src/linux/lsm';
 import { MOUNT_OPTIONS } from '../src/linux/mount-options';
 import { NAMESPACE_TYPES } from '../src/linux/namespaces';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
@@ -162,6 +163,21 @@ test('validate reports what create would refuse beyond the spec: no mount namesp
   assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/linux\/namespaces: tsrunc requires a mount namespace/);
 });
 
+test('validate reports a security label this host cannot apply as an error, not a "not implemented" warning', (t) => {
+  const host = detectLsm();
+  if (host.apparmor || host.selinux) return t.skip('this host has AppArmor or SELinux');
+  const config = {
+    ociVersion: '1.3.0', root: { path: 'rootfs' },
+    process: { cwd: '/', args: ['true'], user: { uid: 0, gid: 0 }, selinuxLabel: 'system_u:system_r:container_t:s0' },
+    linux: { namespaces: [{ type: 'mount' }] },
+  };
+  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle(config)]);
+  assert.equal(r.code, 1);
+  assert.deepEqual(logMessages(r.stderr).map((l) => `${l.level}: ${l.msg}`), [
+    'error: selinux label is specified in config, but selinux is disabled or not supported',
+  ]);
+});
+
 test('features: a runtime-spec features document built from the runtime\'s tables', () => {
   const r = tsrunc(['features']);
   assert.equal(r.code, 0, r.stderr);
@@ -187,8 +203,9 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.ok(f.linux.seccomp.archs.includes('SCMP_ARCH_X86_64') && f.linux.seccomp.archs.includes('SCMP_ARCH_AARCH64'));
   assert.equal(f.linux.seccomp.archs.includes('SCMP_ARCH_LOONGARCH64'), minor >= 6, 'loongarch64 arrived in libseccomp 2.6');
   assert.ok(f.linux.seccomp.actions.includes('SCMP_ACT_ERRNO'));
-  assert.deepEqual(f.linux.apparmor, { enabled: false });
-  assert.deepEqual(f.linux.selinux, { enabled: false });
+  // Implemented, whatever this host has (features-linux.md: "Irrelevant to the availability … on the host").
+  assert.deepEqual(f.linux.apparmor, { enabled: true });
+  assert.deepEqual(f.linux.selinux, { enabled: true });
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.mountExtensions, { idmap: { enabled: false } });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');

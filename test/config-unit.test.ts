@@ -119,7 +119,7 @@ test('unimplementedParts names each section this build accepts but does not enfo
   const lines = unimplementedParts(fixture('valid/full-featured.json') as Spec);
   const pointers = lines.map((l) => l.split(': ')[1]);
   const hookPointers = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'].map((h) => `/hooks/${h}`);
-  assert.deepEqual(pointers, [...hookPointers, '/linux/resources', '/process/apparmorProfile', '/process/selinuxLabel', '/linux/mountLabel', '/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
+  assert.deepEqual(pointers, [...hookPointers, '/linux/resources', '/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
   assert.deepEqual(unimplementedParts(fixture('valid/minimal.json') as Spec), []);
 });
 

@@ -221,3 +221,75 @@ test('CPU lists: ranges, duplicates, empty elements and the kernel\'s stride for
 test('deadline times beyond what a JSON number holds exactly are refused, not rounded', () => {
   assert.throws(() => planScheduling({ ...spec(), process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 }, scheduler: { policy: 'SCHED_DEADLINE', runtime: 2 ** 64 } } }), /\/process\/scheduler\/runtime/);
 });
+
+// ---- LSM labels -------------------------------------------------------------------------------
+
+const WITH_LSM = { ...OPTS, lsm: { apparmor: true, selinux: true } };
+const WITHOUT_LSM = { ...OPTS, lsm: { apparmor: false, selinux: false } };
+const PROCESS = { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 } };
+const MOUNT_LABEL = 'system_u:object_r:container_file_t:s0:c1,c2';
+
+function labelledSpec(): Spec {
+  return spec({
+    linux: { namespaces: [{ type: 'mount' }], mountLabel: MOUNT_LABEL },
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['newinstance', 'gid=5'] },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm' },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue' },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' },
+      { destination: '/data', type: 'bind', source: '/srv', options: ['rbind'] },
+    ],
+  });
+}
+
+test('mountLabel with SELinux: context="…" appended where runc appends it (tmpfs, devpts), not to proc, sysfs, mqueue, cgroup or binds', () => {
+  const plan = buildLaunchPlan(labelledSpec(), '/b/rootfs', WITH_LSM);
+  const data = Object.fromEntries(plan.mounts.map((m) => [m.destination, m.data]));
+  const context = `context="${MOUNT_LABEL}"`;
+  assert.deepEqual(data, {
+    '/proc': '',
+    '/dev': `mode=755,${context}`,
+    '/dev/pts': `newinstance,gid=5,${context}`,
+    '/dev/shm': context,
+    '/dev/mqueue': '',
+    '/sys': '',
+    '/sys/fs/cgroup': '',
+    '/data': '',
+  });
+  // The launcher labels what the mount list cannot carry (masked directories, mqueue's root).
+  assert.equal(plan.mountLabel, MOUNT_LABEL);
+});
+
+test('no mountLabel (or an empty one): mount data untouched, no plan field', () => {
+  for (const mountLabel of [undefined, '']) {
+    const s = labelledSpec();
+    s.linux!.mountLabel = mountLabel;
+    const plan = buildLaunchPlan(s, '/b/rootfs', WITH_LSM);
+    assert.equal(plan.mounts.find((m) => m.destination === '/dev')?.data, 'mode=755');
+    assert.equal(plan.mountLabel, undefined);
+  }
+});
+
+test('apparmorProfile and selinuxLabel go to the process plan when the host has the module; empty means none', () => {
+  const plan = buildLaunchPlan(spec({ process: { ...PROCESS, apparmorProfile: 'docker-default', selinuxLabel: 'system_u:system_r:container_t:s0' } }), '/b/rootfs', WITH_LSM);
+  assert.equal(plan.process?.apparmorProfile, 'docker-default');
+  assert.equal(plan.process?.selinuxLabel, 'system_u:system_r:container_t:s0');
+  const none = buildLaunchPlan(spec({ process: { ...PROCESS, apparmorProfile: '', selinuxLabel: '' } }), '/b/rootfs', WITHOUT_LSM);
+  assert.equal(none.process?.apparmorProfile, undefined);
+  assert.equal(none.process?.selinuxLabel, undefined);
+});
+
+test('a label the host cannot apply is refused by the plan builder, each with its own message', () => {
+  assert.throws(() => buildLaunchPlan(spec({ process: { ...PROCESS, selinuxLabel: 'system_u:system_r:container_t:s0' } }), '/b/rootfs', WITHOUT_LSM),
+    /^TsruncError: selinux label is specified in config, but selinux is disabled or not supported$/);
+  assert.throws(() => buildLaunchPlan(spec({ process: { ...PROCESS, apparmorProfile: 'docker-default' } }), '/b/rootfs', WITHOUT_LSM),
+    /apparmor profile "docker-default" is specified in config \(process\.apparmorProfile\), but apparmor is disabled or not supported on this host/);
+  assert.throws(() => buildLaunchPlan(labelledSpec(), '/b/rootfs', WITHOUT_LSM),
+    /mount label "system_u:object_r:container_file_t:s0:c1,c2" is specified in config \(linux\.mountLabel\), but selinux is disabled or not supported on this host/);
+  // One module is not the other.
+  assert.throws(() => buildLaunchPlan(labelledSpec(), '/b/rootfs', { ...OPTS, lsm: { apparmor: true, selinux: false } }), /mount label/);
+  assert.throws(() => buildLaunchPlan(spec({ process: { ...PROCESS, apparmorProfile: 'p' } }), '/b/rootfs', { ...OPTS, lsm: { apparmor: false, selinux: true } }), /apparmor profile/);
+});

@@ -20,6 +20,7 @@
 
 #include "channel.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "plan.h"
 #include "process.h"
@@ -106,7 +107,8 @@ Result loadSeccompLast(const Plan& plan) {
   if (!hostProc.valid()) failAndExit(ch, *fail("open", "/proc"));
   OR_DIE(ch, writeSysctls(plan, hostProc.get()));
   if (plan.hasProcess) OR_DIE(ch, writeOomScoreAdj(plan.process, hostProc.get()));
-  // exec.fifo lives in the state dir outside the rootfs; it is reopened through this procfs.
+  // exec.fifo lives in the state dir outside the rootfs; it is reopened through this procfs, and
+  // the LSM labels for execve are written through it after that (see applyExecLabels).
   sys::Fd fifo(plan.execFifoFd);
   sys::Fd ownProc(openPrivateProc());
 
@@ -158,12 +160,15 @@ Result loadSeccompLast(const Plan& plan) {
   do { release = ::openat(ownProc.valid() ? ownProc.get() : AT_FDCWD, fifoLink.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
   if (release < 0) ::_exit(127);
   fifo.reset();
-  ownProc.reset();
 
+  // Final steps, in this order: CPU affinity, the LSM labels for execve (the last use of the
+  // private procfs, closed there), then seccomp, so the filter never has to allow their writes.
   Failure failure;
   if (!plan.hasProcess) {
     failure = *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
   } else if (Result r = applyFinalCpuAffinity(plan.process.scheduling)) {
+    failure = *r;
+  } else if (Result r = applyExecLabels(plan.process, std::move(ownProc))) {
     failure = *r;
   } else if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) {
     failure = *r;

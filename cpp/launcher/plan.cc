@@ -60,6 +60,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.hostname = v.str("hostname");
   plan.setDomainname = v.has("domainname");
   plan.domainname = v.str("domainname");
+  plan.mountLabel = v.str("mountLabel");
   for (const auto& m : v["mounts"].items()) {
     MountPlan mp;
     mp.source = m.str("source");
@@ -116,6 +117,8 @@ Result parsePlan(const json::Value& v, Plan& plan) {
     plan.process.hasOomScoreAdj = p.has("oomScoreAdj");
     plan.process.oomScoreAdj = static_cast<int>(p.integer("oomScoreAdj"));
     parseScheduling(p["scheduling"], plan.process.scheduling);
+    plan.process.apparmorProfile = p.str("apparmorProfile");
+    plan.process.selinuxLabel = p.str("selinuxLabel");
   }
   TRY(parseSeccomp(v["seccomp"], plan.seccomp));
   if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);

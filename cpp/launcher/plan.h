@@ -54,6 +54,7 @@ struct ProcessPlan {
   bool hasOomScoreAdj = false;
   int oomScoreAdj = 0;
   SchedulingPlan scheduling;
+  std::string apparmorProfile, selinuxLabel;  // empty: none
 };
 
 struct TimeOffsetPlan {
@@ -74,6 +75,7 @@ struct Plan {
   std::vector<TimeOffsetPlan> timeOffsets;
   bool setHostname = false, setDomainname = false;
   std::string hostname, domainname;
+  std::string mountLabel;  // SELinux; config mounts already carry it in their data
   std::vector<MountPlan> mounts;
   bool setupDev = true;  // false when the bundle bind-mounts its own /dev
   std::vector<DevicePlan> devices;

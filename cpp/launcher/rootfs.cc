@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "lsm.h"
 
 namespace {
 
@@ -104,7 +105,7 @@ std::string hostHierarchyMount(const std::string& controllers) {
 // the host. With its own cgroup namespace the container mounts each hierarchy (rooted at its
 // namespace); without one it gets a bind of its own cgroup directory in each, as with runc, never
 // the host's whole tree. (The hugetlb-only cgroup2 at "unified" is not shown, as with runc 1.1.)
-Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns) {
+Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, const std::string& mountLabel) {
   std::vector<Hierarchy> v1 = cgroupV1Hierarchies();
   unsigned long flags = m.flags & ~kPropagation & ~static_cast<unsigned long>(MS_BIND | MS_REC);
   std::string target = sys::fdPath(targetfd);
@@ -112,7 +113,9 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns) 
     if (::mount("cgroup2", target.c_str(), "cgroup2", flags, nullptr) != 0) return fail("mount cgroup2", m.destination);
     return ok();
   }
-  if (::mount("tmpfs", target.c_str(), "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") != 0)
+  // The tmpfs holding the v1 hierarchies is labelled like any tmpfs (runc does too).
+  std::string data = "mode=755" + (mountLabel.empty() ? "" : "," + contextMountData(mountLabel));
+  if (::mount("tmpfs", target.c_str(), "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, data.c_str()) != 0)
     return fail("mount tmpfs", m.destination);
   for (const Hierarchy& h : v1) {
     std::string dir = h.controllers.compare(0, 5, "name=") == 0 ? h.controllers.substr(5) : h.controllers;
@@ -187,7 +190,7 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd, bool cgroupns) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel) {
   Create kind = Create::Directory;
   if (m.isBind()) {
     struct stat st;
@@ -206,7 +209,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns) {
   }
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
-    TRY(mountCgroup(m, rootfd, target.get(), cgroupns));
+    TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel));
   } else if (m.isBind()) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
@@ -220,6 +223,9 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns) {
   sys::Fd mounted;
   TRY(openInRoot(rootfd, m.destination, Create::Nothing, mounted));
   std::string mountedPath = sys::fdPath(mounted.get());
+  // mqueue shares its superblock with the IPC namespace's internal mount, so it cannot take a
+  // context= option of its own (runc labels its root the same way).
+  if (m.type == "mqueue") TRY(labelMountRoot(mountedPath, m.destination, mountLabel));
   if (covered.valid()) {
     sys::Fd top(::open(mountedPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!top.valid()) return fail("open", m.destination);
@@ -344,7 +350,7 @@ Result prepareRoot(const Plan& plan) {
 Result mountAll(const Plan& plan, int rootfd) {
   for (const MountPlan& m : plan.mounts) {
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd, plan.newNamespace("cgroup")), "mount " + m.destination));
+    TRY(inStep(mountOne(m, rootfd, plan.newNamespace("cgroup"), plan.mountLabel), "mount " + m.destination));
   }
   return ok();
 }
@@ -430,6 +436,7 @@ Result finalizeRoot(const Plan& plan) {
   }
 
   if (!plan.maskedPaths.empty()) {
+    std::string maskData = contextMountData(plan.mountLabel);
     // Masking binds /dev/null; check it is the real null device first, so a hostile image cannot
     // have us bind something else over the host-sensitive paths.
     sys::Fd null(::open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW));
@@ -444,7 +451,7 @@ Result finalizeRoot(const Plan& plan) {
         return inStep(fail("stat", p), "masked path " + p);
       }
       if (S_ISDIR(target.st_mode)) {
-        if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) != 0) return inStep(fail("mount tmpfs", p), "masked path " + p);
+        if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, maskData.empty() ? nullptr : maskData.c_str()) != 0) return inStep(fail("mount tmpfs", p), "masked path " + p);
         continue;
       }
       sys::Fd tree(sys::openTree(null.get(), "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));

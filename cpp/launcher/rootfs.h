@@ -19,6 +19,7 @@ Result enterRoot(const Plan& plan, int rootfd);
 Result finalizeRoot(const Plan& plan);
 
 // A procfs instance of the init's pid namespace, showing processes only, mounted nowhere: the init
-// reopens exec.fifo through it, so it holds no handle on the host's /proc once the root is entered.
+// reopens exec.fifo and writes its exec-time LSM labels through it, so it holds no handle on the
+// host's /proc once the root is entered.
 // -1 when the kernel refuses (the caller falls back to the container's /proc).
 int openPrivateProc();

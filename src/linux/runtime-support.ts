@@ -32,8 +32,12 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   hooks: [],
   cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
   seccomp: true,
-  apparmor: false,
-  selinux: false,
+  // Implemented (applied at exec, refused up front on hosts without the module). The features
+  // document reports the runtime, not the host: runtime-spec features-linux.md says these
+  // objects are "Irrelevant to the availability of AppArmor [SELinux] on the host operating
+  // system"; a host without them fails `create` with a clear message instead.
+  apparmor: true,
+  selinux: true,
   intelRdt: { enabled: false, schemata: false, monitoring: false },
   idmapMounts: false,
   tmpcopyup: true,

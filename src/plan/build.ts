@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
+import { detectLsm, type LsmHost } from '../linux/lsm';
 import { mountOption } from '../linux/mount-options';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
+import { labelledMountData, requireLsmSupport } from './lsm';
 import { planMount } from './mounts';
 import { planSeccomp } from './seccomp';
 import { planScheduling } from './scheduling';
@@ -24,6 +26,8 @@ export interface PlanOptions {
   /** $LISTEN_FDS of the calling process (socket activation), passed through as runc does. */
   listenFds?: number;
   warn?: (msg: string) => void;
+  /** The host's enabled security modules; detected when not given (tests pass their own). */
+  lsm?: LsmHost;
 }
 
 /** Absolute, symlink-free path of the rootfs; it must exist. */
@@ -54,7 +58,14 @@ function planNamespaces(spec: Spec): PlanNamespace[] {
 
 export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): LaunchPlan {
   const linux = spec.linux ?? {};
-  const mounts = (spec.mounts ?? []).map((m) => planMount(m, opts.bundle));
+  const lsm = opts.lsm ?? detectLsm();
+  requireLsmSupport(spec, lsm);
+  // Only reached with SELinux enabled when a mount label is set (refused above otherwise).
+  const mountLabel = lsm.selinux && linux.mountLabel ? linux.mountLabel : undefined;
+  const mounts = (spec.mounts ?? []).map((m) => {
+    const planned = planMount(m, opts.bundle);
+    return { ...planned, data: labelledMountData(planned, mountLabel) };
+  });
   const listenFds = opts.listenFds ?? 0;
 
   let rootPropagation = 0;
@@ -88,6 +99,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   };
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
+  if (mountLabel) plan.mountLabel = mountLabel;
   const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations });
   if (seccomp) plan.seccomp = seccomp;
 
@@ -108,6 +120,8 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     };
     plan.process.capabilities = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
     if (p.oomScoreAdj !== undefined) plan.process.oomScoreAdj = p.oomScoreAdj;
+    if (p.apparmorProfile) plan.process.apparmorProfile = p.apparmorProfile;
+    if (p.selinuxLabel) plan.process.selinuxLabel = p.selinuxLabel;
     const scheduling = planScheduling(spec);
     if (scheduling) plan.process.scheduling = scheduling;
   }

@@ -44,6 +44,9 @@ export interface PlanProcess {
   rlimits: { type: number; soft: string; hard: string }[];
   oomScoreAdj?: number;
   scheduling?: PlanScheduling;
+  /** Written by the init just before execve: the profile/label the kernel applies at exec. */
+  apparmorProfile?: string;
+  selinuxLabel?: string;
 }
 
 export interface PlanCapabilities {
@@ -94,6 +97,9 @@ export interface LaunchPlan {
   timeOffsets: { clock: string; secs: number; nanosecs: number }[];
   hostname?: string;
   domainname?: string;
+  /** Mount data already carries context="<label>" where runc puts it; this is for the rest
+   * (masked directories' tmpfs, the mqueue root's xattr). Set only with SELinux enabled. */
+  mountLabel?: string;
   mounts: PlanMount[];
   /** False when the bundle bind-mounts its own /dev: then no device nodes or links are made. */
   setupDev: boolean;
