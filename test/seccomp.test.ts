@@ -188,6 +188,47 @@ describe('seccomp', () => {
     assert.match(r.out, /refused/);
   });
 
+  test('compiled filters are cached under --root by content: reused, rebuilt when damaged, at most 32 kept', TEST_TIMEOUT, async () => {
+    const cacheFiles = (): string[] => fs.readdirSync(sut.root).filter((n) => /^seccomp-[0-9a-f]{16}\.bpf$/.test(n));
+    // An errno no other test uses makes this profile's cache entry its own.
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 71 }] };
+    const b = makeBundle(withSeccomp(profile, ['sh', '-c', 'mkdir /tmp/c; echo "mkdir=$?"']));
+    const runDebug = async (): Promise<string> => {
+      const r = await sut.exec(['--debug', 'run', '--bundle', b.dir, uniqueId('sc-cache')]);
+      assert.equal(r.code, 0, describeResult(r));
+      assert.match(r.stdout + r.stderr, /Protocol error/, 'the filter (errno 71, EPROTO) must apply either way');
+      return r.stderr;
+    };
+    try {
+      const before = new Set(cacheFiles());
+      assert.doesNotMatch(await runDebug(), /read from the cache/, 'first use compiles');
+      const added = cacheFiles().filter((n) => !before.has(n));
+      assert.equal(added.length, 1, 'one cache entry for the new profile');
+      const entry = path.join(sut.root, added[0]);
+      assert.match(fs.readFileSync(entry, 'latin1'), /^tsrunc-seccomp 1 /, 'the entry starts with its header');
+      assert.match(await runDebug(), /read from the cache/, 'second use reads the cache');
+
+      fs.writeFileSync(entry, 'tsrunc-seccomp 1 damaged');
+      assert.doesNotMatch(await runDebug(), /read from the cache/, 'a damaged entry is compiled again');
+      assert.match(await runDebug(), /read from the cache/, 'and rewritten');
+
+      // Old entries beyond the 32 newest go when a new program is cached.
+      const old = new Date(Date.now() - 3600_000);
+      for (let i = 0; i < 40; i++) {
+        const f = path.join(sut.root, `seccomp-${i.toString(16).padStart(16, '0')}.bpf`);
+        fs.writeFileSync(f, 'old');
+        fs.utimesSync(f, old, old);
+      }
+      fs.rmSync(entry);
+      await runDebug();
+      const left = cacheFiles();
+      assert.equal(left.length, 32, `entries kept: ${left.length}`);
+      assert.ok(left.includes(added[0]), 'the newest entry is kept');
+    } finally {
+      b.cleanup();
+    }
+  });
+
   forEachRuntime(pair, 'SCMP_ACT_NOTIFY: the listener gets the fd and the state, and its answer reaches the process', async (_t, rt) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-listener-'));
     const sock = path.join(dir, 'agent.sock');

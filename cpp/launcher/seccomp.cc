@@ -2,13 +2,18 @@
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,6 +40,11 @@ class Filter {
  private:
   scmp_filter_ctx ctx_;
 };
+
+std::string libseccompVersion() {
+  const scmp_version* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
 
 Result seccompError(const std::string& what, int rc) {
   return failWith("seccomp: " + what + ": " + errnoText(-rc), -rc);
@@ -87,6 +97,12 @@ Result parseSeccomp(const json::Value& v, SeccompPlan& out) {
     }
     out.rules.push_back(std::move(rule));
   }
+  out.cacheDir = v.str("cacheDir");
+  json::Value key = json::Value::object();
+  key.set("defaultAction", v["defaultAction"]);
+  key.set("architectures", v["architectures"]);
+  key.set("rules", v["rules"]);
+  out.canonical = key.dump();
   const json::Value& listener = v["listener"];
   if (listener.isObject()) {
     out.listenerPath = listener.str("path");
@@ -95,8 +111,77 @@ Result parseSeccomp(const json::Value& v, SeccompPlan& out) {
   return ok();
 }
 
-Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
-  if (!plan.enabled) return ok();
+namespace {
+
+constexpr size_t kCacheEntries = 32;
+
+// "tsrunc-seccomp 1 <libseccomp version> <length of the canonical JSON>\n<canonical JSON><program>"
+std::string cacheHeader(const SeccompPlan& plan) {
+  return "tsrunc-seccomp 1 " + libseccompVersion() + " " + std::to_string(plan.canonical.size()) + "\n" + plan.canonical;
+}
+
+std::string cachePath(const SeccompPlan& plan) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a: only picks the file name
+  for (unsigned char c : plan.canonical) { h ^= c; h *= 1099511628211ULL; }
+  char name[40];
+  std::snprintf(name, sizeof name, "seccomp-%016llx.bpf", static_cast<unsigned long long>(h));
+  return plan.cacheDir + "/" + name;
+}
+
+bool readCachedProgram(const SeccompPlan& plan, std::vector<sock_filter>& code) {
+  sys::Fd fd(::open(cachePath(plan).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return false;
+  std::string data;
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
+  std::string header = cacheHeader(plan);
+  if (n < 0 || data.compare(0, header.size(), header) != 0) return false;
+  size_t size = data.size() - header.size();
+  if (size == 0 || size % sizeof(sock_filter) != 0) return false;
+  code.resize(size / sizeof(sock_filter));
+  std::memcpy(code.data(), data.data() + header.size(), size);
+  return true;
+}
+
+// Keeps the newest kCacheEntries programs.
+void evictOldPrograms(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::pair<int64_t, std::string>> entries;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.compare(0, 8, "seccomp-") != 0 || name.size() < 12 || name.compare(name.size() - 4, 4, ".bpf") != 0) continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+      entries.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, name);
+  }
+  if (entries.size() > kCacheEntries) {
+    std::sort(entries.begin(), entries.end());
+    for (size_t i = 0; i + kCacheEntries < entries.size(); i++) ::unlinkat(::dirfd(d), entries[i].second.c_str(), 0);
+  }
+  ::closedir(d);
+}
+
+// Best effort: a cache that cannot be written only costs the next create a compile.
+void cacheProgram(const SeccompPlan& plan, const std::vector<sock_filter>& code) {
+  std::string path = cachePath(plan);
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  std::string data = cacheHeader(plan);
+  data.append(reinterpret_cast<const char*>(code.data()), code.size() * sizeof(sock_filter));
+  sys::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  bool written = fd.valid() && ::write(fd.get(), data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  fd.reset();
+  // rename() makes the entry appear whole or not at all; a crash leaves at most a .tmp file.
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    debugLog("seccomp filter not cached: " + errnoText(errno));
+    ::unlink(tmp.c_str());
+    return;
+  }
+  evictOldPrograms(plan.cacheDir);
+}
+
+Result buildProgram(const SeccompPlan& plan, SeccompProgram& out) {
   Filter filter(plan.defaultAction);
   if (!filter.get()) return failWith("seccomp: libseccomp refused the default action", EINVAL);
   // The init loads the program itself, with its own flags; libseccomp only compiles.
@@ -115,7 +200,22 @@ Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
     if (rc < 0 && rc != -EEXIST) return seccompError("adding architecture " + name, rc);
   }
   for (const SeccompRule& rule : plan.rules) TRY(addRule(filter.get(), rule));
-  TRY(exportProgram(filter.get(), out.code));
+  return exportProgram(filter.get(), out.code);
+}
+
+}  // namespace
+
+Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
+  if (!plan.enabled) return ok();
+  timespec t0, t1;
+  ::clock_gettime(CLOCK_MONOTONIC, &t0);
+  bool cached = !plan.cacheDir.empty() && readCachedProgram(plan, out.code);
+  if (!cached) {
+    TRY(buildProgram(plan, out));
+    if (!plan.cacheDir.empty()) cacheProgram(plan, out.code);
+  }
+  ::clock_gettime(CLOCK_MONOTONIC, &t1);
+  long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
   out.flags = plan.flags;
   // A notifying filter with TSYNC needs TSYNC_ESRCH, or the kernel refuses the pair.
   if ((out.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && (out.flags & SECCOMP_FILTER_FLAG_TSYNC)) out.flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
@@ -123,7 +223,8 @@ Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
   // accepts them. Asked now, so a flag this kernel lacks fails create rather than start.
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, out.flags, nullptr) == 0 || errno != EFAULT)
     return failWith("seccomp: this kernel does not accept the filter flags " + std::to_string(out.flags) + ": " + errnoText(errno), errno);
-  debugLog("seccomp filter: " + std::to_string(out.code.size()) + " instructions, flags " + std::to_string(out.flags));
+  debugLog("seccomp filter: " + std::to_string(out.code.size()) + " instructions, flags " + std::to_string(out.flags) + ", " +
+           (cached ? "read from the cache" : "compiled") + " in " + std::to_string(us) + " us");
   return ok();
 }
 
@@ -170,9 +271,8 @@ std::string seccompFeatures() {
                                       "riscv64", "s390", "s390x", "parisc", "parisc64", "sh", "sheb"};
   json::Value known = json::Value::array();
   for (const char* a : archs) if (seccomp_arch_resolve_name(a) != 0) known.push(json::Value::string(a));
-  const scmp_version* v = seccomp_version();
   json::Value out = json::Value::object();
-  out.set("libseccomp", json::Value::string(std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro)));
+  out.set("libseccomp", json::Value::string(libseccompVersion()));
   out.set("archs", known);
   return out.dump();
 }

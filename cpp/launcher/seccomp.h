@@ -35,6 +35,10 @@ struct SeccompPlan {
   // Set when a rule notifies: where the notify fd goes, and the state document sent with it.
   std::string listenerPath;
   json::Value listenerState;
+  // Compiled programs are kept under the state root, keyed by the filter's canonical JSON (which
+  // the cache file repeats, so a name collision can only miss, never load another filter).
+  std::string cacheDir;
+  std::string canonical;
   bool notifies() const { return !listenerPath.empty(); }
 };
 

@@ -87,7 +87,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds, debug: ctx.opts.debug,
+      preserveFds: opts.preserveFds, debug: ctx.opts.debug, stateRoot: path.resolve(ctx.opts.root),
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       warn: (msg) => ctx.log.warn(msg),
     });

@@ -23,6 +23,8 @@ export interface PlanOptions {
   noNewKeyring: boolean;
   preserveFds: number;
   debug: boolean;
+  /** The state root (--root), where compiled seccomp programs are cached; none for a dry run. */
+  stateRoot?: string;
   /** $LISTEN_FDS of the calling process (socket activation), passed through as runc does. */
   listenFds?: number;
   warn?: (msg: string) => void;
@@ -100,7 +102,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   if (mountLabel) plan.mountLabel = mountLabel;
-  const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations });
+  const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
   if (seccomp) plan.seccomp = seccomp;
 
   const p = spec.process;

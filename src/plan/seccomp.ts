@@ -51,6 +51,8 @@ export interface SeccompStateInfo {
   id: string;
   bundle: string;
   annotations?: Record<string, string>;
+  /** The state root: the launcher keeps compiled programs there (crun does the same). */
+  cacheDir?: string;
 }
 
 export function planSeccomp(seccomp: Seccomp | undefined, info: SeccompStateInfo): PlanSeccomp | undefined {
@@ -78,6 +80,7 @@ export function planSeccomp(seccomp: Seccomp | undefined, info: SeccompStateInfo
     architectures: (seccomp.architectures ?? []).map((a) => a.replace(/^SCMP_ARCH_/, '').toLowerCase()),
     flags,
     rules,
+    ...(info.cacheDir ? { cacheDir: info.cacheDir } : {}),
   };
   if (notifies && seccomp.listenerPath) {
     // runc's ContainerProcessState; the launcher fills in both pids.

@@ -77,6 +77,8 @@ export interface PlanSeccomp {
   /** SECCOMP_FILTER_FLAG_* bits, NEW_LISTENER included when a rule notifies. */
   flags: number;
   rules: PlanSeccompRule[];
+  /** Where compiled programs are cached (the state root); absent: compile every time. */
+  cacheDir?: string;
   /** Where the notify fd goes, with the message sent beside it (pids filled by the launcher). */
   listener?: { path: string; message: Record<string, unknown> };
 }
