@@ -12,13 +12,12 @@ import type { Spec as ConfigSpec } from '../src/config/types';
 import { describeNativeFailure, type NativeFailure } from '../src/errors';
 import { apparmorEnabled, detectLsm, selinuxEnabled, type LsmRoots } from '../src/linux/lsm';
 import { Logger } from '../src/log';
-import { addon } from '../src/native/addon';
 import { launch, LaunchError } from '../src/native/launcher';
 import { buildLaunchPlan, resolveRootfs } from '../src/plan/build';
 import type { LaunchPlan } from '../src/plan/types';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
 import { hostMountsMentioning, processAlive, sleep, uniqueId, waitForExit, waitNoRelatedProcesses } from './helpers/runtime';
-import { runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+import { runtimesForSuite, TEST_TIMEOUT, withContainer, withExecFifo } from './helpers/suite';
 
 const { sut } = runtimesForSuite();
 
@@ -90,16 +89,6 @@ function planFor(b: Bundle, fifo: string): LaunchPlan {
   });
 }
 
-async function withFifo(fn: (fifo: string) => Promise<void>): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-lsm-'));
-  try {
-    const fifo = path.join(dir, 'exec.fifo');
-    addon().mkfifo(fifo, 0o622);
-    await fn(fifo);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** What `start` does: release the init through the fifo and return what it wrote there. */
 async function releaseAndReadReport(fifo: string): Promise<string> {
@@ -163,7 +152,7 @@ const bundle: BundleOptions = { args: ['true'], readonly: false };
 
 describe('LSM labels in the launcher (plans driven directly; this host has neither module)', () => {
   test('apparmorProfile: "exec <profile>" written after the release, to attr/exec when attr/apparmor is missing', TEST_TIMEOUT, async () => {
-    await withFifo((fifo) => withContainer(sut, 'lsm-aa', {
+    await withExecFifo((fifo) => withContainer(sut, 'lsm-aa', {
       ...bundle, mutate: (s) => { s.process.apparmorProfile = 'docker-default'; },
     }, async (b) => {
       assert.equal(planFor(b, fifo).process?.apparmorProfile, 'docker-default');
@@ -173,7 +162,7 @@ describe('LSM labels in the launcher (plans driven directly; this host has neith
   });
 
   test('selinuxLabel: written to attr/exec after the release', TEST_TIMEOUT, async () => {
-    await withFifo((fifo) => withContainer(sut, 'lsm-se', {
+    await withExecFifo((fifo) => withContainer(sut, 'lsm-se', {
       ...bundle, mutate: (s) => { s.process.selinuxLabel = 'system_u:system_r:container_t:s0'; },
     }, async (b) => {
       assert.equal(await startFailure(b, fifo, () => {}), 'apply selinux label: write /proc/thread-self/attr/exec: invalid argument');
@@ -181,7 +170,7 @@ describe('LSM labels in the launcher (plans driven directly; this host has neith
   });
 
   test('mountLabel: context= in the tmpfs data, the mqueue root\'s xattr, the masked directories\' tmpfs', TEST_TIMEOUT, async () => {
-    await withFifo((fifo) => withContainer(sut, 'lsm-ml', {
+    await withExecFifo((fifo) => withContainer(sut, 'lsm-ml', {
       ...bundle, mutate: (s) => { s.linux.mountLabel = MOUNT_LABEL; },
     }, async (b) => {
       // As runc fails on this host: the first labelled mount is /dev's tmpfs.

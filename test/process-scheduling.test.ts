@@ -17,7 +17,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec as ConfigSpec } from '../src/config/types';
 import { Logger } from '../src/log';
-import { addon } from '../src/native/addon';
 import { launch, LaunchError } from '../src/native/launcher';
 import { buildLaunchPlan, resolveRootfs } from '../src/plan/build';
 import { planExecCpuAffinity } from '../src/plan/scheduling';
@@ -26,7 +25,7 @@ import type { Bundle, BundleOptions } from './helpers/rootfs';
 import {
   describeResult, hostMountsMentioning, processAlive, Runtime, uniqueId, waitForExit, waitNoRelatedProcesses, tsruncIsRunc,
 } from './helpers/runtime';
-import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, waitForFileContent, withContainer } from './helpers/suite';
+import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, waitForFileContent, withContainer, withExecFifo } from './helpers/suite';
 
 const { sut, ref } = runtimesForSuite();
 
@@ -258,18 +257,7 @@ describe('exec CPU affinity in the launcher (plan driven directly)', () => {
     return launch(plan, log);
   }
 
-  function withFifo(fn: (fifo: string) => Promise<void>): () => Promise<void> {
-    return async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-affinity-'));
-      try {
-        const fifo = path.join(dir, 'exec.fifo');
-        addon().mkfifo(fifo, 0o622);
-        await fn(fifo);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    };
-  }
+  const withFifo = (fn: (fifo: string) => Promise<void>) => (): Promise<void> => withExecFifo(fn);
 
   const twoCpus = os.availableParallelism() >= 2 ? {} : { skip: 'needs two CPUs' };
 

@@ -1,7 +1,6 @@
 // Drives the launcher over its socket: sends the plan, relays its debug lines, and turns its
 // {step, op, path, errno} failures into errors. Synchronous on purpose: create is a straight line,
 // and nothing else runs in this process meanwhile.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
@@ -117,5 +116,7 @@ export function launch(plan: LaunchPlan, log: Logger): Launched {
 
 /** What the launcher was built with (its libseccomp version and the architectures it knows). */
 export function launcherFeatures(): SeccompBuild {
+  // Loaded here only: create and the other hot commands never need child_process.
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return JSON.parse(execFileSync(launcherPath(), ['--features'], { encoding: 'utf8' })) as SeccompBuild;
 }

@@ -3,6 +3,9 @@
 import { after, test, type TestContext } from 'node:test';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { addon } from '../../src/native/addon';
 import assert from 'node:assert/strict';
 import { makeBundle, type Bundle, type BundleOptions } from './rootfs';
 import { describeResult, hasRunc, Runtime, sleep, uniqueId, type ExecResult } from './runtime';
@@ -110,4 +113,16 @@ export function keyed(stdout: string): Map<string, string> {
     if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
   }
   return m;
+}
+
+/** A fresh exec.fifo in a temporary directory, for tests that drive the launcher directly. */
+export async function withExecFifo(fn: (fifo: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-fifo-'));
+  try {
+    const fifo = path.join(dir, 'exec.fifo');
+    addon().mkfifo(fifo, 0o622);
+    await fn(fifo);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
