@@ -2,6 +2,7 @@
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
+import { SYSTEMD_CGROUPS_PATH } from '../../cgroups/path';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
@@ -18,13 +19,11 @@ export function checkCgroups(input: RuleInput, out: Findings): void {
   }
 }
 
-/** systemd's "slice:prefix:name"; the slice may be empty (systemd picks one). */
-const SYSTEMD_FORM = /^([^:/]*):([^:/]*):([^:/]+)$/;
 
 function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
   const path = asString(get(linux, 'cgroupsPath'));
   if (!path || options.systemdCgroup === undefined) return;
-  const m = SYSTEMD_FORM.exec(path);
+  const m = SYSTEMD_CGROUPS_PATH.exec(path);
   if (options.systemdCgroup) {
     if (!m) out.problem('/linux/cgroupsPath', `must have the form slice:prefix:name with --systemd-cgroup, e.g. system.slice:tsrunc:id (got ${show(path)})`);
     else if (m[1] !== '' && !m[1].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[1])})`);

@@ -1,0 +1,38 @@
+// linux.cgroupsPath as runc reads it. cgroupfs form: an absolute path is taken from the hierarchy's
+// root; a relative one, and the empty default (the container id), hang below the cgroup the runtime
+// itself runs in. systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TsruncError } from '../errors';
+
+/** The container's cgroup inside a hierarchy where the runtime's own cgroup is `ownPath`. */
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, ownPath: string): string {
+  const wanted = cgroupsPath ? cgroupsPath : id;
+  // normalize on an absolute path: ".." can never climb above the hierarchy's root.
+  if (wanted.startsWith('/')) return path.posix.normalize(wanted);
+  const below = path.posix.normalize(`/${wanted}`);
+  return path.posix.join(ownPath === '' ? '/' : ownPath, below);
+}
+
+export interface SystemdCgroupsPath { slice: string; prefix: string; name: string }
+
+/** systemd's "slice:prefix:name"; the slice may be empty (systemd's default is used). */
+export const SYSTEMD_CGROUPS_PATH = /^([^:/]*):([^:/]*):([^:/]+)$/;
+
+/** `cgroupsPath` has passed validation (src/config/rules/resources.ts) with --systemd-cgroup. */
+export function parseSystemdCgroupsPath(cgroupsPath: string): SystemdCgroupsPath {
+  const m = SYSTEMD_CGROUPS_PATH.exec(cgroupsPath);
+  if (!m) throw new TsruncError(`cgroupsPath ${JSON.stringify(cgroupsPath)} does not have the form slice:prefix:name`);
+  return { slice: m[1] || 'system.slice', prefix: m[2], name: m[3] };
+}
+
+/** systemd's own test for "booted with systemd as init" (sd_booted). */
+export function systemdRunning(runDir = '/run/systemd/system'): boolean {
+  try { return fs.statSync(runDir).isDirectory(); } catch { return false; }
+}
+
+export function requireSystemd(runDir?: string): void {
+  if (!systemdRunning(runDir)) {
+    throw new TsruncError('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); tsrunc has no systemd cgroup driver to fall back on, use the cgroupfs form of cgroupsPath');
+  }
+}
