@@ -60,7 +60,9 @@ function planNamespaces(spec: Spec): PlanNamespace[] {
 
 export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): LaunchPlan {
   const linux = spec.linux ?? {};
-  const lsm = opts.lsm ?? detectLsm();
+  // The host's LSMs are read only when the config asks for a label: most creates need none.
+  const wantsLabel = Boolean(spec.process?.apparmorProfile || spec.process?.selinuxLabel || linux.mountLabel);
+  const lsm = opts.lsm ?? (wantsLabel ? detectLsm() : { apparmor: false, selinux: false });
   requireLsmSupport(spec, lsm);
   // Only reached with SELinux enabled when a mount label is set (refused above otherwise).
   const mountLabel = lsm.selinux && linux.mountLabel ? linux.mountLabel : undefined;
