@@ -12,6 +12,7 @@
       "type": "executable",
       "sources": [
         "cpp/common/json.cc",
+        "cpp/launcher/cgroups.cc",
         "cpp/launcher/channel.cc",
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",

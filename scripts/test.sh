@@ -5,4 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node --test --test-concurrency=1 dist/test/
+status=0
+node --test --test-concurrency=1 dist/test/ || status=$?
+
+# Test containers live under /tsrunc-test in every hierarchy (test/helpers/rootfs.ts). Each delete
+# removes its own cgroup, as runc does, not the shared parent: that goes here, and a parent that
+# still has children means a test left a cgroup behind.
+for parent in /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test; do
+  [ -d "$parent" ] || continue
+  if ! rmdir "$parent" 2>/dev/null; then
+    echo "test.sh: cgroups left behind under $parent:" >&2
+    find "$parent" -mindepth 1 -type d >&2
+    status=1
+  fi
+done
+exit "$status"

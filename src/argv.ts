@@ -81,6 +81,10 @@ export function fastParse(argv: string[]): ParsedArgs | undefined {
   const positional: string[] = [];
   for (i++; i < argv.length;) {
     const token = argv[i];
+    if (command.passThroughAfter !== undefined && positional.length >= command.passThroughAfter) {
+      positional.push(...argv.slice(i));
+      break;
+    }
     if (token === '--' || token === '-') return undefined;
     if (token.startsWith('-') && !/^-\d+$/.test(token)) {
       i = takeOption(argv, i, command.options, values);

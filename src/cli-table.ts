@@ -21,6 +21,8 @@ export interface CommandSpec {
   positional: [number, number];
   /** runc prefixes the errors of create and run with "runc create failed: " and so on. */
   errorPrefix?: boolean;
+  /** Everything after this many positionals is passed on untouched, dashes included (ps's ps options). */
+  passThroughAfter?: number;
   options: OptionTable;
 }
 
@@ -79,6 +81,43 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'spec', usage: 'spec [options]', describe: 'create a new specification file', positional: [0, 0],
     options: { ...BUNDLE, rootless: { type: 'string', describe: 'generate a configuration for a rootless container' } },
+  },
+  { name: 'pause', usage: 'pause <container-id>', describe: 'freeze every process of the container (its cgroup)', positional: [1, 1], options: {} },
+  { name: 'resume', usage: 'resume <container-id>', describe: 'thaw a paused container', positional: [1, 1], options: {} },
+  {
+    name: 'ps', usage: 'ps [options] <container-id> [ps options]', describe: 'list the processes in the container\'s cgroup', positional: [1, Infinity], passThroughAfter: 1,
+    options: { format: { type: 'string', alias: 'f', default: 'table', choices: ['table', 'json'], describe: 'table (the output of ps(1), default options -ef) or json (an array of host pids)' } },
+  },
+  {
+    name: 'events', usage: 'events [options] <container-id>', describe: 'stream the container\'s resource statistics and OOM kills as JSON lines', positional: [1, 1],
+    options: {
+      interval: { type: 'string', default: '5s', describe: 'time between two statistics lines (a duration: 500ms, 5s, 1m)' },
+      stats: { type: 'boolean', default: false, describe: 'print the statistics once and exit' },
+    },
+  },
+  {
+    name: 'update', usage: 'update [options] <container-id>', describe: 'change the resource limits of a running container', positional: [1, 1],
+    options: {
+      resources: { type: 'string', alias: 'r', describe: 'a JSON file of linux.resources to apply (- reads standard input); the flags below are ignored then' },
+      'blkio-weight': { type: 'string', describe: 'block I/O weight, 10 to 1000' },
+      'cpu-period': { type: 'string', describe: 'CFS period in microseconds' },
+      'cpu-quota': { type: 'string', describe: 'CFS quota in microseconds per period (-1: no limit)' },
+      'cpu-burst': { type: 'string', describe: 'CFS burst in microseconds' },
+      'cpu-share': { type: 'string', describe: 'relative CPU weight (cpu.shares; converted to cpu.weight on cgroup v2)' },
+      'cpu-rt-period': { type: 'string', describe: 'real-time period in microseconds' },
+      'cpu-rt-runtime': { type: 'string', describe: 'real-time runtime in microseconds per period' },
+      'cpu-idle': { type: 'string', describe: '1 makes the cgroup SCHED_IDLE, 0 restores normal scheduling' },
+      'cpuset-cpus': { type: 'string', describe: 'CPUs the container may run on (e.g. 0-1)' },
+      'cpuset-mems': { type: 'string', describe: 'memory nodes the container may use' },
+      memory: { type: 'string', describe: 'memory limit in bytes, or with a unit (512m, 1g); -1: no limit' },
+      'memory-reservation': { type: 'string', describe: 'soft memory limit (memory.low on cgroup v2)' },
+      'memory-swap': { type: 'string', describe: 'limit of memory plus swap; -1: unlimited swap' },
+      'kernel-memory': { type: 'string', describe: 'ignored: kernel memory limits no longer exist' },
+      'kernel-memory-tcp': { type: 'string', describe: 'ignored: kernel memory limits no longer exist' },
+      'pids-limit': { type: 'string', describe: 'most processes the container may have (0 or -1: no limit)' },
+      'l3-cache-schema': { type: 'string', describe: 'Intel RDT L3 cache schema (not supported by this build)' },
+      'mem-bw-schema': { type: 'string', describe: 'Intel RDT memory bandwidth schema (not supported by this build)' },
+    },
   },
   { name: 'features', usage: 'features', describe: 'show the enabled features', positional: [0, 0], options: {} },
 ];

@@ -22,6 +22,11 @@ const LOADERS: Record<string, () => Promise<{ default: Handler }>> = {
   validate: () => import('./commands/validate'),
   spec: () => import('./commands/spec'),
   features: () => import('./commands/features'),
+  pause: () => import('./commands/pause'),
+  resume: () => import('./commands/resume'),
+  ps: () => import('./commands/ps'),
+  events: () => import('./commands/events'),
+  update: () => import('./commands/update'),
 };
 
 function versionText(): string {
@@ -47,7 +52,7 @@ function globalOptions(values: Record<string, unknown>): GlobalOptions {
 function checkPositionals(command: CommandSpec, positional: string[]): void {
   const [min, max] = command.positional;
   if (positional.length < min || positional.length > max) {
-    const want = min === max ? `exactly ${min}` : `between ${min} and ${max}`;
+    const want = min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `between ${min} and ${max}`;
     throw new TsruncError(`tsrunc: "${command.name}" requires ${want} argument(s)`);
   }
 }

@@ -242,12 +242,14 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
           assert.ok(pid > 0 && processAlive(pid));
           const stateFile = path.join(rt.root, id, 'state.json');
           const st = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as {
-            id: string; pid: number; tsrunc: { initStartTime: string };
+            id: string; pid: number; tsrunc: { initStartTime: string; cgroup?: unknown };
           };
           assert.notEqual(st.tsrunc.initStartTime, procStartTime(pid), 'precondition: the start times differ');
           // The container's record, as if its init had died and the number had gone to `sleep`.
           st.id = fakeId;
           st.pid = pid;
+          // The copy must not claim the real container's cgroup, which its delete would remove.
+          delete st.tsrunc.cgroup;
           fs.mkdirSync(path.join(rt.root, fakeId), { mode: 0o711 });
           fs.writeFileSync(path.join(rt.root, fakeId, 'state.json'), JSON.stringify(st));
 

@@ -192,7 +192,8 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.deepEqual(f.mountOptions, expectedOptions);
   assert.deepEqual(f.linux.namespaces, [...NAMESPACE_TYPES].sort());
   assert.deepEqual(f.linux.capabilities, CAPABILITY_NAMES);
-  assert.deepEqual(f.linux.cgroup, { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
+  // Both cgroupfs drivers (v1/hybrid and v2) with rdma limits; no systemd driver yet.
+  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
   assert.equal(f.linux.seccomp.enabled, true);
   assert.deepEqual(f.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
   // The architectures are the linked libseccomp's: checked against its own header, not our table.

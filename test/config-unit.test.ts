@@ -108,18 +108,18 @@ test('features follow the runtime-support table', () => {
   const now = buildFeatures();
   assert.equal(now.linux.seccomp.enabled, RUNTIME_SUPPORT.seccomp);
   assert.ok(!now.mountOptions.includes('idmap'));
-  const later = buildFeatures({ ...RUNTIME_SUPPORT, idmapMounts: true, cgroup: { ...RUNTIME_SUPPORT.cgroup, v2: true } });
+  const later = buildFeatures({ ...RUNTIME_SUPPORT, idmapMounts: true, cgroup: { ...RUNTIME_SUPPORT.cgroup, systemd: true } });
   assert.deepEqual(later.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
   assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
   assert.deepEqual(later.linux.mountExtensions, { idmap: { enabled: true } });
-  assert.equal(later.linux.cgroup.v2, true);
+  assert.equal(later.linux.cgroup.systemd, true);
 });
 
 test('unimplementedParts names each section this build accepts but does not enforce', () => {
   const lines = unimplementedParts(fixture('valid/full-featured.json') as Spec);
   const pointers = lines.map((l) => l.split(': ')[1]);
   const hookPointers = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'].map((h) => `/hooks/${h}`);
-  assert.deepEqual(pointers, [...hookPointers, '/linux/resources', '/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
+  assert.deepEqual(pointers, [...hookPointers, '/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
   assert.deepEqual(unimplementedParts(fixture('valid/minimal.json') as Spec), []);
 });
 

@@ -21,7 +21,7 @@ import { launch, LaunchError } from '../src/native/launcher';
 import { buildLaunchPlan, resolveRootfs } from '../src/plan/build';
 import { planExecCpuAffinity } from '../src/plan/scheduling';
 import { TEST_GID, TEST_UID } from './helpers/rootfs';
-import type { Bundle, BundleOptions } from './helpers/rootfs';
+import type { Bundle, BundleOptions, Spec } from './helpers/rootfs';
 import {
   describeResult, hostMountsMentioning, processAlive, Runtime, uniqueId, waitForExit, waitNoRelatedProcesses, tsruncIsRunc,
 } from './helpers/runtime';
@@ -104,6 +104,17 @@ async function expectCreateFails(rt: Runtime, opts: BundleOptions, phrase: RegEx
   });
 }
 
+/**
+ * This host's kernel has real-time group scheduling: a new cpu cgroup gets no real-time time
+ * (cpu.rt_runtime_us 0), and SCHED_FIFO/SCHED_RR are refused in it, with runc as with tsrunc. A
+ * real-time container needs linux.resources.cpu.realtimeRuntime, in a cgroup directly under the
+ * root (whose budget it takes from; the shared test parent has none).
+ */
+function realtimeCgroup(s: Spec): void {
+  s.linux.cgroupsPath = `/tsrunc-rt-${path.basename(String(s.linux.cgroupsPath))}`;
+  s.linux.resources = { ...s.linux.resources, cpu: { realtimeRuntime: 10000 } };
+}
+
 describe(`process scheduling (${sut.label}${ref ? ', cases also against runc when it implements them' : ''})`, () => {
   both('scheduler SCHED_BATCH with nice 7: the process and its children run with that policy and nice', async (_t, rt) => {
     await withContainer(rt, 'sched-batch', {
@@ -120,7 +131,7 @@ describe(`process scheduling (${sut.label}${ref ? ', cases also against runc whe
   both('scheduler SCHED_FIFO priority 10 with SCHED_FLAG_RESET_ON_FORK: flags reach the kernel', async (_t, rt) => {
     await withContainer(rt, 'sched-fifo', {
       args: sh([statLine('self', '$$'), statLine('child', 'self')].join('; ')),
-      mutate: (s) => { s.process.scheduler = { policy: 'SCHED_FIFO', priority: 10, flags: ['SCHED_FLAG_RESET_ON_FORK'] }; },
+      mutate: (s) => { s.process.scheduler = { policy: 'SCHED_FIFO', priority: 10, flags: ['SCHED_FLAG_RESET_ON_FORK'] }; realtimeCgroup(s); },
     }, async (b) => {
       const o = keyed(await runOk(rt, b, 'sched-fifo'));
       // Real-time priority 10 shows as -11 in field 18; SCHED_FIFO = 1.
@@ -167,6 +178,7 @@ describe(`process scheduling (${sut.label}${ref ? ', cases also against runc whe
       user: { uid: TEST_UID, gid: TEST_GID },
       mutate: (s) => {
         s.process.scheduler = { policy: 'SCHED_RR', priority: 5 };
+        realtimeCgroup(s);
         s.process.ioPriority = { class: 'IOPRIO_CLASS_RT', priority: 2 };
       },
     }, async (b) => {

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cgroups.h"
 #include "channel.h"
 #include "log.h"
 #include "lsm.h"
@@ -92,7 +93,9 @@ Result loadSeccompLast(const Plan& plan) {
 
 [[noreturn]] void runInit(const Plan& plan, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
   if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
+  // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
   OR_DIE(ch, ch.expect("go"));
 
   if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
@@ -212,13 +215,18 @@ Result loadSeccompLast(const Plan& plan) {
 
   // CLONE_PARENT: the init becomes the launcher's child, so the launcher can kill and reap it on
   // failure, and it is reparented to the caller's subreaper once the launcher exits.
-  pid_t child = static_cast<pid_t>(::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, 0));
+  // In a user namespace the cgroup's files belong to a stranger: the launcher writes cgroup.procs.
+  int cgroupFd = plan.ns("user") ? -1 : plan.cgroupFd;
+  bool placed = false;
+  pid_t child = cloneInitProcess(cgroupFd, !plan.newNamespace("pid"), placed);
+  if (child < 0 && cgroupFd >= 0) failAndExit(ch, *inStep(fail("clone3 into cgroup", plan.cgroup.intoCgroup), "start container init"));
   if (child < 0) failAndExit(ch, *inStep(fail("clone"), "start container init"));
   if (child == 0) runInit(plan, ch);
 
   json::Value msg = json::Value::object();
   msg.set("type", json::Value::string("child"));
   msg.set("pid", json::Value::number(child));
+  msg.set("inCgroup", json::Value::boolean(placed));
   ch.send(msg);
   ::_exit(0);
 }
@@ -265,6 +273,7 @@ class Launcher {
         init_ = static_cast<pid_t>(msg.integer("pid"));
         initFd_.reset(sys::pidfdOpen(init_));
         reapStage1();
+        if (Result r = joinCgroups(plan_.cgroup, init_, msg.flag("inCgroup"))) return abort(*r);
         inner_.sendType("go");
       } else if (type == "ready") {
         json::Value created = json::Value::object();
@@ -380,6 +389,10 @@ int main(int argc, char** argv) {
 
   // Compiled before anything exists, so a profile libseccomp refuses leaves nothing behind.
   if (Result r = compileSeccomp(plan.seccomp, plan.seccompProgram)) { cliMoved.sendFailure(*r); return 1; }
+
+  sys::Fd cgroupFd;
+  if (Result r = openCgroupForClone(plan.cgroup, cgroupFd)) { cliMoved.sendFailure(*r); return 1; }
+  plan.cgroupFd = cgroupFd.get();
 
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }

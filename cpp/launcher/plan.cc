@@ -121,6 +121,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
     plan.process.selinuxLabel = p.str("selinuxLabel");
   }
   TRY(parseSeccomp(v["seccomp"], plan.seccomp));
+  parseCgroupPlan(v["cgroup"], plan.cgroup);
   if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);
   return ok();
 }

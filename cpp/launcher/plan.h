@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../common/json.h"
+#include "cgroups.h"
 #include "failure.h"
 #include "seccomp.h"
 #include "scheduling.h"
@@ -91,6 +92,8 @@ struct Plan {
   ProcessPlan process;
   SeccompPlan seccomp;
   SeccompProgram seccompProgram;  // compiled by the launcher before anything is created
+  CgroupPlan cgroup;
+  int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
 
   const NamespacePlan* ns(const std::string& type) const;
   bool newNamespace(const std::string& type) const {

@@ -1,7 +1,7 @@
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { destroyContainer } from '../container/destroy';
-import { ContainerLock, containerDir, readState, removeContainerDir, validateId } from '../state/store';
+import { destroyContainer, removeCgroups } from '../container/destroy';
+import { ContainerLock, containerDir, readCgroupIntent, readState, removeContainerDir, validateId } from '../state/store';
 import { liveStatus } from '../state/status';
 
 export default function del(args: { id: string; force: boolean }, ctx: CommandContext): number {
@@ -19,6 +19,7 @@ export default function del(args: { id: string; force: boolean }, ctx: CommandCo
     if (!state) {
       // A create that died before writing state.json; its init died with its launcher.
       if (!args.force) throw new TsruncError('container does not exist');
+      removeCgroups(readCgroupIntent(dir), false);
       removeContainerDir(dir);
       return 0;
     }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
 import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
@@ -17,7 +18,7 @@ import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
 import {
-  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writePidFile, writeState, type ContainerState,
+  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writePidFile, writeState, type ContainerState,
 } from '../state/store';
 
 export interface CreateOptions {
@@ -37,7 +38,7 @@ function ownerName(): string {
 /** state.json for an init that is set up and waiting. */
 function recordedState(
   spec: Spec, plan: LaunchPlan, pid: number,
-  where: { id: string; bundle: string; rootfs: string; noPivot: boolean },
+  where: { id: string; bundle: string; rootfs: string; noPivot: boolean; cgroups?: CgroupManager },
 ): ContainerState {
   const stat = readProcStat(pid);
   if (!stat) throw new TsruncError(`container init ${pid} vanished during create`);
@@ -59,6 +60,7 @@ function recordedState(
       format: 1,
       initStartTime: stat.startTime,
       namespacePaths,
+      ...(where.cgroups ? { cgroup: where.cgroups.record } : {}),
       noPivot: where.noPivot,
       configOciVersion: spec.ociVersion,
     },
@@ -78,9 +80,11 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   if (spec.process?.terminal) throw new TsruncError('terminals are not supported yet (process.terminal)');
   const rootfs = resolveRootfs(spec, bundle);
   const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
+  const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
 
   const lock = createContainerDir(ctx.opts.root, id);
   let committed = false;
+  let cgroupsMade = false;
   try {
     const execFifo = path.join(lock.dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
@@ -91,12 +95,19 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       warn: (msg) => ctx.log.warn(msg),
     });
+    if (cgroups) {
+      // Recorded before anything exists, so a delete after a crash here still finds them.
+      writeCgroupIntent(lock.dir, cgroups.record);
+      cgroupsMade = true;
+      cgroups.create(spec.linux?.resources);
+      plan.cgroup = cgroups.placement();
+    }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
     const launched = launch(plan, ctx.log);
     let pidFileWritten = false;
     try {
-      const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot });
+      const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot, cgroups });
       writeState(lock.dir, state);
       if (opts.pidFile) { writePidFile(opts.pidFile, launched.initPid); pidFileWritten = true; }
       launched.commit();
@@ -112,7 +123,13 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
     throw e;
   } finally {
-    if (!committed) removeContainerDir(lock.dir);
+    if (!committed) {
+      // The launcher has killed and reaped the init by now, so the cgroups are empty.
+      if (cgroupsMade && cgroups) {
+        try { cgroups.destroy(false); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
+      }
+      removeContainerDir(lock.dir);
+    }
     lock.release();
   }
 }

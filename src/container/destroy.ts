@@ -2,6 +2,7 @@
 // for any other status, `created` included; runc 1.1 kills and removes a created container instead,
 // crun refuses it as tsrunc does. containerd's shim and podman kill first or pass --force, so
 // neither depends on runc's leniency. The wording is runc's own for a running container.
+import { openCgroups, type CgroupRecord } from '../cgroups/manager';
 import { TsruncError } from '../errors';
 import { removeContainerDir } from '../state/store';
 import type { OpenContainer } from './lookup';
@@ -10,7 +11,16 @@ import { killAndWait } from './process-signal';
 export function destroyContainer(c: OpenContainer, force: boolean): void {
   if (c.status !== 'stopped') {
     if (!force) throw new TsruncError(`cannot delete container ${c.state.id} that is not stopped: ${c.status}`);
-    killAndWait(c.state);
+    const cgroups = openCgroups(c.state.tsrunc.cgroup);
+    // A frozen init cannot die until it is thawed.
+    killAndWait(c.state, c.status === 'paused' && cgroups ? () => cgroups.thaw() : undefined);
   }
+  const ownPidNamespace = c.state.tsrunc.namespacePaths.pid === `/proc/${c.state.pid}/ns/pid`;
+  removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace);
   removeContainerDir(c.lock.dir);
+}
+
+/** Without its own pid namespace, a container's processes outlive its init: those are killed. */
+export function removeCgroups(record: CgroupRecord | undefined, killRemaining: boolean): void {
+  openCgroups(record)?.destroy(killRemaining);
 }

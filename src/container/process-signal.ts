@@ -48,11 +48,12 @@ export function containerPids(state: ContainerState): number[] {
 }
 
 /** SIGKILLs the init (taking its pid namespace with it) and waits until it is gone. */
-export function killAndWait(state: ContainerState, timeoutMs = 10_000): void {
+export function killAndWait(state: ContainerState, afterSignal?: () => void, timeoutMs = 10_000): void {
   const fd = openInit(state);
   if (fd === undefined) return;
   try {
     try { addon().pidfdSendSignal(fd, 9); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; }
+    afterSignal?.();
     const revents = addon().poll([fd], timeoutMs);
     if (!(revents[0] & POLLIN)) throw new TsruncError(`container init ${state.pid} did not exit within ${timeoutMs} ms of SIGKILL`);
   } finally {

@@ -30,7 +30,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   ociVersionMin: '1.0.0',
   ociVersionMax: SPEC_VERSION,
   hooks: [],
-  cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+  cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
   seccomp: true,
   // Implemented (applied at exec, refused up front on hosts without the module). The features
   // document reports the runtime, not the host: runtime-spec features-linux.md says these

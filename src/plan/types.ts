@@ -115,4 +115,6 @@ export interface LaunchPlan {
   preserveFds: number;
   process?: PlanProcess;
   seccomp?: PlanSeccomp;
+  /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
+  cgroup?: { intoCgroup?: string; procsFiles: string[] };
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsruncError } from '../errors';
+import type { CgroupRecord } from '../cgroups/manager';
 import { addon } from '../native/addon';
 
 export const STATE_FILE = 'state.json';
@@ -29,8 +30,8 @@ export interface ContainerState {
     initStartTime: string;
     /** /proc/PID/ns/* paths of the init, by namespace type, for joining later (exec). */
     namespacePaths: Record<string, string>;
-    /** The cgroup the init was placed in, when tsrunc manages one. */
-    cgroupPath?: string;
+    /** The container's cgroup directories (absent on a host without cgroups). */
+    cgroup?: CgroupRecord;
     noPivot: boolean;
     /** The config's ociVersion, kept for tools that report it. */
     configOciVersion: string;
@@ -81,6 +82,22 @@ export function createContainerDir(root: string, id: string): ContainerLock {
     throw e;
   }
   return ContainerLock.acquire(dir);
+}
+
+/** Where a create records its cgroups before making them: a crash before state.json exists
+ * leaves this behind, and `delete --force` removes the cgroups it names. */
+export const CGROUP_INTENT_FILE = 'cgroup.json';
+
+export function writeCgroupIntent(dir: string, record: CgroupRecord): void {
+  fs.writeFileSync(path.join(dir, CGROUP_INTENT_FILE), JSON.stringify(record), { mode: 0o600 });
+}
+
+export function readCgroupIntent(dir: string): CgroupRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, CGROUP_INTENT_FILE), 'utf8')) as CgroupRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 export function writeState(dir: string, state: ContainerState): void {

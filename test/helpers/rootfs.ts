@@ -173,6 +173,9 @@ export interface Spec {
   [k: string]: unknown;
 }
 
+/** The cgroup (in every hierarchy) under which test bundles put their containers. */
+export const TEST_CGROUP_PARENT = '/tsrunc-test';
+
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
 /**
@@ -356,6 +359,9 @@ export function makeBundle(opts: BundleOptions = {}): Bundle {
     }
 
     const spec = defaultConfig();
+    // Every test container gets a cgroup of its own under /tsrunc-test, never one below the test
+    // runner's (whose memory cgroup belongs to the machine's supervisor).
+    spec.linux.cgroupsPath = `${TEST_CGROUP_PARENT}/${path.basename(dir)}`;
     if (opts.args) spec.process.args = opts.args;
     if (opts.env) spec.process.env = opts.env;
     if (opts.extraEnv) spec.process.env.push(...opts.extraEnv);

@@ -1,0 +1,121 @@
+// Reading and writing cgroup files with errors a user can act on: the file, the value and the
+// kernel's reason ("write 10 to /sys/fs/cgroup/pids/x/pids.max: invalid argument"), never Node's
+// error codes. Shared by every driver.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { TsruncError } from '../errors';
+
+/** The kernel's reason for a failed call, in the words strerror uses (lower case). */
+export function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.errno === 'number') {
+    const known = util.getSystemErrorMap().get(err.errno);
+    if (known) return known[1];
+  }
+  return err.message ?? String(e);
+}
+
+export function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+export class CgroupFileError extends TsruncError {
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+  }
+}
+
+export function writeCgroupFile(dir: string, file: string, value: string): void {
+  const target = path.join(dir, file);
+  try {
+    // One write(2) per value: the kernel parses each write as a whole.
+    fs.writeFileSync(target, value, { flag: 'w' });
+  } catch (e) {
+    throw new CgroupFileError(`write ${JSON.stringify(value)} to ${target}: ${reason(e)}`, errnoCode(e));
+  }
+}
+
+/** The file's content without the trailing newline, or undefined when it does not exist. */
+export function readCgroupFile(dir: string, file: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, file), 'utf8').replace(/\n$/, '');
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENODEV') return undefined;
+    throw new CgroupFileError(`read ${path.join(dir, file)}: ${reason(e)}`, code);
+  }
+}
+
+/** Where `cgroupPath` lives under a mount of the hierarchy whose root is `mountRoot`. */
+export function dirInMount(mountPoint: string, mountRoot: string, cgroupPath: string): string {
+  const rel = path.posix.relative(mountRoot, cgroupPath);
+  if (rel.startsWith('..')) {
+    throw new TsruncError(`cgroup ${cgroupPath} is outside the part of its hierarchy mounted at ${mountPoint} (${mountRoot})`);
+  }
+  return path.join(mountPoint, rel);
+}
+
+export function cgroupExists(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'cgroup.procs'));
+}
+
+/** mkdir -p; returns the directories it made, outermost first. */
+export function makeCgroupDir(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') continue;
+      throw new CgroupFileError(`create cgroup ${d}: ${reason(e)}`, errnoCode(e));
+    }
+  }
+  return missing;
+}
+
+/** Pids listed in cgroup.procs of dir and of every cgroup below it. */
+export function cgroupPids(dir: string): number[] {
+  const out: number[] = [];
+  const visit = (d: string): void => {
+    const procs = readCgroupFile(d, 'cgroup.procs');
+    if (procs === undefined) return;
+    for (const line of procs.split('\n')) if (line) out.push(Number(line));
+    let entries: fs.Dirent[] = [];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory()) visit(path.join(d, e.name));
+  };
+  visit(dir);
+  return out;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+export function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/**
+ * Removes a cgroup and the cgroups below it, deepest first. rmdir fails with EBUSY while a
+ * killed process is still leaving, so it is retried for up to `timeoutMs`.
+ */
+export function removeCgroupDir(dir: string, timeoutMs = 5000): void {
+  if (!fs.existsSync(dir)) return;
+  let children: fs.Dirent[] = [];
+  try { children = fs.readdirSync(dir, { withFileTypes: true }); } catch { /* gone meanwhile */ }
+  for (const c of children) if (c.isDirectory()) removeCgroupDir(path.join(dir, c.name), timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) {
+        throw new CgroupFileError(`remove cgroup ${dir}: ${reason(e)}`, code);
+      }
+    }
+    sleepMs(delay);
+  }
+}

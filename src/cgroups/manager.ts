@@ -1,0 +1,91 @@
+// The one interface the rest of tsrunc uses for cgroups, and the choice of driver: v2 on a pure
+// cgroup2 host, v1 on a v1 host, v1 plus the unified hierarchy on a hybrid host (v1.ts handles
+// both). A driver is made either for a new container (from the config, before anything exists) or
+// from the record kept in state.json (for every later command), never by re-reading the config.
+import type { Resources, Spec } from '../config/types';
+import { TsruncError } from '../errors';
+import { detectCgroupHost, type CgroupHost } from './host';
+import { parseSystemdCgroupsPath, requireSystemd, resolveCgroupPath } from './path';
+import type { Stats } from './stats';
+import { V1Cgroups } from './v1';
+import { V2Cgroups } from './v2';
+
+/** What state.json keeps: enough to reopen the driver without the config. */
+export interface CgroupRecord {
+  driver: 'v1' | 'v2' | 'hybrid';
+  /** Directory by hierarchy key: a v1 controller ("memory", "name=systemd") or "unified". */
+  dirs: Record<string, string>;
+}
+
+export type FreezerState = 'thawed' | 'freezing' | 'frozen';
+
+/** How the launcher puts the init into the cgroup before it runs. */
+export interface CgroupPlacement {
+  /** A cgroup2 directory for clone3(CLONE_INTO_CGROUP); also in procsFiles as the fallback. */
+  intoCgroup?: string;
+  /** cgroup.procs files the launcher writes the init's pid to (when clone3 did not place it). */
+  procsFiles: string[];
+}
+
+export interface CgroupManager {
+  readonly record: CgroupRecord;
+  /** Makes the directories and writes the resources; on failure removes what it made. */
+  create(resources: Resources | undefined): void;
+  placement(): CgroupPlacement;
+  /** Writes changed resources into the live cgroup (`tsrunc update`). */
+  update(resources: Resources): void;
+  freeze(): void;
+  thaw(): void;
+  freezerState(): FreezerState;
+  /** Every process in the container's cgroup (and the cgroups below it). */
+  pids(): number[];
+  /** Sends signal to every process in the cgroup, the container frozen meanwhile so none escapes by forking. */
+  signalAll(signal: number): void;
+  stats(): Stats;
+  /** How many processes the OOM killer has killed in the cgroup. */
+  oomKills(): number;
+  /**
+   * Removes the cgroup once it is empty, waiting a few seconds for dying processes. With
+   * killRemaining (a container without its own pid namespace, whose processes outlive the init,
+   * as runc does), whatever is left is killed first. Safe to call twice.
+   */
+  destroy(killRemaining: boolean): void;
+}
+
+export interface NewCgroupOptions {
+  id: string;
+  systemdCgroup: boolean;
+  /** The host's layout; detected when not given. */
+  host?: CgroupHost;
+}
+
+/** The driver for a container about to be created, or undefined on a host without cgroups. */
+export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): CgroupManager | undefined {
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (opts.systemdCgroup) {
+    // Parsed first so a malformed path is reported as such even on a host without systemd.
+    if (cgroupsPath) parseSystemdCgroupsPath(cgroupsPath);
+    requireSystemd();
+  }
+  const host = opts.host ?? detectCgroupHost();
+  switch (host.kind) {
+    case 'v2': {
+      const unified = host.unified!;
+      return V2Cgroups.forNew(unified, resolveCgroupPath(cgroupsPath, opts.id, unified.ownPath));
+    }
+    case 'v1':
+    case 'hybrid':
+      return V1Cgroups.forNew(host, cgroupsPath, opts.id);
+    case 'none':
+      if (spec.linux?.resources && Object.keys(spec.linux.resources).length > 0) {
+        throw new TsruncError('config.json: /linux/resources: this host has no cgroup hierarchy mounted to apply them to');
+      }
+      return undefined;
+  }
+}
+
+/** The driver of an existing container, from its state.json record. */
+export function openCgroups(record: CgroupRecord | undefined): CgroupManager | undefined {
+  if (!record) return undefined;
+  return record.driver === 'v2' ? V2Cgroups.fromRecord(record) : V1Cgroups.fromRecord(record);
+}

@@ -1,0 +1,2 @@
+// STUB
+export interface Stats { hugetlb?: Record<string, unknown>; pids?: { current?: number; limit?: number } }

@@ -1,0 +1,181 @@
+// The cgroup v1 driver, also used on hybrid hosts: one directory per mounted hierarchy (runc's
+// layout), resources written with v1's files (v1-resources.ts), the v1 freezer. On a hybrid host
+// the container also gets a directory in the unified hierarchy, which holds the controllers v1
+// lacks there (hugetlb on this project's CI host); runc leaves the unified hierarchy alone.
+import * as path from 'node:path';
+import type { Resources } from '../config/types';
+import { TsruncError } from '../errors';
+import {
+  cgroupExists, cgroupPids, dirInMount, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+} from './files';
+import { waitForFreezer, type FreezerFiles } from './freezer';
+import type { CgroupHost } from './host';
+import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
+import { resolveCgroupPath } from './path';
+import type { Stats } from './stats';
+import { readOomKillCount, readStatsV1 } from './stats-v1';
+import { readStatsV2 } from './stats-v2';
+import type { CgroupWrite } from './types';
+import { v1Writes } from './v1-resources';
+import { enableControllers } from './v2';
+import { v2Writes } from './v2-resources';
+
+const UNIFIED = 'unified';
+
+export class V1Cgroups implements CgroupManager {
+  /** Directories made by create(), outermost first, to undo a failed create. */
+  private made: string[] = [];
+
+  private constructor(readonly record: CgroupRecord) {}
+
+  static forNew(host: CgroupHost, cgroupsPath: string | undefined, id: string): V1Cgroups {
+    const dirs: Record<string, string> = {};
+    for (const h of host.v1) {
+      const dir = dirInMount(h.mountPoint, h.mountRoot, resolveCgroupPath(cgroupsPath, id, h.ownPath));
+      for (const c of h.controllers) dirs[c] = dir;
+      if (h.name) dirs[`name=${h.name}`] = dir;
+    }
+    const u = host.unified;
+    if (host.kind === 'hybrid' && u) dirs[UNIFIED] = dirInMount(u.mountPoint, u.mountRoot, resolveCgroupPath(cgroupsPath, id, u.ownPath));
+    return new V1Cgroups({ driver: host.kind === 'hybrid' ? 'hybrid' : 'v1', dirs });
+  }
+
+  static fromRecord(record: CgroupRecord): V1Cgroups {
+    return new V1Cgroups(record);
+  }
+
+  private get dirs(): Record<string, string> { return this.record.dirs; }
+
+  private uniqueDirs(): string[] {
+    return [...new Set(Object.values(this.dirs))];
+  }
+
+  create(resources: Resources | undefined): void {
+    try {
+      for (const dir of this.uniqueDirs()) this.made.push(...makeCgroupDir(dir));
+      if (this.dirs.cpuset) this.inheritCpuset(this.dirs.cpuset);
+      if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dirs.freezer}`);
+      this.apply(resources ?? {});
+    } catch (e) {
+      for (const d of [...this.made].reverse()) {
+        try { removeCgroupDir(d); } catch { /* the original error matters more */ }
+      }
+      this.made = [];
+      throw e;
+    }
+  }
+
+  /** A new v1 cpuset cgroup has no cpus and no mems, and nothing can join it until they are set. */
+  private inheritCpuset(dir: string): void {
+    const chain: string[] = [];
+    for (let d = dir; cgroupExists(path.dirname(d)); d = path.dirname(d)) chain.unshift(d);
+    for (const d of chain) {
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+        if ((readCgroupFile(d, file) ?? '') === '') writeCgroupFile(d, file, readCgroupFile(path.dirname(d), file) ?? '');
+      }
+    }
+  }
+
+  update(resources: Resources): void {
+    this.apply(resources);
+  }
+
+  private apply(resources: Resources): void {
+    const read = (controller: string, file: string): string | undefined => {
+      const dir = this.dirs[controller];
+      return dir ? readCgroupFile(dir, file) : undefined;
+    };
+    const unified = this.dirs[UNIFIED];
+    // hugetlb has no v1 hierarchy on many hybrid hosts; the unified one takes its limits.
+    const hugetlbInUnified = !this.dirs.hugetlb && unified !== undefined && (resources.hugepageLimits?.length ?? 0) > 0;
+    const v1Part: Resources = hugetlbInUnified ? { ...resources, hugepageLimits: undefined } : resources;
+    for (const w of v1Writes(v1Part, read)) this.write(w);
+    if (hugetlbInUnified && unified) {
+      const { writes, controllers } = v2Writes({ hugepageLimits: resources.hugepageLimits }, (_c, file) => readCgroupFile(unified, file));
+      enableControllers(unified, controllers);
+      for (const w of writes) writeCgroupFile(unified, w.file, w.value);
+    }
+  }
+
+  private write(w: CgroupWrite): void {
+    const dir = this.dirs[w.controller];
+    if (!dir) throw new TsruncError(`cannot set ${w.controller} limit (${w.file}): the ${w.controller} controller is not mounted on this host`);
+    writeCgroupFile(dir, w.file, w.value);
+  }
+
+  placement(): CgroupPlacement {
+    const procsFiles = this.uniqueDirs().map((d) => path.join(d, 'cgroup.procs'));
+    return this.dirs[UNIFIED] ? { intoCgroup: this.dirs[UNIFIED], procsFiles } : { procsFiles };
+  }
+
+  private freezerFiles(dir: string): FreezerFiles {
+    return {
+      request: (frozen) => writeCgroupFile(dir, 'freezer.state', frozen ? 'FROZEN' : 'THAWED'),
+      settled: (frozen) => readCgroupFile(dir, 'freezer.state') === (frozen ? 'FROZEN' : 'THAWED'),
+    };
+  }
+
+  freeze(): void {
+    const dir = this.requireFreezer();
+    waitForFreezer(dir, this.freezerFiles(dir), true);
+  }
+
+  thaw(): void {
+    const dir = this.requireFreezer();
+    waitForFreezer(dir, this.freezerFiles(dir), false);
+  }
+
+  private requireFreezer(): string {
+    const dir = this.dirs.freezer;
+    if (!dir) throw new TsruncError('the freezer cgroup controller is not mounted on this host');
+    return dir;
+  }
+
+  freezerState(): FreezerState {
+    const dir = this.dirs.freezer;
+    const state = dir ? readCgroupFile(dir, 'freezer.state') : undefined;
+    if (state === 'FROZEN') return 'frozen';
+    if (state === 'FREEZING') return 'freezing';
+    return 'thawed';
+  }
+
+  pids(): number[] {
+    // Every hierarchy holds the same processes; pids (or any mounted one) is as good as another.
+    const dir = this.dirs.pids ?? this.dirs.freezer ?? this.uniqueDirs()[0];
+    return dir ? cgroupPids(dir) : [];
+  }
+
+  signalAll(signal: number): void {
+    // Frozen while signalled so nothing forks past the list; a paused container stays paused.
+    const canFreeze = this.dirs.freezer !== undefined && cgroupExists(this.dirs.freezer) && this.freezerState() === 'thawed';
+    if (canFreeze) this.freeze();
+    try {
+      for (const pid of this.pids()) {
+        try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
+      }
+    } finally {
+      if (canFreeze) this.thaw();
+    }
+  }
+
+  stats(): Stats {
+    const stats = readStatsV1(this.dirs);
+    const unified = this.dirs[UNIFIED];
+    if (!this.dirs.hugetlb && unified && cgroupExists(unified)) {
+      const hugetlb = readStatsV2(unified).hugetlb;
+      if (hugetlb && Object.keys(hugetlb).length > 0) stats.hugetlb = hugetlb;
+    }
+    return stats;
+  }
+
+  oomKills(): number {
+    return this.dirs.memory ? readOomKillCount(this.dirs.memory, 'v1') : 0;
+  }
+
+  destroy(killRemaining: boolean): void {
+    const alive = () => this.uniqueDirs().some((d) => cgroupExists(d));
+    if (!alive()) return;
+    if (killRemaining && this.pids().length > 0) this.signalAll(9);
+    for (const dir of this.uniqueDirs()) removeCgroupDir(dir);
+  }
+}

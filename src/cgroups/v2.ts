@@ -1,0 +1,177 @@
+// The cgroup v2 driver: one directory in the unified hierarchy, the controllers it needs enabled in
+// every ancestor's cgroup.subtree_control, resources written with v2's files (v2-resources.ts),
+// device rules as an eBPF program attached to the directory, cgroup.freeze and cgroup.kill.
+import * as path from 'node:path';
+import type { Resources } from '../config/types';
+import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
+import { deviceProgram } from './device-program';
+import { deviceRules } from './devices';
+import {
+  cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+} from './files';
+import { dirInMount } from './files';
+import { waitForFreezer, type FreezerFiles } from './freezer';
+import type { UnifiedHierarchy } from './host';
+import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
+import type { Stats } from './stats';
+import { readStatsV2 } from './stats-v2';
+import { readOomKillCount } from './stats-v1';
+import { v2Writes } from './v2-resources';
+
+/** Declared in src/native/addon.ts by the device-program change. */
+interface DeviceProgramAddon { setDeviceProgram(cgroupDir: string, insns: Buffer): void }
+
+const words = (s: string | undefined): string[] => (s ?? '').split(/\s+/).filter(Boolean);
+
+/**
+ * Makes `wanted` controllers available in `dir` by enabling them in the subtree_control of each
+ * ancestor, from the hierarchy's root down. A controller the root does not have is an error that
+ * names it; one already enabled is left alone.
+ */
+export function enableControllers(dir: string, wanted: string[]): void {
+  if (wanted.length === 0) return;
+  const chain: string[] = [];
+  for (let d = path.dirname(dir); cgroupExists(d); d = path.dirname(d)) {
+    chain.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  for (const ancestor of chain) {
+    const available = new Set(words(readCgroupFile(ancestor, 'cgroup.controllers')));
+    const enabled = new Set(words(readCgroupFile(ancestor, 'cgroup.subtree_control')));
+    for (const c of wanted) {
+      if (enabled.has(c)) continue;
+      if (!available.has(c)) throw new TsruncError(`cannot enable the ${c} controller: ${ancestor} does not have it (cgroup.controllers: ${[...available].join(' ') || 'none'})`);
+      writeCgroupFile(ancestor, 'cgroup.subtree_control', `+${c}`);
+    }
+  }
+}
+
+/** Every controller the parent of dir offers; runc enables them all for the container. */
+function parentControllers(dir: string): string[] {
+  return words(readCgroupFile(path.dirname(dir), 'cgroup.controllers'));
+}
+
+export class V2Cgroups implements CgroupManager {
+  private made: string[] = [];
+
+  private constructor(readonly record: CgroupRecord) {}
+
+  static forNew(unified: UnifiedHierarchy, cgroupPath: string): V2Cgroups {
+    return new V2Cgroups({ driver: 'v2', dirs: { unified: dirInMount(unified.mountPoint, unified.mountRoot, cgroupPath) } });
+  }
+
+  static fromRecord(record: CgroupRecord): V2Cgroups {
+    return new V2Cgroups(record);
+  }
+
+  private get dir(): string { return this.record.dirs.unified; }
+
+  create(resources: Resources | undefined): void {
+    try {
+      // The ancestors get their controllers before the directory exists, so it is born with them.
+      const { controllers } = v2Writes(resources ?? {}, () => undefined);
+      const existingParent = (() => { let d = path.dirname(this.dir); while (!cgroupExists(d)) d = path.dirname(d); return d; })();
+      const everything = new Set([...controllers, ...words(readCgroupFile(existingParent, 'cgroup.controllers'))]);
+      this.made = makeCgroupDir(this.dir);
+      enableControllers(this.dir, [...everything].filter((c) => c !== 'threaded'));
+      if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dir}`);
+      this.apply(resources ?? {});
+    } catch (e) {
+      for (const d of [...this.made].reverse()) {
+        try { removeCgroupDir(d); } catch { /* the original error matters more */ }
+      }
+      this.made = [];
+      throw e;
+    }
+  }
+
+  update(resources: Resources): void {
+    this.apply(resources);
+  }
+
+  private apply(resources: Resources): void {
+    const { writes, controllers } = v2Writes(resources, (_c, file) => readCgroupFile(this.dir, file));
+    const offered = new Set(parentControllers(this.dir));
+    for (const c of controllers) {
+      if (!offered.has(c)) throw new TsruncError(`cannot set ${c} limits: the ${c} controller is not available in ${path.dirname(this.dir)}`);
+    }
+    for (const w of writes) writeCgroupFile(this.dir, w.file, w.value);
+    // Device rules are all-or-nothing: a program replaces the previous one, so only when given.
+    if (resources.devices !== undefined) (addon() as unknown as DeviceProgramAddon).setDeviceProgram(this.dir, deviceProgram(deviceRules(resources)));
+  }
+
+  placement(): CgroupPlacement {
+    return { intoCgroup: this.dir, procsFiles: [path.join(this.dir, 'cgroup.procs')] };
+  }
+
+  private freezerFiles(): FreezerFiles {
+    return {
+      request: (frozen) => writeCgroupFile(this.dir, 'cgroup.freeze', frozen ? '1' : '0'),
+      settled: (frozen) => this.eventsFrozen() === frozen,
+    };
+  }
+
+  private eventsFrozen(): boolean {
+    const events = readCgroupFile(this.dir, 'cgroup.events') ?? '';
+    return /^frozen 1$/m.test(events);
+  }
+
+  freeze(): void {
+    this.requireFreezer();
+    waitForFreezer(this.dir, this.freezerFiles(), true);
+  }
+
+  thaw(): void {
+    this.requireFreezer();
+    waitForFreezer(this.dir, this.freezerFiles(), false);
+  }
+
+  private requireFreezer(): void {
+    if (readCgroupFile(this.dir, 'cgroup.freeze') === undefined) throw new TsruncError(`cgroup.freeze does not exist in ${this.dir}: this kernel has no cgroup v2 freezer`);
+  }
+
+  freezerState(): FreezerState {
+    const wanted = readCgroupFile(this.dir, 'cgroup.freeze');
+    if (wanted === undefined) return 'thawed';
+    const frozen = this.eventsFrozen();
+    if (wanted.trim() === '1') return frozen ? 'frozen' : 'freezing';
+    return 'thawed';
+  }
+
+  pids(): number[] {
+    return cgroupPids(this.dir);
+  }
+
+  signalAll(signal: number): void {
+    if (signal === 9 && readCgroupFile(this.dir, 'cgroup.kill') !== undefined) {
+      // One write kills every process in the subtree, forking ones included.
+      writeCgroupFile(this.dir, 'cgroup.kill', '1');
+      return;
+    }
+    // Frozen while signalled so nothing forks past the list; a paused container stays paused.
+    const canFreeze = readCgroupFile(this.dir, 'cgroup.freeze') !== undefined && this.freezerState() === 'thawed';
+    if (canFreeze) this.freeze();
+    try {
+      for (const pid of this.pids()) {
+        try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
+      }
+    } finally {
+      if (canFreeze) this.thaw();
+    }
+  }
+
+  stats(): Stats {
+    return readStatsV2(this.dir);
+  }
+
+  oomKills(): number {
+    return readOomKillCount(this.dir, 'v2');
+  }
+
+  destroy(killRemaining: boolean): void {
+    if (!cgroupExists(this.dir)) return;
+    if (killRemaining && this.pids().length > 0) this.signalAll(9);
+    removeCgroupDir(this.dir);
+  }
+}

@@ -1,0 +1,11 @@
+// The cgroups of an existing container, for the commands that act through them (pause, resume,
+// update, ps, events, kill --all).
+import { openCgroups, type CgroupManager } from '../cgroups/manager';
+import { TsruncError } from '../errors';
+import type { OpenContainer } from './lookup';
+
+export function containerCgroups(c: OpenContainer): CgroupManager {
+  const cgroups = openCgroups(c.state.tsrunc.cgroup);
+  if (!cgroups) throw new TsruncError(`container ${c.state.id} has no cgroup (it was created on a host without cgroups)`);
+  return cgroups;
+}
