@@ -18,10 +18,15 @@ node -e '
   const c = JSON.parse(fs.readFileSync("config.json", "utf8"));
   c.process.terminal = false;
   c.hostname = "tsrunc-demo";
+  // Its own cgroup under the root of each hierarchy, with a memory and a pids limit it prints.
+  c.linux.cgroupsPath = "/tsrunc-demo";
+  c.linux.resources = { ...c.linux.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 64 } };
   c.process.args = ["sh", "-c", [
     "echo \"hostname: $(hostname)\"",
     "echo \"my pid:   $$\"",
     "for ns in pid mnt uts ipc net cgroup; do echo \"ns $ns: $(readlink /proc/self/ns/$ns)\"; done",
+    "echo \"memory limit: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)\"",
+    "echo \"pids limit:   $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)\"",
   ].join("; ")];
   fs.writeFileSync("config.json", JSON.stringify(c, null, 2));
 '

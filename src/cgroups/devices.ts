@@ -67,7 +67,13 @@ export function normaliseDeviceRule(d: DeviceCgroup): DeviceRule {
 export function deviceRules(resources: Resources | undefined, linuxDevices?: readonly Pick<Device, 'path'>[]): DeviceRule[] {
   const replaced = new Set((linuxDevices ?? []).map((d) => d.path));
   const own = (resources?.devices ?? []).map(normaliseDeviceRule);
-  const defaults = DEFAULT_RULES.filter((d) => d.path === undefined || !replaced.has(d.path)).map((d) => ({ ...d.rule }));
+  // Unlike runc, a default never overrides the config's own rule for the same device: runc
+  // appends /dev/null rwm after whatever the config says, so no config can make it read-only.
+  const sameDevice = (a: DeviceRule, b: DeviceRule): boolean => a.type === b.type && a.major === b.major && a.minor === b.minor;
+  const defaults = DEFAULT_RULES
+    .filter((d) => d.path === undefined || !replaced.has(d.path))
+    .filter((d) => !own.some((r) => sameDevice(r, d.rule)))
+    .map((d) => ({ ...d.rule }));
   return [...own, ...defaults];
 }
 

@@ -2,7 +2,7 @@
 // cgroup2 host, v1 on a v1 host, v1 plus the unified hierarchy on a hybrid host (v1.ts handles
 // both). A driver is made either for a new container (from the config, before anything exists) or
 // from the record kept in state.json (for every later command), never by re-reading the config.
-import type { Resources, Spec } from '../config/types';
+import type { Device, Resources, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectCgroupHost, type CgroupHost } from './host';
 import { parseSystemdCgroupsPath, requireSystemd, resolveCgroupPath } from './path';
@@ -29,10 +29,12 @@ export interface CgroupPlacement {
 
 export interface CgroupManager {
   readonly record: CgroupRecord;
-  /** Makes the directories and writes the resources; on failure removes what it made. */
-  create(resources: Resources | undefined): void;
+  /** Makes the directories and writes the resources (device rules included: the config's,
+   * then the defaults; `linuxDevices` is linux.devices); on failure removes what it made. */
+  create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void;
   placement(): CgroupPlacement;
-  /** Writes changed resources into the live cgroup (`tsrunc update`). */
+  /** Writes changed resources into the live cgroup (`tsrunc update`); device rules only when
+   * `resources.devices` is given. */
   update(resources: Resources): void;
   freeze(): void;
   thaw(): void;

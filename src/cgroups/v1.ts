@@ -3,7 +3,7 @@
 // the container also gets a directory in the unified hierarchy, which holds the controllers v1
 // lacks there (hugetlb on this project's CI host); runc leaves the unified hierarchy alone.
 import * as path from 'node:path';
-import type { Resources } from '../config/types';
+import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {
   cgroupExists, cgroupPids, dirInMount, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
@@ -50,12 +50,12 @@ export class V1Cgroups implements CgroupManager {
     return [...new Set(Object.values(this.dirs))];
   }
 
-  create(resources: Resources | undefined): void {
+  create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void {
     try {
       for (const dir of this.uniqueDirs()) this.made.push(...makeCgroupDir(dir));
       if (this.dirs.cpuset) this.inheritCpuset(this.dirs.cpuset);
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dirs.freezer}`);
-      this.apply(resources ?? {});
+      this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {
       for (const d of [...this.made].reverse()) {
         try { removeCgroupDir(d); } catch { /* the original error matters more */ }
@@ -77,10 +77,10 @@ export class V1Cgroups implements CgroupManager {
   }
 
   update(resources: Resources): void {
-    this.apply(resources);
+    this.apply(resources, { creating: false });
   }
 
-  private apply(resources: Resources): void {
+  private apply(resources: Resources, how: { creating: boolean; linuxDevices?: readonly Device[] }): void {
     const read = (controller: string, file: string): string | undefined => {
       const dir = this.dirs[controller];
       return dir ? readCgroupFile(dir, file) : undefined;
@@ -89,7 +89,9 @@ export class V1Cgroups implements CgroupManager {
     // hugetlb has no v1 hierarchy on many hybrid hosts; the unified one takes its limits.
     const hugetlbInUnified = !this.dirs.hugetlb && unified !== undefined && (resources.hugepageLimits?.length ?? 0) > 0;
     const v1Part: Resources = hugetlbInUnified ? { ...resources, hugepageLimits: undefined } : resources;
-    for (const w of v1Writes(v1Part, read)) this.write(w);
+    // An update that names no device rules leaves them alone (v1Writes would reset them to the defaults).
+    const keepDevices = how.creating || resources.devices !== undefined;
+    for (const w of v1Writes(v1Part, read, how.linuxDevices)) if (keepDevices || w.controller !== 'devices') this.write(w);
     if (hugetlbInUnified && unified) {
       const { writes, controllers } = v2Writes({ hugepageLimits: resources.hugepageLimits }, (_c, file) => readCgroupFile(unified, file));
       enableControllers(unified, controllers);

@@ -2,7 +2,7 @@
 // every ancestor's cgroup.subtree_control, resources written with v2's files (v2-resources.ts),
 // device rules as an eBPF program attached to the directory, cgroup.freeze and cgroup.kill.
 import * as path from 'node:path';
-import type { Resources } from '../config/types';
+import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { deviceProgram } from './device-program';
@@ -67,7 +67,7 @@ export class V2Cgroups implements CgroupManager {
 
   private get dir(): string { return this.record.dirs.unified; }
 
-  create(resources: Resources | undefined): void {
+  create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void {
     try {
       // The ancestors get their controllers before the directory exists, so it is born with them.
       const { controllers } = v2Writes(resources ?? {}, () => undefined);
@@ -76,7 +76,7 @@ export class V2Cgroups implements CgroupManager {
       this.made = makeCgroupDir(this.dir);
       enableControllers(this.dir, [...everything].filter((c) => c !== 'threaded'));
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dir}`);
-      this.apply(resources ?? {});
+      this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {
       for (const d of [...this.made].reverse()) {
         try { removeCgroupDir(d); } catch { /* the original error matters more */ }
@@ -87,18 +87,21 @@ export class V2Cgroups implements CgroupManager {
   }
 
   update(resources: Resources): void {
-    this.apply(resources);
+    this.apply(resources, { creating: false });
   }
 
-  private apply(resources: Resources): void {
+  private apply(resources: Resources, how: { creating: boolean; linuxDevices?: readonly Device[] }): void {
     const { writes, controllers } = v2Writes(resources, (_c, file) => readCgroupFile(this.dir, file));
     const offered = new Set(parentControllers(this.dir));
     for (const c of controllers) {
       if (!offered.has(c)) throw new TsruncError(`cannot set ${c} limits: the ${c} controller is not available in ${path.dirname(this.dir)}`);
     }
     for (const w of writes) writeCgroupFile(this.dir, w.file, w.value);
-    // Device rules are all-or-nothing: a program replaces the previous one, so only when given.
-    if (resources.devices !== undefined) (addon() as unknown as DeviceProgramAddon).setDeviceProgram(this.dir, deviceProgram(deviceRules(resources)));
+    // A program replaces the previous one whole: at create always (the defaults at least), on
+    // update only when rules are given.
+    if (how.creating || resources.devices !== undefined) {
+      (addon() as unknown as DeviceProgramAddon).setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
+    }
   }
 
   placement(): CgroupPlacement {

@@ -99,7 +99,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       // Recorded before anything exists, so a delete after a crash here still finds them.
       writeCgroupIntent(lock.dir, cgroups.record);
       cgroupsMade = true;
-      cgroups.create(spec.linux?.resources);
+      cgroups.create(spec.linux?.resources, spec.linux?.devices);
       plan.cgroup = cgroups.placement();
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
