@@ -6,12 +6,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupHost } from '../../src/cgroups/host';
+import { guestOnly } from '../helpers/cgroup2-vm';
 import type { Bundle } from '../helpers/rootfs';
 import { describeResult, Runtime, sleep } from '../helpers/runtime';
 import { expectOk, waitForFileContent, withContainer } from '../helpers/suite';
 
 const T = { timeout: 120_000 };
-const rt = new Runtime('tsrunc');
 const host = detectCgroupHost();
 const MiB = 1024 * 1024;
 const ROOT = host.unified?.mountPoint ?? '/sys/fs/cgroup';
@@ -19,14 +19,15 @@ const ROOT = host.unified?.mountPoint ?? '/sys/fs/cgroup';
 const dirOf = (b: Bundle): string => path.join(ROOT, String(b.spec.linux.cgroupsPath));
 const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), 'utf8').trim();
 
-async function runDetached(b: Bundle, id: string): Promise<{ pid: number; out: string; err: string }> {
+async function runDetached(rt: Runtime, b: Bundle, id: string): Promise<{ pid: number; out: string; err: string }> {
   const out = rt.ioPath(`${id}.out`);
   const err = rt.ioPath(`${id}.err`);
   expectOk(await rt.exec(['run', '--detach', '--bundle', b.dir, id], { stdoutPath: out, stderrPath: err }), 'run --detach');
   return { pid: (await rt.state(id)).pid, out, err };
 }
 
-describe('cgroup v2 driver (in the UML guest)', () => {
+guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest)', () => {
+  const rt = new Runtime('tsrunc');
   test('the host is pure cgroup v2', () => {
     assert.equal(host.kind, 'v2', JSON.stringify(host));
     for (const c of ['cpu', 'memory', 'pids', 'io']) assert.ok(host.unified?.controllers.includes(c), `controller ${c}`);
@@ -71,7 +72,7 @@ describe('cgroup v2 driver (in the UML guest)', () => {
       args: ['sh', '-c', 'sleep 2; dd if=/dev/zero of=/dev/null bs=32M count=1; sleep 30'],
       mutate: (s) => { s.linux.resources = { ...s.linux.resources, memory: { limit: 8 * MiB, swap: 8 * MiB } }; },
     }, async (b, id) => {
-      await runDetached(b, id);
+      await runDetached(rt, b, id);
       const argv = [...rt.argv, '--root', rt.root, 'events', '--interval', '30s', id];
       const ev = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
@@ -94,7 +95,7 @@ describe('cgroup v2 driver (in the UML guest)', () => {
         args: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /out/count; sleep 0.05; done'],
         mounts: [{ destination: '/out', type: 'bind', source: outDir, options: ['rbind'] }],
       }, async (b, id) => {
-        await runDetached(b, id);
+        await runDetached(rt, b, id);
         const count = path.join(outDir, 'count');
         await waitForFileContent(count, /\d+/, 30_000);
         expectOk(await rt.exec(['pause', id]), 'pause');
@@ -134,7 +135,7 @@ describe('cgroup v2 driver (in the UML guest)', () => {
       args: ['sh', '-c', 'sleep 71 & sleep 72 & exec sleep 73'],
       mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'pid'); },
     }, async (b, id) => {
-      await runDetached(b, id);
+      await runDetached(rt, b, id);
       const dir = dirOf(b);
       const deadline = Date.now() + 10_000;
       while (read(dir, 'cgroup.procs').split('\n').length < 3 && Date.now() < deadline) await sleep(50);
@@ -146,4 +147,4 @@ describe('cgroup v2 driver (in the UML guest)', () => {
       assert.ok(!fs.existsSync(dir));
     });
   });
-});
+}));
