@@ -1,2 +1,0 @@
-// STUB
-export interface Stats { hugetlb?: Record<string, unknown>; pids?: { current?: number; limit?: number } }
