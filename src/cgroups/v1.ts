@@ -14,7 +14,7 @@ import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from 
 import { resolveCgroupPath } from './path';
 import type { Stats } from './stats';
 import { readOomKillCount, readStatsV1 } from './stats-v1';
-import { readStatsV2 } from './stats-v2';
+import { readHugetlbV2 } from './stats-v2';
 import type { CgroupWrite } from './types';
 import { v1Writes } from './v1-resources';
 import { enableControllers } from './v2';
@@ -164,8 +164,8 @@ export class V1Cgroups implements CgroupManager {
     const stats = readStatsV1(this.dirs);
     const unified = this.dirs[UNIFIED];
     if (!this.dirs.hugetlb && unified && cgroupExists(unified)) {
-      const hugetlb = readStatsV2(unified).hugetlb;
-      if (hugetlb && Object.keys(hugetlb).length > 0) stats.hugetlb = hugetlb;
+      const hugetlb = readHugetlbV2(unified);
+      if (Object.keys(hugetlb).length > 0) stats.hugetlb = hugetlb;
     }
     return stats;
   }

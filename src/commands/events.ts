@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
+import { eventLine } from '../cgroups/stats';
 import { containerCgroups } from '../container/cgroups';
 import { withContainer } from '../container/lookup';
 import { initAlive } from '../state/status';
@@ -36,21 +37,32 @@ export default async function events(args: { id: string; stats: boolean; interva
     if (c.status === 'stopped') throw new TsruncError(`container with id ${c.state.id} is not running`);
     return { state: c.state, cgroups: containerCgroups(c) };
   });
-  const emit = (event: object): void => { fs.writeSync(1, `${JSON.stringify(event)}\n`); };
-  const statsEvent = () => ({ type: 'stats', id: state.id, data: cgroups.stats() });
+  // Counters are 64-bit: eventLine prints them exactly, as Go's encoder does.
+  const write = (line: string): void => { fs.writeSync(1, line); };
+  const stats = () => {
+    try {
+      return cgroups.stats();
+    } catch (e) {
+      throw new TsruncError(`unable to get container cgroup stats: ${(e as Error).message}`);
+    }
+  };
   if (args.stats) {
-    emit(statsEvent());
+    write(eventLine({ type: 'stats', id: state.id, data: stats() }));
     return 0;
   }
-  let ooms = cgroups.oomKills();
+  const oomKills = (): number | undefined => {
+    try { return cgroups.oomKills(); } catch { return undefined; /* the cgroup went with the container */ }
+  };
+  let ooms = oomKills() ?? 0;
   let nextStats = Date.now() + intervalMs;
   while (initAlive(state)) {
     await sleep(Math.min(OOM_POLL_MS, Math.max(1, nextStats - Date.now())));
-    const now = cgroups.oomKills();
-    for (; ooms < now; ooms++) emit({ type: 'oom', id: state.id });
+    const now = oomKills();
+    if (now === undefined) break;
+    for (; ooms < now; ooms++) write(eventLine({ type: 'oom', id: state.id }));
     if (Date.now() >= nextStats && initAlive(state)) {
       try {
-        emit(statsEvent());
+        write(eventLine({ type: 'stats', id: state.id, data: stats() }));
       } catch (e) {
         // The container may be deleted between the check and the read.
         if (!initAlive(state)) break;
