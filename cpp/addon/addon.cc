@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "bpf.h"
+
 namespace {
 
 const char* errnoCode(int err) {
@@ -273,6 +275,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  RegisterBpf(env, exports);
   return exports;
 }
 

@@ -18,6 +18,12 @@ export interface Addon {
   flock(fd: number, mode: 'ex' | 'sh' | 'un', wait: boolean): boolean;
   mkfifo(path: string, mode: number): void;
   setChildSubreaper(): void;
+  /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (struct bpf_insn array) and makes it the only
+   * device program attached to the cgroup v2 directory: attached with BPF_F_ALLOW_MULTI first,
+   * then the ones attached before are detached. Errors carry errno, path and any verifier log. */
+  setDeviceProgram(cgroupDir: string, insns: Buffer): void;
+  /** How many device programs are attached to the cgroup directory itself. */
+  deviceProgramCount(cgroupDir: string): number;
 }
 
 export const POLLIN = 0x1;
