@@ -261,24 +261,34 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
   });
 
   both('events reports an OOM kill in the container\'s memory cgroup', async (_t, rt) => {
-    await withContainer(rt, 'cg-oom', withResources({ memory: { limit: 16 * MiB, swap: 16 * MiB } }, {
-      args: ['sh', '-c', 'sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 30'],
-    }), async (b, id) => {
-      await startDetached(rt, b, id);
-      const argv = [...rt.argv, '--root', rt.root, 'events', '--interval', '10s', id];
-      const ev = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      try {
-        const deadline = Date.now() + 15_000;
-        while (!/"type":"oom"/.test(out) && Date.now() < deadline) await sleep(50);
-        assert.match(out, /\{"type":"oom","id":"[^"]+"/, `events output: ${out}`);
-        const oom = out.split('\n').find((l) => l.includes('"oom"')) ?? '';
-        assert.equal((JSON.parse(oom) as { id: string }).id, id);
-      } finally {
-        ev.kill('SIGKILL');
-      }
-    });
+    const goDir = fs.mkdtempSync('/tmp/tsrunc-oom-');
+    try {
+      await withContainer(rt, 'cg-oom', withResources({ memory: { limit: 16 * MiB, swap: 16 * MiB } }, {
+        // The hog waits for the go-ahead, given once `events` is seen running.
+        args: ['sh', '-c', 'while [ ! -e /go/now ]; do sleep 0.05; done; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 30'],
+        mounts: [{ destination: '/go', type: 'bind', source: goDir, options: ['rbind'] }],
+      }), async (b, id) => {
+        await startDetached(rt, b, id);
+        const argv = [...rt.argv, '--root', rt.root, 'events', '--interval', '200ms', id];
+        const ev = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+        try {
+          const deadline = Date.now() + 15_000;
+          while (!/"type":"stats"/.test(out) && Date.now() < deadline) await sleep(20);
+          assert.match(out, /"type":"stats"/, 'events is running');
+          fs.writeFileSync(path.join(goDir, 'now'), '');
+          while (!/"type":"oom"/.test(out) && Date.now() < deadline) await sleep(50);
+          const oom = out.split('\n').find((l) => l.includes('"oom"'));
+          assert.ok(oom, `events output: ${out}`);
+          assert.deepEqual(JSON.parse(oom), { type: 'oom', id });
+        } finally {
+          ev.kill('SIGKILL');
+        }
+      });
+    } finally {
+      fs.rmSync(goDir, { recursive: true, force: true });
+    }
   });
 
   both('kill --all reaches every process of a container that shares the host\'s pid namespace', async (_t, rt) => {

@@ -1,6 +1,7 @@
 // The cgroup v2 driver: one directory in the unified hierarchy, the controllers it needs enabled in
 // every ancestor's cgroup.subtree_control, resources written with v2's files (v2-resources.ts),
 // device rules as an eBPF program attached to the directory, cgroup.freeze and cgroup.kill.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
@@ -18,9 +19,6 @@ import type { Stats } from './stats';
 import { readStatsV2 } from './stats-v2';
 import { readOomKillCount } from './stats-v1';
 import { v2Writes } from './v2-resources';
-
-/** Declared in src/native/addon.ts by the device-program change. */
-interface DeviceProgramAddon { setDeviceProgram(cgroupDir: string, insns: Buffer): void }
 
 const words = (s: string | undefined): string[] => (s ?? '').split(/\s+/).filter(Boolean);
 
@@ -100,7 +98,7 @@ export class V2Cgroups implements CgroupManager {
     // A program replaces the previous one whole: at create always (the defaults at least), on
     // update only when rules are given.
     if (how.creating || resources.devices !== undefined) {
-      (addon() as unknown as DeviceProgramAddon).setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
+      addon().setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
     }
   }
 
@@ -147,7 +145,8 @@ export class V2Cgroups implements CgroupManager {
   }
 
   signalAll(signal: number): void {
-    if (signal === 9 && readCgroupFile(this.dir, 'cgroup.kill') !== undefined) {
+    // cgroup.kill (Linux 5.14) can only be written; its presence is the test.
+    if (signal === 9 && fs.existsSync(path.join(this.dir, 'cgroup.kill'))) {
       // One write kills every process in the subtree, forking ones included.
       writeCgroupFile(this.dir, 'cgroup.kill', '1');
       return;

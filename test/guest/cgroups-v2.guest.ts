@@ -68,24 +68,34 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
   });
 
   test('memory.max OOM-kills a hog and events reports it', T, async () => {
-    await withContainer(rt, 'v2-oom', {
-      args: ['sh', '-c', 'sleep 2; dd if=/dev/zero of=/dev/null bs=32M count=1; sleep 30'],
-      mutate: (s) => { s.linux.resources = { ...s.linux.resources, memory: { limit: 8 * MiB, swap: 8 * MiB } }; },
-    }, async (b, id) => {
-      await runDetached(rt, b, id);
-      const argv = [...rt.argv, '--root', rt.root, 'events', '--interval', '30s', id];
-      const ev = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      try {
-        const deadline = Date.now() + 60_000;
-        while (!/"type":"oom"/.test(out) && Date.now() < deadline) await sleep(100);
-        assert.match(out, /\{"type":"oom","id":"/, `events printed: ${out}`);
-        assert.match(read(dirOf(b), 'memory.events'), /oom_kill [1-9]/);
-      } finally {
-        ev.kill('SIGKILL');
-      }
-    });
+    const goDir = fs.mkdtempSync(path.join(process.cwd(), '.guest-oom-'));
+    try {
+      await withContainer(rt, 'v2-oom', {
+        // The hog waits for the go-ahead, given once `events` is seen running.
+        args: ['sh', '-c', 'while [ ! -e /go/now ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=32M count=1; sleep 30'],
+        mounts: [{ destination: '/go', type: 'bind', source: goDir, options: ['rbind'] }],
+        mutate: (s) => { s.linux.resources = { ...s.linux.resources, memory: { limit: 8 * MiB, swap: 8 * MiB } }; },
+      }, async (b, id) => {
+        await runDetached(rt, b, id);
+        const argv = [...rt.argv, '--root', rt.root, 'events', '--interval', '1s', id];
+        const ev = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+        try {
+          const deadline = Date.now() + 60_000;
+          while (!/"type":"stats"/.test(out) && Date.now() < deadline) await sleep(100);
+          assert.match(out, /"type":"stats"/, 'events is running');
+          fs.writeFileSync(path.join(goDir, 'now'), '');
+          while (!/"type":"oom"/.test(out) && Date.now() < deadline) await sleep(100);
+          assert.match(out, /\{"type":"oom","id":"/, `events printed: ${out}`);
+          assert.match(read(dirOf(b), 'memory.events'), /oom_kill [1-9]/);
+        } finally {
+          ev.kill('SIGKILL');
+        }
+      });
+    } finally {
+      fs.rmSync(goDir, { recursive: true, force: true });
+    }
   });
 
   test('pause freezes through cgroup.freeze, resume thaws; update changes limits live', T, async () => {
