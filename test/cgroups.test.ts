@@ -202,9 +202,11 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
   });
 
   both('update changes limits of a running container, from flags and from a resources file', async (_t, rt) => {
-    await withContainer(rt, 'cg-update', withResources({ memory: { limit: 64 * MiB }, pids: { limit: 30 } }, { args: ['sleep', '60'] }), async (b, id) => {
+    const devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }];
+    await withContainer(rt, 'cg-update', withResources({ memory: { limit: 64 * MiB }, pids: { limit: 30 }, devices }, { args: ['sleep', '60'] }), async (b, id) => {
       await startDetached(rt, b, id);
       const cg = cgroupPathOf(b);
+      const devicesBefore = readFile(path.join(v1Dir('devices', cg), 'devices.list'));
       expectOk(await rt.exec(['update', '--memory', '100m', '--pids-limit', '7', '--cpu-quota', '20000', '--cpu-period', '100000', '--cpu-share', '256', id]), 'update with flags');
       assert.equal(readFile(path.join(v1Dir('memory', cg), 'memory.limit_in_bytes')), String(100 * MiB));
       assert.equal(readFile(path.join(v1Dir('pids', cg), 'pids.max')), '7');
@@ -215,6 +217,8 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
       expectOk(await rt.exec(['update', '--resources', file, id]), 'update --resources');
       assert.equal(readFile(path.join(v1Dir('memory', cg), 'memory.limit_in_bytes')), String(48 * MiB));
       assert.equal(readFile(path.join(v1Dir('pids', cg), 'pids.max')), '9');
+      assert.equal(readFile(path.join(v1Dir('devices', cg), 'devices.list')), devicesBefore, 'an update without device rules keeps them');
+      assert.match(devicesBefore, /c 10:229 rwm/);
       const bad = await rt.exec(['update', '--pids-limit', 'lots', id]);
       assert.notEqual(bad.code, 0, describeResult(bad));
       assert.match(bad.stderr, /pids-limit/, describeResult(bad));
@@ -363,6 +367,28 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
         for (const sub of ['sub', '']) try { fs.rmdirSync(path.join(d, sub)); } catch { /* absent or already gone */ }
       }
     }
+  });
+
+  tsruncOnly('delete --force after a create that died before state.json removes the cgroups it recorded', async () => {
+    // What a create killed between making its cgroups and writing state.json leaves: the state
+    // directory with cgroup.json (written before any cgroup exists) and the cgroups themselves.
+    const id = `cg-crash-${process.pid}`;
+    const cg = `/tsrunc-test/${id}`;
+    const dirs: Record<string, string> = {};
+    for (const h of host.v1) {
+      const dir = path.join(h.mountPoint, cg);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const c of h.controllers) dirs[c] = dir;
+      if (h.name) dirs[`name=${h.name}`] = dir;
+    }
+    const stateDir = path.join(sut.root, id);
+    fs.mkdirSync(stateDir, { mode: 0o711 });
+    fs.writeFileSync(path.join(stateDir, 'cgroup.json'), JSON.stringify({ driver: host.kind, dirs }));
+    const plain = await sut.exec(['delete', id]);
+    assert.notEqual(plain.code, 0, describeResult(plain));
+    expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
+    assertNoCgroupLeft(cg, 'delete --force of a half-created container');
+    assert.ok(!fs.existsSync(stateDir), 'the state directory is gone');
   });
 
   tsruncOnly('--systemd-cgroup is refused with the reason on a host without systemd', async () => {
