@@ -391,6 +391,34 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     assert.ok(!fs.existsSync(stateDir), 'the state directory is gone');
   });
 
+  tsruncOnly('on a hybrid host the init is cloned straight into its unified cgroup, or placed by cgroup.procs in a user namespace', async (t) => {
+    if (host.kind !== 'hybrid') return t.skip('needs a hybrid host');
+    for (const userns of [false, true]) {
+      await withContainer(sut, userns ? 'cg-clone3-userns' : 'cg-clone3', {
+        args: ['sleep', '60'],
+        mutate: (s) => {
+          if (!userns) return;
+          s.linux.namespaces.push({ type: 'user' });
+          // Identity maps: the rootfs stays usable without a chown.
+          s.linux.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+          s.linux.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+        },
+      }, async (b, id) => {
+        const r = await sut.exec(['--debug', 'create', '--bundle', b.dir, id]);
+        expectOk(r, 'create --debug');
+        const cloned = /init \d+ cloned into cgroup ([^"\s]+)/.exec(r.stderr);
+        if (userns) {
+          assert.equal(cloned, null, 'a user namespace\'s root does not own the cgroup: the launcher writes cgroup.procs');
+        } else {
+          assert.equal(cloned?.[1], path.join(host.unified!.mountPoint, cgroupPathOf(b)), r.stderr);
+        }
+        const { pid } = await sut.state(id);
+        assert.equal(procCgroups(pid).get(''), cgroupPathOf(b), 'in the unified cgroup either way');
+        assert.equal(procCgroups(pid).get('memory'), cgroupPathOf(b));
+      });
+    }
+  });
+
   tsruncOnly('--systemd-cgroup is refused with the reason on a host without systemd', async () => {
     await withContainer(sut, 'cg-systemd', { args: ['true'], mutate: (s) => { s.linux.cgroupsPath = 'system.slice:tsrunc:x'; } }, async (b, id) => {
       const r = await sut.exec(['--systemd-cgroup', 'create', '--bundle', b.dir, id]);

@@ -222,6 +222,7 @@ Result loadSeccompLast(const Plan& plan) {
   if (child < 0 && cgroupFd >= 0) failAndExit(ch, *inStep(fail("clone3 into cgroup", plan.cgroup.intoCgroup), "start container init"));
   if (child < 0) failAndExit(ch, *inStep(fail("clone"), "start container init"));
   if (child == 0) runInit(plan, ch);
+  if (placed) debugLog("init " + std::to_string(child) + " cloned into cgroup " + plan.cgroup.intoCgroup);
 
   json::Value msg = json::Value::object();
   msg.set("type", json::Value::string("child"));

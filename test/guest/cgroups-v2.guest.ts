@@ -157,4 +157,15 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
       assert.ok(!fs.existsSync(dir));
     });
   });
+
+  test('a create that fails after making its cgroup leaves none behind', T, async () => {
+    await withContainer(rt, 'v2-fail', {
+      args: ['true'],
+      mounts: [{ destination: '/nowhere', type: 'bind', source: '/nonexistent-source-for-tsrunc', options: ['bind'] }],
+    }, async (b, id) => {
+      const r = await rt.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.ok(!fs.existsSync(dirOf(b)), `${dirOf(b)} is removed`);
+    });
+  });
 }));
