@@ -119,10 +119,10 @@ function median(xs: number[]): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-type Metric = 'run' | 'create' | 'createSeccomp' | 'start' | 'delete' | 'cycle' | 'state';
+type Metric = 'run' | 'create' | 'createSeccomp' | 'createLimits' | 'start' | 'delete' | 'cycle' | 'state' | 'pause';
 const samples: Record<Name, Record<Metric, number[]>> = {
-  runc: { run: [], create: [], createSeccomp: [], start: [], delete: [], cycle: [], state: [] },
-  tsrunc: { run: [], create: [], createSeccomp: [], start: [], delete: [], cycle: [], state: [] },
+  runc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [] },
+  tsrunc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [] },
 };
 const nodeBaseline: number[] = [];
 const initRss: Record<Name, number[]> = { runc: [], tsrunc: [] };
@@ -181,6 +181,19 @@ function benchCycle(rt: Rt, b: Bundle, keep: boolean): void {
 }
 
 /** (b') create of the same container under Docker's default seccomp profile (then deleted, untimed). */
+function benchCreateLimits(rt: Rt, b: Bundle, keep: boolean): void {
+  const id = newId(rt, 'limits');
+  created.push({ rt, id });
+  record(rt, 'createLimits', timed(rtArgs(rt, ['create', '--bundle', b.dir, id]), rt.errFile), keep);
+  forceDelete(rt, id);
+}
+
+/** pause of a created container (its cgroup frozen), then an untimed resume. */
+function benchPause(rt: Rt, id: string, keep: boolean): void {
+  record(rt, 'pause', timed(rtArgs(rt, ['pause', id]), rt.errFile), keep);
+  timed(rtArgs(rt, ['resume', id]), rt.errFile);
+}
+
 function benchCreateSeccomp(rt: Rt, b: Bundle, keep: boolean): void {
   const id = newId(rt, 'seccomp');
   created.push({ rt, id });
@@ -266,6 +279,17 @@ function main(): void {
   const trueBundle = makeBundle({ args: ['/bin/true'] });
   const sleepBundle = makeBundle({ args: ['sleep', '10'] });
   const seccompBundle = makeBundle({ args: ['sleep', '10'], mutate: (spec) => { (spec.linux as Record<string, unknown>).seccomp = dockerSeccomp(); } });
+  const limitsBundle = makeBundle({
+    args: ['sleep', '10'],
+    mutate: (spec) => {
+      spec.linux.resources = {
+        devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }],
+        memory: { limit: 256 * 1024 * 1024, reservation: 128 * 1024 * 1024 },
+        cpu: { shares: 512, quota: 50000, period: 100000 },
+        pids: { limit: 100 },
+      };
+    },
+  });
   const stateIds = new Map<Name, string>();
   const t0 = Date.now();
   try {
@@ -286,9 +310,14 @@ function main(): void {
       for (const rt of order) benchRun(rt, trueBundle, keep);
       for (const rt of order) benchCycle(rt, sleepBundle, keep);
       for (const rt of order) benchCreateSeccomp(rt, seccompBundle, keep);
+      for (const rt of order) benchCreateLimits(rt, limitsBundle, keep);
       for (const rt of order) {
         const id = stateIds.get(rt.name);
         if (id) benchState(rt, id, keep);
+      }
+      for (const rt of order) {
+        const id = stateIds.get(rt.name);
+        if (id) benchPause(rt, id, keep);
       }
     }
 
@@ -312,10 +341,12 @@ function main(): void {
     ['run /bin/true (foreground)', 'run'],
     ['create (sleep 10)', 'create'],
     ['create, Docker seccomp', 'createSeccomp'],
+    ['create, cgroup limits', 'createLimits'],
     ['start', 'start'],
     ['delete --force (running)', 'delete'],
     ['create+start+delete cycle', 'cycle'],
     ['state (created container)', 'state'],
+    ['pause (created container)', 'pause'],
   ];
   const lines: string[] = [];
   lines.push(`tsrunc benchmark: ${N} timed iterations (+${WARMUP} warm-up), alternating runtimes; medians of wall time in ms`);
@@ -335,13 +366,13 @@ function main(): void {
     // The cycle is three processes, so three node start-ups are its floor.
     const starts = m === 'cycle' ? 3 : 1;
     const overNode = b !== undefined && node !== undefined ? b - starts * node : undefined;
-    const rss = m === 'cycle' || m === 'createSeccomp' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
+    const rss = m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
     lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(fmtMs(overNode), 9)}   ${rss}`);
     summary[m] = {
       runcMs: a, tsruncMs: b, ratio, tsruncMinusNodeMs: overNode,
       runcMin: samples.runc[m].length ? Math.min(...samples.runc[m]) : undefined,
       tsruncMin: samples.tsrunc[m].length ? Math.min(...samples.tsrunc[m]) : undefined,
-      peakRssKb: m === 'cycle' || m === 'createSeccomp' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
+      peakRssKb: m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
       n: { runc: samples.runc[m].length, tsrunc: samples.tsrunc[m].length },
     };
   }
@@ -373,6 +404,7 @@ function main(): void {
     trueBundle.cleanup();
     sleepBundle.cleanup();
     seccompBundle.cleanup();
+    limitsBundle.cleanup();
     const leaked = removeTree(scratch);
     if (leaked.length > 0) console.error(`warning: mounts were left under ${scratch}: ${leaked.join(', ')}`);
   }
