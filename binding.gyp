@@ -20,6 +20,7 @@
         "cpp/launcher/namespaces.cc",
         "cpp/launcher/plan.cc",
         "cpp/launcher/process.cc",
+        "cpp/launcher/pty.cc",
         "cpp/launcher/rootfs.cc",
         "cpp/launcher/seccomp.cc",
         "cpp/launcher/scheduling.cc",

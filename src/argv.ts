@@ -52,6 +52,10 @@ function takeOption(argv: string[], i: number, table: OptionTable, values: Recor
     }
   }
   const key = camelCase(name);
+  if (spec.repeatable) {
+    values[key] = [...((values[key] as unknown[] | undefined) ?? []), value];
+    return next;
+  }
   if (key in values && values[key] !== defaultOf(table, name)) return -1; // repeated: let yargs decide
   values[key] = value;
   return next;
@@ -64,6 +68,7 @@ function defaultOf(table: OptionTable, name: string): unknown {
 function applyDefaults(table: OptionTable, values: Record<string, unknown>): void {
   for (const [name, spec] of Object.entries(table)) {
     const key = camelCase(name);
+    if (spec.repeatable && !(key in values)) values[key] = [];
     if (!(key in values) && spec.default !== undefined) values[key] = spec.default;
   }
 }

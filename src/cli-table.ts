@@ -8,6 +8,8 @@ export interface OptionSpec {
   alias?: string;
   default?: string | boolean | number;
   choices?: readonly string[];
+  /** May be given more than once; the values are collected in order (an array, empty by default). */
+  repeatable?: boolean;
   describe: string;
 }
 
@@ -81,6 +83,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'spec', usage: 'spec [options]', describe: 'create a new specification file', positional: [0, 0],
     options: { ...BUNDLE, rootless: { type: 'string', describe: 'generate a configuration for a rootless container' } },
+  },
+  {
+    name: 'exec', usage: 'exec [options] <container-id> <command> [args...]  |  exec [options] --process FILE <container-id>',
+    describe: 'run another process in a created or running container', positional: [1, Infinity], passThroughAfter: 1,
+    options: {
+      process: { type: 'string', alias: 'p', describe: 'a JSON file with a whole OCI process object (args, env, user, capabilities, ...); the command and the flags that describe the process are then not used' },
+      tty: { type: 'boolean', alias: 't', default: false, describe: 'give the process a terminal' },
+      'console-socket': { type: 'string', describe: 'unix socket that receives the terminal\'s master fd (with --tty or "terminal": true)' },
+      detach: { type: 'boolean', alias: 'd', default: false, describe: 'return once the process runs, without waiting for it' },
+      'pid-file': { type: 'string', describe: 'write the process\'s pid (as seen from the host) to this file' },
+      cwd: { type: 'string', describe: 'working directory inside the container' },
+      env: { type: 'string', alias: 'e', repeatable: true, describe: 'add NAME=VALUE to the environment of config.json\'s process (repeatable)' },
+      user: { type: 'string', alias: 'u', describe: 'run as uid[:gid]' },
+      'additional-gids': { type: 'string', alias: 'g', repeatable: true, describe: 'add a supplementary group id (repeatable)' },
+      cap: { type: 'string', alias: 'c', repeatable: true, describe: 'add a capability to the bounding, effective and permitted sets (repeatable)' },
+      'no-new-privs': { type: 'boolean', default: false, describe: 'set no_new_privs for the process' },
+      apparmor: { type: 'string', describe: 'AppArmor profile for the process' },
+      'process-label': { type: 'string', describe: 'SELinux label for the process' },
+      'preserve-fds': { type: 'number', default: 0, describe: 'hand N more fds after stdio (and $LISTEN_FDS) to the process' },
+      cgroup: { type: 'string', repeatable: true, describe: 'run in a sub-cgroup of the container: PATH (cgroup v2) or CONTROLLER[,CONTROLLER]:PATH (v1), repeatable' },
+      'ignore-paused': { type: 'boolean', default: false, describe: 'exec even when the container is paused' },
+    },
   },
   { name: 'pause', usage: 'pause <container-id>', describe: 'freeze every process of the container (its cgroup)', positional: [1, 1], options: {} },
   { name: 'resume', usage: 'resume <container-id>', describe: 'thaw a paused container', positional: [1, 1], options: {} },

@@ -22,6 +22,7 @@ const LOADERS: Record<string, () => Promise<{ default: Handler }>> = {
   validate: () => import('./commands/validate'),
   spec: () => import('./commands/spec'),
   features: () => import('./commands/features'),
+  exec: () => import('./commands/exec'),
   pause: () => import('./commands/pause'),
   resume: () => import('./commands/resume'),
   ps: () => import('./commands/ps'),
@@ -96,6 +97,8 @@ function addOptions(y: Argv, table: OptionTable): Argv {
       ...(alias !== undefined ? { alias } : {}),
       ...(spec.default !== undefined ? { default: spec.default } : {}),
       ...(choices !== undefined ? { choices: [...choices] } : {}),
+      // One value per occurrence, collected; never swallowing the positionals after it.
+      ...(spec.repeatable ? { array: true, nargs: 1, default: [] } : {}),
     });
   }
   return y;

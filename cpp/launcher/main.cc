@@ -89,6 +89,92 @@ Result loadSeccompLast(const Plan& plan) {
   return inStep(loadSeccomp(plan.seccompProgram, unused), "load seccomp filter");
 }
 
+// ---- the process: shared by a container's init and an exec'd process ---------------------------
+
+// The pty's master goes up to the launcher (which hands it to --console-socket); the slave becomes
+// this process's stdio and controlling terminal. The session must be new already.
+Result setUpConsole(const Plan& plan, const Channel& ch) {
+  Pty pty;
+  TRY(openPty(plan.console, pty));
+  json::Value msg = json::Value::object();
+  msg.set("type", json::Value::string("console"));
+  msg.set("name", json::Value::string(pty.slaveName));
+  if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
+  pty.master.reset();
+  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);
+}
+
+// Everything before the process may run, in runc's order: cwd, rlimits, scheduling, credentials,
+// umask, the executable looked up, no_new_privs, and a notifying seccomp filter.
+void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env, std::string& executable) {
+  const ProcessPlan& p = plan.process;
+  env = processEnvironment(p);
+  // Entered before dropping privileges, and again after if root could not (a cwd only the
+  // container user may enter, e.g. with root squashing).
+  Result inCwd = enterWorkingDirectory(p.cwd);
+  if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
+  OR_DIE(ch, applyRlimits(p));
+  OR_DIE(ch, applySchedulingAttributes(p.scheduling));
+  // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
+  OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
+  if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
+  ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
+  OR_DIE(ch, resolveExecutable(p, env, executable));
+  OR_DIE(ch, setNoNewPrivileges(p));
+  // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the
+  // listener (as runc does); any other filter only just before execve.
+  if (plan.seccomp.notifies()) OR_DIE(ch, loadNotifyingFilter(plan, ch));
+}
+
+// Final steps, in this order: CPU affinity, the LSM labels for execve (the last use of the
+// private procfs, closed there), then seccomp, so the filter never has to allow their writes.
+// Returns only on failure.
+Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::string>& env, const std::string& executable) {
+  if (Result r = applyFinalCpuAffinity(plan.process.scheduling)) return *r;
+  if (Result r = applyExecLabels(plan.process, std::move(ownProc))) return *r;
+  if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) return *r;
+  sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
+  std::vector<char*> argv, envp;
+  for (const auto& a : plan.process.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  // An exec'd process outlives the launcher; the init dropped this at commit already.
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  ::execve(executable.c_str(), argv.data(), envp.data());
+  Failure failure = sysFailure("exec", executable);
+  failure.step = "start container process";
+  return failure;
+}
+
+// ---- exec: a new process in a running container ------------------------------------------------
+
+// Stage 1 has joined every namespace of the container (setns into its mount namespace put this
+// process at the container's root) and the launcher has put it into the container's cgroups.
+// No exec.fifo: it runs as soon as it is set up; the launcher reads success from the channel
+// closing at execve, or the failure sent on it.
+[[noreturn]] void runExecProcess(const Plan& plan, Channel& ch) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
+  OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
+  OR_DIE(ch, ch.expect("go"));
+  OR_DIE(ch, joinKeyring(plan));
+  if (plan.process.hasOomScoreAdj) {
+    // The container's procfs (this process is in its mount and pid namespaces by now).
+    sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
+    OR_DIE(ch, writeOomScoreAdj(plan.process, procfd.get()));
+  }
+  if (plan.console.enabled) {
+    if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
+    OR_DIE(ch, setUpConsole(plan, ch));
+  }
+  std::vector<std::string> env;
+  std::string executable;
+  prepareProcess(plan, ch, env, executable);
+  failAndExit(ch, finishAndExec(plan, sys::Fd(openPrivateProc()), env, executable));
+}
+
 // ---- init ----------------------------------------------------------------------------------------
 
 [[noreturn]] void runInit(const Plan& plan, Channel& ch) {
@@ -128,25 +214,8 @@ Result loadSeccompLast(const Plan& plan) {
 
   std::vector<std::string> env;
   std::string executable;
-  if (plan.hasProcess) {
-    const ProcessPlan& p = plan.process;
-    env = processEnvironment(p);
-    // Entered before dropping privileges, and again after if root could not (a cwd only the
-    // container user may enter, e.g. with root squashing).
-    Result inCwd = enterWorkingDirectory(p.cwd);
-    if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
-    OR_DIE(ch, applyRlimits(p));
-    OR_DIE(ch, applySchedulingAttributes(p.scheduling));
-    // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
-    OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
-    if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
-    ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
-    OR_DIE(ch, resolveExecutable(p, env, executable));
-    OR_DIE(ch, setNoNewPrivileges(p));
-    // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the
-    // listener (as runc does); any other filter only just before execve.
-    if (plan.seccomp.notifies()) OR_DIE(ch, loadNotifyingFilter(plan, ch));
-  }
+  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch));
+  if (plan.hasProcess) prepareProcess(plan, ch, env, executable);
 
   OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
   OR_DIE(ch, ch.expect("commit"));
@@ -164,28 +233,9 @@ Result loadSeccompLast(const Plan& plan) {
   if (release < 0) ::_exit(127);
   fifo.reset();
 
-  // Final steps, in this order: CPU affinity, the LSM labels for execve (the last use of the
-  // private procfs, closed there), then seccomp, so the filter never has to allow their writes.
-  Failure failure;
-  if (!plan.hasProcess) {
-    failure = *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
-  } else if (Result r = applyFinalCpuAffinity(plan.process.scheduling)) {
-    failure = *r;
-  } else if (Result r = applyExecLabels(plan.process, std::move(ownProc))) {
-    failure = *r;
-  } else if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) {
-    failure = *r;
-  } else {
-    sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
-    std::vector<char*> argv, envp;
-    for (const auto& a : plan.process.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    ::execve(executable.c_str(), argv.data(), envp.data());
-    failure = sysFailure("exec", executable);
-    failure.step = "start container process";
-  }
+  Failure failure = plan.hasProcess
+      ? finishAndExec(plan, std::move(ownProc), env, executable)
+      : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
   // `start` reads this from the fifo; a successful exec closes the fifo with nothing written.
   std::string text = failureToJson(failure).dump() + "\n";
   if (::write(release, text.data(), text.size()) < 0) {}
@@ -221,7 +271,7 @@ Result loadSeccompLast(const Plan& plan) {
   pid_t child = cloneInitProcess(cgroupFd, !plan.newNamespace("pid"), placed);
   if (child < 0 && cgroupFd >= 0) failAndExit(ch, *inStep(fail("clone3 into cgroup", plan.cgroup.intoCgroup), "start container init"));
   if (child < 0) failAndExit(ch, *inStep(fail("clone"), "start container init"));
-  if (child == 0) runInit(plan, ch);
+  if (child == 0) { if (plan.isExec()) runExecProcess(plan, ch); runInit(plan, ch); }
   if (placed) debugLog("init " + std::to_string(child) + " cloned into cgroup " + plan.cgroup.intoCgroup);
 
   json::Value msg = json::Value::object();
@@ -260,6 +310,13 @@ class Launcher {
       if (Result r = receiveFromStages(msg)) return abort(*r);
       std::string type = msg.str("type");
       if (type == "log") { cli_.send(msg); continue; }
+      if (type == "console") {
+        sys::Fd master(inner_.takeReceivedFd());
+        if (!master.valid()) return abort(*failWith("launcher protocol: the console fd did not arrive", EPROTO));
+        if (Result r = sendConsole(plan_.console, master.get(), msg.str("name"))) return abort(*r);
+        continue;
+      }
+      if (type == "exec'd") return reportExecd();
       if (type == "seccomp-notify") {
         sys::Fd notifyFd(inner_.takeReceivedFd());
         if (!notifyFd.valid()) return abort(*failWith("launcher protocol: the seccomp notify fd did not arrive", EPROTO));
@@ -292,6 +349,18 @@ class Launcher {
     }
   }
 
+  // The exec'd process runs: tsrunc records its pid (pid file) and lets it go. It is not reaped
+  // here: once the launcher exits, it belongs to tsrunc (a subreaper) or to the caller's reaper.
+  int reportExecd() {
+    json::Value created = json::Value::object();
+    created.set("type", json::Value::string("created"));
+    created.set("pid", json::Value::number(init_));
+    if (!cli_.send(created)) return abort(*fail("send to tsrunc"));
+    if (Result r = cli_.expect("commit")) return abort(*r);
+    cli_.sendType("done");
+    return 0;
+  }
+
   int abort(const Failure& f) {
     if (initFd_.valid()) sys::pidfdSendSignal(initFd_.get(), SIGKILL);
     else if (init_ > 0) ::kill(init_, SIGKILL);
@@ -320,6 +389,12 @@ class Launcher {
       if (fds[1].revents & (POLLHUP | POLLERR)) return failWith("tsrunc went away during create", EPIPE);
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         if (inner_.recv(msg)) return ok();
+        // An exec'd process closes its end at execve (close-on-exec): that is its success.
+        if (plan_.isExec() && init_ > 0 && stage1Reaped_) {
+          msg = json::Value::object();
+          msg.set("type", json::Value::string("exec'd"));
+          return ok();
+        }
         return initDied();
       }
       if (fds[1].revents & POLLIN) return failWith("launcher protocol: unexpected message from tsrunc", EPROTO);
@@ -385,8 +460,10 @@ int main(int argc, char** argv) {
 
   // Opened here, as host root, and inherited by the init: inside a user namespace the init's root
   // may have no way into the state directory (which can be mode 0700).
-  plan.execFifoFd = ::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC);
-  if (plan.execFifoFd < 0) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
+  if (!plan.isExec()) {
+    plan.execFifoFd = ::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC);
+    if (plan.execFifoFd < 0) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
+  }
 
   // Compiled before anything exists, so a profile libseccomp refuses leaves nothing behind.
   if (Result r = compileSeccomp(plan.seccomp, plan.seccompProgram)) { cliMoved.sendFailure(*r); return 1; }

@@ -122,6 +122,14 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   }
   TRY(parseSeccomp(v["seccomp"], plan.seccomp));
   parseCgroupPlan(v["cgroup"], plan.cgroup);
-  if (plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);
+  const json::Value& console = v["console"];
+  plan.console.enabled = console.isObject();
+  plan.console.socketPath = console.str("socketPath");
+  plan.console.rows = static_cast<unsigned>(console.integer("rows"));
+  plan.console.cols = static_cast<unsigned>(console.integer("cols"));
+  plan.kind = v.str("kind", "create");
+  if (plan.kind != "create" && plan.kind != "exec") return failWith("launch plan: unknown kind \"" + plan.kind + "\"", EINVAL);
+  if (plan.isExec() && !plan.hasProcess) return failWith("launch plan: an exec plan has no process", EINVAL);
+  if (!plan.isExec() && plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);
   return ok();
 }

@@ -9,6 +9,7 @@
 #include "../common/json.h"
 #include "cgroups.h"
 #include "failure.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "scheduling.h"
 
@@ -64,6 +65,10 @@ struct TimeOffsetPlan {
 };
 
 struct Plan {
+  // "create": a new container's init; "exec": a process joining a running container's namespaces
+  // and cgroup (no rootfs work, no exec.fifo: it execs as soon as it is set up).
+  std::string kind = "create";
+  bool isExec() const { return kind == "exec"; }
   std::string id;
   bool debug = false;
   std::string rootfs;
@@ -93,6 +98,7 @@ struct Plan {
   SeccompPlan seccomp;
   SeccompProgram seccompProgram;  // compiled by the launcher before anything is created
   CgroupPlan cgroup;
+  ConsolePlan console;
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
 
   const NamespacePlan* ns(const std::string& type) const;

@@ -244,14 +244,11 @@ Result loadSeccomp(const SeccompProgram& program, int& notifyFd) {
 
 Result sendToListener(const SeccompPlan& plan, int notifyFd, pid_t initPid) {
   const std::string step = "send seccomp notify fd to " + plan.listenerPath;
-  sys::Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock.valid()) return inStep(fail("socket"), step);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (plan.listenerPath.size() >= sizeof addr.sun_path) return failWith(step + ": the listener path is too long for a unix socket", ENAMETOOLONG);
-  std::memcpy(addr.sun_path, plan.listenerPath.c_str(), plan.listenerPath.size() + 1);
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + plan.listenerPath + ": connect: " + errnoText(errno), errno);
+  int err = 0;
+  sys::Fd sock(sys::connectUnix(plan.listenerPath, err));
+  if (!sock.valid() && err == ENAMETOOLONG) return failWith(step + ": the listener path is too long for a unix socket", ENAMETOOLONG);
+  if (!sock.valid())
+    return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + plan.listenerPath + ": connect: " + errnoText(err), err);
 
   json::Value msg = plan.listenerState;
   json::Value state = msg["state"];

@@ -1,6 +1,7 @@
 #include "sys.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
@@ -42,6 +43,19 @@ ssize_t recvWithFd(int sock, char* buf, size_t size, int& fd) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
   }
   return n;
+}
+
+int connectUnix(const std::string& path, int& err) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) { err = ENAMETOOLONG; return -1; }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int sock = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) { err = errno; return -1; }
+  int r;
+  do { r = ::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr); } while (r < 0 && errno == EINTR);
+  if (r < 0) { err = errno; ::close(sock); return -1; }
+  return sock;
 }
 
 bool writeFile(const std::string& path, const std::string& data, int& err) {

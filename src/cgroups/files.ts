@@ -56,6 +56,13 @@ export function dirInMount(mountPoint: string, mountRoot: string, cgroupPath: st
   return path.join(mountPoint, rel);
 }
 
+/** An existing cgroup below the container's (exec --cgroup); it never leads out of it. */
+export function subCgroupDir(dir: string, sub: string): string {
+  const target = path.join(dir, path.posix.normalize(`/${sub}`));
+  if (!cgroupExists(target)) throw new TsruncError(`--cgroup: ${target} does not exist`);
+  return target;
+}
+
 export function cgroupExists(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'cgroup.procs'));
 }

@@ -32,7 +32,8 @@ export interface CgroupManager {
   /** Makes the directories and writes the resources (device rules included: the config's,
    * then the defaults; `linuxDevices` is linux.devices); on failure removes what it made. */
   create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void;
-  placement(): CgroupPlacement;
+  /** `sub`: sub-cgroups (exec --cgroup) by v1 controller, or "" for the v2 one; they must exist. */
+  placement(sub?: Record<string, string>): CgroupPlacement;
   /** Writes changed resources into the live cgroup (`tsrunc update`); device rules only when
    * `resources.devices` is given. */
   update(resources: Resources): void;

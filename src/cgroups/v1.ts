@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {
-  cgroupExists, cgroupPids, dirInMount, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { waitForFreezer, type FreezerFiles } from './freezer';
 import type { CgroupHost } from './host';
@@ -105,9 +105,18 @@ export class V1Cgroups implements CgroupManager {
     writeCgroupFile(dir, w.file, w.value);
   }
 
-  placement(): CgroupPlacement {
-    const procsFiles = this.uniqueDirs().map((d) => path.join(d, 'cgroup.procs'));
-    return this.dirs[UNIFIED] ? { intoCgroup: this.dirs[UNIFIED], procsFiles } : { procsFiles };
+  placement(sub: Record<string, string> = {}): CgroupPlacement {
+    for (const ctrl of Object.keys(sub)) {
+      if (ctrl === '' || !this.dirs[ctrl]) throw new TsruncError(`--cgroup: ${ctrl ? `no ${ctrl} controller in this container's cgroups` : 'a path without a controller is for cgroup v2 hosts'}`);
+    }
+    // A hierarchy's sub-cgroup is taken from any of its controllers named in `sub`.
+    const dirFor = (dir: string): string => {
+      const ctrl = Object.keys(this.dirs).find((c) => this.dirs[c] === dir && sub[c] !== undefined);
+      return ctrl ? subCgroupDir(dir, sub[ctrl]) : dir;
+    };
+    const procsFiles = this.uniqueDirs().map((d) => path.join(dirFor(d), 'cgroup.procs'));
+    const unified = this.dirs[UNIFIED];
+    return unified ? { intoCgroup: dirFor(unified), procsFiles } : { procsFiles };
   }
 
   private freezerFiles(dir: string): FreezerFiles {

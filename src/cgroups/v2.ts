@@ -11,7 +11,7 @@ import { deviceRules } from './devices';
 import {
   cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
-import { dirInMount } from './files';
+import { dirInMount, subCgroupDir } from './files';
 import { waitForFreezer, type FreezerFiles } from './freezer';
 import type { UnifiedHierarchy } from './host';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
@@ -102,8 +102,11 @@ export class V2Cgroups implements CgroupManager {
     }
   }
 
-  placement(): CgroupPlacement {
-    return { intoCgroup: this.dir, procsFiles: [path.join(this.dir, 'cgroup.procs')] };
+  placement(sub: Record<string, string> = {}): CgroupPlacement {
+    const keys = Object.keys(sub);
+    if (keys.some((k) => k !== '')) throw new TsruncError('--cgroup: controller:path is for cgroup v1 hosts; give only a path on cgroup v2');
+    const dir = keys.length ? subCgroupDir(this.dir, sub['']) : this.dir;
+    return { intoCgroup: dir, procsFiles: [path.join(dir, 'cgroup.procs')] };
   }
 
   private freezerFiles(): FreezerFiles {

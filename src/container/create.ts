@@ -14,11 +14,11 @@ import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { launch, LaunchError } from '../native/launcher';
 import { namespaceKind } from '../linux/namespaces';
-import { buildLaunchPlan, resolveRootfs } from '../plan/build';
+import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
 import {
-  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writePidFile, writeState, type ContainerState,
+  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writePidFile, writeState, type ContainerState,
 } from '../state/store';
 
 export interface CreateOptions {
@@ -77,7 +77,6 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   if (spec.process?.terminal && !opts.consoleSocket) {
     throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
   }
-  if (spec.process?.terminal) throw new TsruncError('terminals are not supported yet (process.terminal)');
   const rootfs = resolveRootfs(spec, bundle);
   const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
   const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
@@ -88,6 +87,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   try {
     const execFifo = path.join(lock.dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
+    writeConfigCopy(lock.dir, spec);
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
@@ -95,6 +95,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       warn: (msg) => ctx.log.warn(msg),
     });
+    const consolePlan = planConsole(spec.process, opts.consoleSocket ? path.resolve(opts.consoleSocket) : undefined);
+    if (consolePlan) plan.console = consolePlan;
     if (cgroups) {
       // Recorded before anything exists, so a delete after a crash here still finds them.
       writeCgroupIntent(lock.dir, cgroups.record);

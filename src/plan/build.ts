@@ -1,7 +1,7 @@
 // Spec + command-line options -> launch plan. Everything the launcher will do is decided here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Spec } from '../config/types';
+import type { Process, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectLsm, type LsmHost } from '../linux/lsm';
 import { mountOption } from '../linux/mount-options';
@@ -13,7 +13,7 @@ import { planMount } from './mounts';
 import { planSeccomp } from './seccomp';
 import { planScheduling } from './scheduling';
 import { planCapabilities, planRlimits } from './security';
-import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
+import { PLAN_VERSION, type LaunchPlan, type PlanNamespace, type PlanProcess } from './types';
 
 export interface PlanOptions {
   id: string;
@@ -56,6 +56,36 @@ function planNamespaces(spec: Spec): PlanNamespace[] {
     throw new TsruncError('config.json: /linux/namespaces: tsrunc requires a mount namespace (add {"type": "mount"})');
   }
   return out;
+}
+
+/** The process part of a plan: the init's (spec.process) or an exec'd one (`process`). */
+export function planProcess(spec: Spec, p: Process, listenFds: number, warn?: (msg: string) => void): PlanProcess {
+  const env = [...(p.env ?? [])];
+  if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+  const out: PlanProcess = {
+    args: p.args ?? [],
+    env,
+    cwd: p.cwd,
+    uid: p.user?.uid ?? 0,
+    gid: p.user?.gid ?? 0,
+    additionalGids: p.user?.additionalGids ?? [],
+    umask: p.user?.umask ?? -1,
+    noNewPrivileges: p.noNewPrivileges === true,
+    rlimits: planRlimits(p.rlimits),
+  };
+  out.capabilities = planCapabilities(p.capabilities, warn ?? (() => {}));
+  if (p.oomScoreAdj !== undefined) out.oomScoreAdj = p.oomScoreAdj;
+  if (p.apparmorProfile) out.apparmorProfile = p.apparmorProfile;
+  if (p.selinuxLabel) out.selinuxLabel = p.selinuxLabel;
+  const scheduling = planScheduling({ ...spec, process: p });
+  if (scheduling) out.scheduling = scheduling;
+  return out;
+}
+
+/** process.terminal: where the pty's master goes, and its first size. */
+export function planConsole(p: Process | undefined, socketPath: string | undefined): LaunchPlan['console'] {
+  if (!p?.terminal || !socketPath) return undefined;
+  return { socketPath, ...(p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : {}) };
 }
 
 export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): LaunchPlan {
@@ -107,27 +137,6 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
   if (seccomp) plan.seccomp = seccomp;
 
-  const p = spec.process;
-  if (p) {
-    const env = [...(p.env ?? [])];
-    if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    plan.process = {
-      args: p.args ?? [],
-      env,
-      cwd: p.cwd,
-      uid: p.user?.uid ?? 0,
-      gid: p.user?.gid ?? 0,
-      additionalGids: p.user?.additionalGids ?? [],
-      umask: p.user?.umask ?? -1,
-      noNewPrivileges: p.noNewPrivileges === true,
-      rlimits: planRlimits(p.rlimits),
-    };
-    plan.process.capabilities = planCapabilities(p.capabilities, opts.warn ?? (() => {}));
-    if (p.oomScoreAdj !== undefined) plan.process.oomScoreAdj = p.oomScoreAdj;
-    if (p.apparmorProfile) plan.process.apparmorProfile = p.apparmorProfile;
-    if (p.selinuxLabel) plan.process.selinuxLabel = p.selinuxLabel;
-    const scheduling = planScheduling(spec);
-    if (scheduling) plan.process.scheduling = scheduling;
-  }
+  if (spec.process) plan.process = planProcess(spec, spec.process, listenFds, opts.warn);
   return plan;
 }

@@ -85,6 +85,9 @@ export interface PlanSeccomp {
 
 export interface LaunchPlan {
   version: number;
+  /** "exec" joins a running container (namespaces by path, its cgroup) and runs process at once;
+   * absent means create. */
+  kind?: 'create' | 'exec';
   id: string;
   debug: boolean;
   rootfs: string;
@@ -115,6 +118,8 @@ export interface LaunchPlan {
   preserveFds: number;
   process?: PlanProcess;
   seccomp?: PlanSeccomp;
+  /** process.terminal: the pty's master is sent to socketPath; rows/cols from process.consoleSize. */
+  console?: { socketPath: string; rows?: number; cols?: number };
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
 }

@@ -84,6 +84,23 @@ export function createContainerDir(root: string, id: string): ContainerLock {
   return ContainerLock.acquire(dir);
 }
 
+/** The config the container was created from, as validated: `exec` takes the container's
+ * seccomp profile, LSM labels and default process from it, never from a bundle edited since. */
+export const CONFIG_COPY = 'config.json';
+
+export function writeConfigCopy(dir: string, spec: unknown): void {
+  fs.writeFileSync(path.join(dir, CONFIG_COPY), JSON.stringify(spec), { mode: 0o600 });
+}
+
+export function readConfigCopy(dir: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, CONFIG_COPY), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TsruncError(`${path.join(dir, CONFIG_COPY)} is unreadable: ${(e as Error).message}`);
+  }
+}
+
 /** Where a create records its cgroups before making them: a crash before state.json exists
  * leaves this behind, and `delete --force` removes the cgroups it names. */
 export const CGROUP_INTENT_FILE = 'cgroup.json';

@@ -1,0 +1,31 @@
+// The container's terminal (process.terminal): a pty allocated from the container's own devpts,
+// its slave made the process's stdio and controlling terminal, its master handed to whoever
+// listens on --console-socket (containerd's shim, conmon, or tsrunc itself in the foreground),
+// as runc does: one message whose data is the pty's name and whose SCM_RIGHTS carries the master.
+#pragma once
+#include <string>
+
+#include "failure.h"
+#include "sys.h"
+
+struct ConsolePlan {
+  bool enabled = false;
+  std::string socketPath;        // the --console-socket the launcher sends the master to
+  unsigned rows = 0, cols = 0;  // process.consoleSize; 0: leave the kernel's default
+};
+
+struct Pty {
+  sys::Fd master;
+  std::string slaveName;  // /dev/pts/N inside the container
+};
+
+// Opens /dev/ptmx of the calling process's mount namespace (the container's, after pivot_root or
+// setns) and unlocks the slave. The size is set on the master, so it holds from the first read.
+Result openPty(const ConsolePlan& plan, Pty& out);
+
+// In the process: the session is new (setsid); the slave becomes fds 0-2 and the controlling
+// terminal, owned by the process's user so it can reopen /dev/tty.
+Result attachPtySlave(const Pty& pty, uid_t uid, gid_t gid);
+
+// In the launcher: connects to the console socket and sends the master.
+Result sendConsole(const ConsolePlan& plan, int master, const std::string& name);

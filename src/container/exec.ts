@@ -1,0 +1,200 @@
+// exec: another process in a created or running container. Its description comes from a whole
+// OCI process file (--process, what containerd and podman send) or from the container's own
+// process with the command and flags laid over it, as runc builds it. The launcher joins the
+// init's namespaces and cgroup and applies the same limits; without --detach, tsrunc waits for the
+// process as its subreaper and exits with its status.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openCgroups } from '../cgroups/manager';
+import type { Process, Spec } from '../config/types';
+import { validateSpec } from '../config/validate';
+import type { CommandContext } from '../context';
+import { TsruncError } from '../errors';
+import { addon } from '../native/addon';
+import { launch, LaunchError } from '../native/launcher';
+import { buildExecPlan } from '../plan/exec';
+import { readConfigCopy, writePidFile } from '../state/store';
+import { openContainer, type OpenContainer } from './lookup';
+import { ForegroundTerminal } from './foreground-terminal';
+
+export interface ExecOptions {
+  id: string;
+  /** The command and its arguments (after the container id). */
+  command: string[];
+  processFile?: string;
+  tty: boolean;
+  consoleSocket?: string;
+  detach: boolean;
+  pidFile?: string;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: string[];
+  cap: string[];
+  noNewPrivs: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  preserveFds: number;
+  cgroup: string[];
+  ignorePaused: boolean;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+
+function readProcessFile(file: string): Process {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TsruncError(`open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Process;
+  } catch (e) {
+    throw new TsruncError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** runc's exec without --process: the container's process with the command and flags laid over it. */
+function processFromFlags(base: Process | undefined, o: ExecOptions): Process {
+  if (o.command.length === 0) throw new TsruncError('exec args cannot be empty');
+  if (!base) throw new TsruncError('the container\'s config has no process to base this one on: give a whole process with --process');
+  const p: Process = structuredClone(base);
+  p.args = [...o.command];
+  if (o.cwd) p.cwd = o.cwd;
+  if (o.apparmor) p.apparmorProfile = o.apparmor;
+  if (o.processLabel) p.selinuxLabel = o.processLabel;
+  if (o.cap.length > 0) {
+    const caps = p.capabilities ?? {};
+    caps.bounding = [...(caps.bounding ?? []), ...o.cap];
+    caps.effective = [...(caps.effective ?? []), ...o.cap];
+    caps.permitted = [...(caps.permitted ?? []), ...o.cap];
+    // Ambient ones cannot be raised without inheritable ones; as runc, only when some are set.
+    if (caps.inheritable) caps.ambient = [...(caps.ambient ?? []), ...o.cap];
+    p.capabilities = caps;
+  }
+  p.env = [...(p.env ?? []), ...o.env];
+  p.terminal = o.tty;
+  if (o.noNewPrivs) p.noNewPrivileges = true;
+  if (o.user) {
+    const [uid, gid] = o.user.split(':', 2);
+    if (!/^\d+$/.test(uid)) throw new TsruncError(`bad uid: strconv.Atoi: parsing "${uid}": invalid syntax`);
+    p.user = { ...p.user, uid: Number(uid) };
+    if (gid !== undefined) {
+      if (!/^\d+$/.test(gid)) throw new TsruncError(`bad gid: strconv.Atoi: parsing "${gid}": invalid syntax`);
+      p.user.gid = Number(gid);
+    }
+  }
+  for (const g of o.additionalGids) {
+    if (!/^-?\d+$/.test(g)) throw new TsruncError(`invalid value "${g}" for flag -additional-gids: parse error`);
+    if (Number(g) < 0) throw new TsruncError(`additional-gids must be a positive number ${g}`);
+    p.user = { ...p.user, additionalGids: [...(p.user.additionalGids ?? []), Number(g)] };
+  }
+  return p;
+}
+
+/** --cgroup: PATH (cgroup v2) or CONTROLLER[,CONTROLLER]:PATH (v1), as runc parses them. */
+export function parseSubCgroups(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const colon = a.indexOf(':');
+    if (colon < 0) {
+      if (args.length !== 1) throw new TsruncError(`invalid --cgroup argument: ${a} (missing <controller>: prefix)`);
+      out[''] = a;
+      continue;
+    }
+    for (const ctrl of a.slice(0, colon).split(',')) {
+      if (!ctrl) throw new TsruncError(`invalid --cgroup argument: ${a} (empty <controller> prefix)`);
+      if (ctrl in out) throw new TsruncError(`invalid --cgroup argument(s): controller ${ctrl} specified multiple times`);
+      out[ctrl] = a.slice(colon + 1);
+    }
+  }
+  return out;
+}
+
+function checkStatus(c: OpenContainer, ignorePaused: boolean): void {
+  if (c.status === 'stopped') throw new TsruncError('cannot exec in a stopped container');
+  if (c.status === 'paused' && !ignorePaused) throw new TsruncError('cannot exec in a paused container (use --ignore-paused to override)');
+}
+
+export async function execInContainer(o: ExecOptions, ctx: CommandContext): Promise<number> {
+  const c = openContainer(ctx.opts.root, o.id);
+  let pid: number;
+  let terminal: ForegroundTerminal | undefined;
+  try {
+    checkStatus(c, o.ignorePaused);
+    const stored = readConfigCopy(c.lock.dir) as Spec | undefined;
+    if (!stored) throw new TsruncError(`container ${o.id} was created by a tsrunc without exec support: its config copy is missing`);
+    const process = o.processFile ? readProcessFile(o.processFile) : processFromFlags(stored.process, o);
+    if (o.processFile && o.tty) process.terminal = true;
+    const { problems, warnings } = validateSpec({ ...stored, process }, { requireProcess: true });
+    for (const w of warnings.filter((w) => w.includes('/process'))) ctx.log.warn(w);
+    if (problems.length > 0) {
+      const where = o.processFile ?? 'the exec process';
+      throw new TsruncError(problems.filter((p) => p.includes('/process')).map((p) => p.replace(/^config\.json: \/process/, `${where}: `)).join('\n') || problems.join('\n'));
+    }
+    let consoleSocket = o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
+    if (process.terminal && !consoleSocket) {
+      if (o.detach) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
+      terminal = ForegroundTerminal.listen();
+      consoleSocket = terminal.socketPath;
+    }
+    if (!process.terminal && consoleSocket) throw new TsruncError('cannot use console socket if tsrunc will not detach or allocate tty');
+
+    const cgroups = openCgroups(c.state.tsrunc.cgroup);
+    const sub = parseSubCgroups(o.cgroup);
+    if (!cgroups && Object.keys(sub).length > 0) throw new TsruncError('--cgroup: the container has no cgroup');
+    const listenFds = Number.parseInt(globalThis.process.env.LISTEN_FDS ?? '', 10);
+    const plan = buildExecPlan(stored, c.state, process, {
+      preserveFds: o.preserveFds,
+      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+      debug: ctx.opts.debug,
+      stateRoot: path.resolve(ctx.opts.root),
+      consoleSocket,
+      cgroup: cgroups?.placement(sub),
+      warn: (m) => ctx.log.warn(m),
+    });
+    ctx.log.debug(`exec plan: ${JSON.stringify(plan)}`);
+    // The process is the launcher's child; once the launcher exits it comes to us to be waited for.
+    if (!o.detach) addon().setChildSubreaper();
+    let launched;
+    try {
+      launched = launch(plan, ctx.log);
+    } catch (e) {
+      if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
+      throw e;
+    }
+    pid = launched.initPid;
+    try {
+      if (o.pidFile) writePidFile(o.pidFile, pid);
+      launched.commit();
+    } catch (e) {
+      launched.abort();
+      throw e;
+    }
+  } catch (e) {
+    terminal?.close();
+    throw e;
+  } finally {
+    c.lock.release();
+  }
+  if (o.detach) return 0;
+
+  const attached = terminal?.attach();
+  const forward = (sig: NodeJS.Signals) => {
+    // The terminal proxy handles SIGWINCH itself; the process gets the others.
+    if (sig === 'SIGWINCH' && attached) return;
+    try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
+  };
+  for (const sig of FORWARDED) globalThis.process.on(sig, forward);
+  try {
+    const status = await addon().waitPidAsync(pid);
+    await attached?.drained();
+    return status.signal ? 128 + status.signal : status.exitCode ?? 0;
+  } finally {
+    for (const sig of FORWARDED) globalThis.process.off(sig, forward);
+    terminal?.close();
+  }
+}

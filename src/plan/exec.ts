@@ -1,0 +1,72 @@
+// The plan for `exec`: the same launcher, a second kind of plan. The process joins every namespace
+// of the container's init (through /proc/<init>/ns, user first), is placed in the container's
+// cgroups, and gets the limits the init has: capabilities, rlimits, no_new_privs, seccomp from the
+// container's config, LSM labels, the same cwd safety. Nothing of the rootfs is touched.
+import type { Process, Spec } from '../config/types';
+import { NAMESPACE_KINDS } from '../linux/namespaces';
+import type { CgroupPlacement } from '../cgroups/manager';
+import type { ContainerState } from '../state/store';
+import { planConsole, planProcess } from './build';
+import { planExecCpuAffinity } from './scheduling';
+import { planSeccomp } from './seccomp';
+import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
+
+export interface ExecPlanOptions {
+  preserveFds: number;
+  listenFds: number;
+  debug: boolean;
+  /** The state root, where compiled seccomp programs are cached. */
+  stateRoot: string;
+  consoleSocket?: string;
+  cgroup?: CgroupPlacement;
+  warn?: (msg: string) => void;
+}
+
+/** The init's namespaces, joined in the launcher's order (user first, so the rest are allowed). */
+function initNamespaces(state: ContainerState): PlanNamespace[] {
+  const out: PlanNamespace[] = [];
+  for (const kind of NAMESPACE_KINDS) {
+    if (state.tsrunc.namespacePaths[kind.type] === undefined) continue;
+    // The init's own link, also for namespaces it joined by path at create: that path may have
+    // been unmounted or reused since, the init's membership has not.
+    out.push({ type: kind.type, cloneFlag: kind.cloneFlag, path: `/proc/${state.pid}/ns/${kind.procName}` });
+  }
+  return out;
+}
+
+export function buildExecPlan(spec: Spec, state: ContainerState, process: Process, opts: ExecPlanOptions): LaunchPlan {
+  const linux = spec.linux ?? {};
+  const plan: LaunchPlan = {
+    version: PLAN_VERSION,
+    kind: 'exec',
+    id: state.id,
+    debug: opts.debug,
+    rootfs: '',
+    readonlyRoot: false,
+    rootPropagation: 0,
+    noPivot: state.tsrunc.noPivot,
+    noNewKeyring: false,
+    namespaces: initNamespaces(state),
+    uidMappings: [],
+    gidMappings: [],
+    timeOffsets: [],
+    mounts: [],
+    setupDev: false,
+    devices: [],
+    maskedPaths: [],
+    readonlyPaths: [],
+    sysctl: [],
+    execFifo: '',
+    preserveFds: opts.listenFds + opts.preserveFds,
+    process: planProcess(spec, process, opts.listenFds, opts.warn),
+  };
+  // execCPUAffinity is for exec'd processes only (the spec exempts the init).
+  const affinity = planExecCpuAffinity(process.execCPUAffinity);
+  if (affinity) plan.process!.scheduling = { ...plan.process!.scheduling, cpuAffinity: affinity };
+  const seccomp = planSeccomp(linux.seccomp, { id: state.id, bundle: state.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
+  if (seccomp) plan.seccomp = seccomp;
+  const consolePlan = planConsole(process, opts.consoleSocket);
+  if (consolePlan) plan.console = consolePlan;
+  if (opts.cgroup) plan.cgroup = opts.cgroup;
+  return plan;
+}
