@@ -26,3 +26,23 @@ export function describeNativeFailure(f: NativeFailure): string {
   const text = `${subject}: ${f.error}`;
   return f.step && !text.startsWith(f.step) ? `${f.step}: ${text}` : text;
 }
+
+// glibc's strerror texts, lower-cased as Go (and so runc) prints them; Node's own texts (libuv's)
+// differ ("resource busy or locked"), and clients match runc's words.
+const STRERROR: Readonly<Record<string, string>> = {
+  EPERM: 'operation not permitted', ENOENT: 'no such file or directory', ESRCH: 'no such process',
+  EINTR: 'interrupted system call', EIO: 'input/output error', E2BIG: 'argument list too long',
+  EBADF: 'bad file descriptor', EAGAIN: 'resource temporarily unavailable', ENOMEM: 'cannot allocate memory',
+  EACCES: 'permission denied', EBUSY: 'device or resource busy', EEXIST: 'file exists', ENODEV: 'no such device',
+  ENOTDIR: 'not a directory', EISDIR: 'is a directory', EINVAL: 'invalid argument', ENFILE: 'too many open files in system',
+  EMFILE: 'too many open files', ENOSPC: 'no space left on device', EROFS: 'read-only file system',
+  ERANGE: 'numerical result out of range', ENAMETOOLONG: 'file name too long', ENOTEMPTY: 'directory not empty',
+  ELOOP: 'too many levels of symbolic links', EOPNOTSUPP: 'operation not supported', ENOTSUP: 'operation not supported',
+  ENOSYS: 'function not implemented', ETIMEDOUT: 'connection timed out', ECONNREFUSED: 'connection refused', EXDEV: 'invalid cross-device link',
+};
+
+/** The kernel's reason for a failed call, in strerror's words; Node's message when unknown. */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err.code && STRERROR[err.code]) ?? err.message ?? String(e);
+}

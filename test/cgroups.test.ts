@@ -419,6 +419,23 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     }
   });
 
+  both('two containers given one cgroupsPath: deleting the first leaves the cgroup to the second', async (_t, rt) => {
+    await withContainer(rt, 'cg-shared', { args: ['sleep', '60'] }, async (b, id) => {
+      const second = `${id}-2`;
+      try {
+        await startDetached(rt, b, id);
+        await startDetached(rt, b, second);
+        expectOk(await rt.exec(['delete', '--force', id]), 'delete --force of the first');
+        assert.equal((await rt.state(second)).status, 'running', 'the second runs on');
+        assert.ok(fs.existsSync(v1Dir('pids', cgroupPathOf(b))), 'the shared cgroup stays');
+        expectOk(await rt.exec(['delete', '--force', second]), 'delete --force of the second');
+        assertNoCgroupLeft(cgroupPathOf(b), 'both deleted');
+      } finally {
+        await rt.deleteForce(second);
+      }
+    });
+  });
+
   tsruncOnly('--systemd-cgroup is refused with the reason on a host without systemd', async () => {
     await withContainer(sut, 'cg-systemd', { args: ['true'], mutate: (s) => { s.linux.cgroupsPath = 'system.slice:tsrunc:x'; } }, async (b, id) => {
       const r = await sut.exec(['--systemd-cgroup', 'create', '--bundle', b.dir, id]);

@@ -3,18 +3,10 @@
 // error codes. Shared by every driver.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as util from 'node:util';
-import { TsruncError } from '../errors';
+import { errnoText, TsruncError } from '../errors';
 
 /** The kernel's reason for a failed call, in the words strerror uses (lower case). */
-export function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err.errno === 'number') {
-    const known = util.getSystemErrorMap().get(err.errno);
-    if (known) return known[1];
-  }
-  return err.message ?? String(e);
-}
+export const reason = errnoText;
 
 export function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
@@ -102,16 +94,21 @@ export function sleepMs(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
+/** A cgroup that cannot go because processes other than the container's are still in it (two
+ * containers given the same cgroupsPath): runc leaves it too, and delete goes on. */
+export class CgroupInUseError extends TsruncError {}
+
 /**
  * Removes a cgroup and the cgroups below it, deepest first. rmdir fails with EBUSY while a
- * killed process is still leaving, so it is retried for up to `timeoutMs`.
+ * killed process is still leaving, so it is retried: for up to `timeoutMs` while the cgroup still
+ * lists processes after `graceMs`, it is someone else's and CgroupInUseError says so.
  */
-export function removeCgroupDir(dir: string, timeoutMs = 5000): void {
+export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = 1000): void {
   if (!fs.existsSync(dir)) return;
   let children: fs.Dirent[] = [];
   try { children = fs.readdirSync(dir, { withFileTypes: true }); } catch { /* gone meanwhile */ }
-  for (const c of children) if (c.isDirectory()) removeCgroupDir(path.join(dir, c.name), timeoutMs);
-  const deadline = Date.now() + timeoutMs;
+  for (const c of children) if (c.isDirectory()) removeCgroupDir(path.join(dir, c.name), timeoutMs, graceMs);
+  const started = Date.now();
   for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
     try {
       fs.rmdirSync(dir);
@@ -119,7 +116,12 @@ export function removeCgroupDir(dir: string, timeoutMs = 5000): void {
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() > deadline) {
+      const waited = Date.now() - started;
+      if (code === 'EBUSY' && waited > graceMs) {
+        const left = cgroupPids(dir);
+        if (left.length > 0) throw new CgroupInUseError(`cgroup ${dir} is left in place: ${left.length} process(es) not of this container are still in it (pids ${left.slice(0, 5).join(', ')})`);
+      }
+      if (code !== 'EBUSY' || waited > timeoutMs) {
         throw new CgroupFileError(`remove cgroup ${dir}: ${reason(e)}`, code);
       }
     }

@@ -50,9 +50,11 @@ export interface CgroupManager {
   /**
    * Removes the cgroup once it is empty, waiting a few seconds for dying processes. With
    * killRemaining (a container without its own pid namespace, whose processes outlive the init,
-   * as runc does), whatever is left is killed first. Safe to call twice.
+   * as runc does), whatever is left is killed first. A cgroup other processes still use (another
+   * container with the same cgroupsPath) is left, and said so in the notes returned. Safe to call
+   * twice.
    */
-  destroy(killRemaining: boolean): void;
+  destroy(killRemaining: boolean): string[];
 }
 
 export interface NewCgroupOptions {

@@ -9,8 +9,7 @@
 // `omitempty` tags the way Go's encoding/json does; JSON.stringify cannot take these objects.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as util from 'node:util';
-import { TsruncError } from '../errors';
+import { errnoText, TsruncError } from '../errors';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -251,14 +250,7 @@ export function eventLine(e: StatsEvent): string {
 // a missing file is its own error class; a bad value names the file ("unable to parse <file>: ...").
 
 /** strerror's words for a failed call ("no such file or directory"), not Node's codes. */
-function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err.errno === 'number') {
-    const known = util.getSystemErrorMap().get(err.errno);
-    if (known) return known[1];
-  }
-  return err.message ?? String(e);
-}
+const reason = errnoText;
 
 /** A cgroup file that could not be read; `code` is the errno name ("ENOENT", "EOPNOTSUPP"). */
 export class CgroupStatFileError extends TsruncError {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {
-  cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { waitForFreezer, type FreezerFiles } from './freezer';
 import type { CgroupHost } from './host';
@@ -17,7 +17,7 @@ import { readOomKillCount, readStatsV1 } from './stats-v1';
 import { readHugetlbV2 } from './stats-v2';
 import type { CgroupWrite } from './types';
 import { v1Writes } from './v1-resources';
-import { enableControllers } from './v2';
+import { checkHugePageSizes, enableControllers } from './v2';
 import { v2Writes } from './v2-resources';
 
 const UNIFIED = 'unified';
@@ -93,6 +93,7 @@ export class V1Cgroups implements CgroupManager {
     const keepDevices = how.creating || resources.devices !== undefined;
     for (const w of v1Writes(v1Part, read, how.linuxDevices)) if (keepDevices || w.controller !== 'devices') this.write(w);
     if (hugetlbInUnified && unified) {
+      checkHugePageSizes(resources.hugepageLimits);
       const { writes, controllers } = v2Writes({ hugepageLimits: resources.hugepageLimits }, (_c, file) => readCgroupFile(unified, file));
       enableControllers(unified, controllers);
       for (const w of writes) writeCgroupFile(unified, w.file, w.value);
@@ -183,10 +184,22 @@ export class V1Cgroups implements CgroupManager {
     return this.dirs.memory ? readOomKillCount(this.dirs.memory, 'v1') : 0;
   }
 
-  destroy(killRemaining: boolean): void {
+  destroy(killRemaining: boolean): string[] {
     const alive = () => this.uniqueDirs().some((d) => cgroupExists(d));
-    if (!alive()) return;
+    if (!alive()) return [];
     if (killRemaining && this.pids().length > 0) this.signalAll(9);
-    for (const dir of this.uniqueDirs()) removeCgroupDir(dir);
+    const notes: string[] = [];
+    // Every hierarchy holds the same processes: once one is found shared, the others need no grace.
+    let graceMs = 1000;
+    for (const dir of this.uniqueDirs()) {
+      try {
+        removeCgroupDir(dir, 5000, graceMs);
+      } catch (e) {
+        if (!(e instanceof CgroupInUseError)) throw e;
+        notes.push(e.message);
+        graceMs = 0;
+      }
+    }
+    return notes;
   }
 }

@@ -9,13 +9,13 @@ import { addon } from '../native/addon';
 import { deviceProgram } from './device-program';
 import { deviceRules } from './devices';
 import {
-  cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { dirInMount, subCgroupDir } from './files';
 import { waitForFreezer, type FreezerFiles } from './freezer';
 import type { UnifiedHierarchy } from './host';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
-import type { Stats } from './stats';
+import { hugePageSizes, type Stats } from './stats';
 import { readStatsV2 } from './stats-v2';
 import { readOomKillCount } from './stats-v1';
 import { v2Writes } from './v2-resources';
@@ -41,6 +41,18 @@ export function enableControllers(dir: string, wanted: string[]): void {
       if (enabled.has(c)) continue;
       if (!available.has(c)) throw new TsruncError(`cannot enable the ${c} controller: ${ancestor} does not have it (cgroup.controllers: ${[...available].join(' ') || 'none'})`);
       writeCgroupFile(ancestor, 'cgroup.subtree_control', `+${c}`);
+    }
+  }
+}
+
+/** A hugetlb page size the host does not have would fail as "permission denied" on a file that
+ * does not exist; this says what is wrong instead. */
+export function checkHugePageSizes(limits: Resources['hugepageLimits']): void {
+  if (!limits?.length) return;
+  const sizes = hugePageSizes();
+  for (const [i, l] of limits.entries()) {
+    if (!sizes.includes(l.pageSize)) {
+      throw new TsruncError(`linux.resources.hugepageLimits[${i}]: page size ${l.pageSize} is not one of this host's (${sizes.join(', ') || 'none'})`);
     }
   }
 }
@@ -89,6 +101,7 @@ export class V2Cgroups implements CgroupManager {
   }
 
   private apply(resources: Resources, how: { creating: boolean; linuxDevices?: readonly Device[] }): void {
+    checkHugePageSizes(resources.hugepageLimits);
     const { writes, controllers } = v2Writes(resources, (_c, file) => readCgroupFile(this.dir, file));
     const offered = new Set(parentControllers(this.dir));
     for (const c of controllers) {
@@ -174,9 +187,10 @@ export class V2Cgroups implements CgroupManager {
     return readOomKillCount(this.dir, 'v2');
   }
 
-  destroy(killRemaining: boolean): void {
-    if (!cgroupExists(this.dir)) return;
+  destroy(killRemaining: boolean): string[] {
+    if (!cgroupExists(this.dir)) return [];
     if (killRemaining && this.pids().length > 0) this.signalAll(9);
-    removeCgroupDir(this.dir);
+    try { removeCgroupDir(this.dir); } catch (e) { if (e instanceof CgroupInUseError) return [e.message]; throw e; }
+    return [];
   }
 }

@@ -19,11 +19,11 @@ export default function del(args: { id: string; force: boolean }, ctx: CommandCo
     if (!state) {
       // A create that died before writing state.json; its init died with its launcher.
       if (!args.force) throw new TsruncError('container does not exist');
-      removeCgroups(readCgroupIntent(dir), false);
+      for (const note of removeCgroups(readCgroupIntent(dir), false)) ctx.log.warn(note);
       removeContainerDir(dir);
       return 0;
     }
-    destroyContainer({ lock, state, status: liveStatus(dir, state) }, args.force);
+    destroyContainer({ lock, state, status: liveStatus(dir, state) }, args.force, (m) => ctx.log.warn(m));
   } finally {
     lock.release();
   }

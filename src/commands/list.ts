@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
+import { TsruncError } from '../errors';
 import { openContainer } from '../container/lookup';
 import { publicState, type PublicState } from '../state/public';
 import { listContainerIds } from '../state/store';
@@ -16,7 +17,11 @@ export default function list(args: { format: string; quiet: boolean }, ctx: Comm
     try {
       const c = openContainer(ctx.opts.root, id);
       try { states.push(publicState(c.state, c.status, true)); } finally { c.lock.release(); }
-    } catch { /* a container being created or deleted right now */ }
+    } catch (e) {
+      // A container whose create has not written state.json yet, or just deleted, is no one's
+      // business; anything else is said, not hidden.
+      if (!(e instanceof TsruncError && /does not exist/.test(e.message))) ctx.log.warn(`${id}: ${(e as Error).message}`);
+    }
   }
   let out: string;
   if (args.quiet) out = states.map((s) => s.id + '\n').join('');

@@ -17,7 +17,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 function removeQuietly(ctx: CommandContext, id: string): void {
   try {
     const c = openContainer(ctx.opts.root, id);
-    try { destroyContainer(c, true); } finally { c.lock.release(); }
+    try { destroyContainer(c, true, (m) => ctx.log.warn(m)); } finally { c.lock.release(); }
   } catch (e) {
     ctx.log.warn(`cleaning up container ${id}: ${(e as Error).message}`);
   }

@@ -128,7 +128,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     if (!committed) {
       // The launcher has killed and reaped the init by now, so the cgroups are empty.
       if (cgroupsMade && cgroups) {
-        try { cgroups.destroy(false); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
+        try { for (const note of cgroups.destroy(false)) ctx.log.warn(note); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
       }
       removeContainerDir(lock.dir);
     }

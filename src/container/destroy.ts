@@ -8,7 +8,7 @@ import { removeContainerDir } from '../state/store';
 import type { OpenContainer } from './lookup';
 import { killAndWait } from './process-signal';
 
-export function destroyContainer(c: OpenContainer, force: boolean): void {
+export function destroyContainer(c: OpenContainer, force: boolean, warn: (msg: string) => void): void {
   if (c.status !== 'stopped') {
     if (!force) throw new TsruncError(`cannot delete container ${c.state.id} that is not stopped: ${c.status}`);
     const cgroups = openCgroups(c.state.tsrunc.cgroup);
@@ -16,11 +16,11 @@ export function destroyContainer(c: OpenContainer, force: boolean): void {
     killAndWait(c.state, c.status === 'paused' && cgroups ? () => cgroups.thaw() : undefined);
   }
   const ownPidNamespace = c.state.tsrunc.namespacePaths.pid === `/proc/${c.state.pid}/ns/pid`;
-  removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace);
+  for (const note of removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace)) warn(note);
   removeContainerDir(c.lock.dir);
 }
 
 /** Without its own pid namespace, a container's processes outlive its init: those are killed. */
-export function removeCgroups(record: CgroupRecord | undefined, killRemaining: boolean): void {
-  openCgroups(record)?.destroy(killRemaining);
+export function removeCgroups(record: CgroupRecord | undefined, killRemaining: boolean): string[] {
+  return openCgroups(record)?.destroy(killRemaining) ?? [];
 }
