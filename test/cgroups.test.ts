@@ -384,11 +384,17 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     const stateDir = path.join(sut.root, id);
     fs.mkdirSync(stateDir, { mode: 0o711 });
     fs.writeFileSync(path.join(stateDir, 'cgroup.json'), JSON.stringify({ driver: host.kind, dirs }));
-    const plain = await sut.exec(['delete', id]);
-    assert.notEqual(plain.code, 0, describeResult(plain));
-    expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
-    assertNoCgroupLeft(cg, 'delete --force of a half-created container');
-    assert.ok(!fs.existsSync(stateDir), 'the state directory is gone');
+    try {
+      const plain = await sut.exec(['delete', id]);
+      assert.notEqual(plain.code, 0, describeResult(plain));
+      expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
+      assertNoCgroupLeft(cg, 'delete --force of a half-created container');
+      assert.ok(!fs.existsSync(stateDir), 'the state directory is gone');
+    } finally {
+      // What the test made by hand goes even when tsrunc failed to remove it.
+      for (const d of new Set(Object.values(dirs))) try { fs.rmdirSync(d); } catch { /* removed */ }
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   tsruncOnly('on a hybrid host the init is cloned straight into its unified cgroup, or placed by cgroup.procs in a user namespace', async (t) => {

@@ -12,8 +12,8 @@ export function destroyContainer(c: OpenContainer, force: boolean, warn: (msg: s
   if (c.status !== 'stopped') {
     if (!force) throw new TsruncError(`cannot delete container ${c.state.id} that is not stopped: ${c.status}`);
     const cgroups = openCgroups(c.state.tsrunc.cgroup);
-    // A frozen init cannot die until it is thawed.
-    killAndWait(c.state, c.status === 'paused' && cgroups ? () => cgroups.thaw() : undefined);
+    // A frozen init cannot die until it is thawed (whatever the status said a moment ago).
+    killAndWait(c.state, cgroups ? () => { if (cgroups.freezerState() !== 'thawed') cgroups.thaw(); } : undefined);
   }
   const ownPidNamespace = c.state.tsrunc.namespacePaths.pid === `/proc/${c.state.pid}/ns/pid`;
   for (const note of removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace)) warn(note);
