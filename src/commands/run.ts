@@ -8,6 +8,7 @@ import { openContainer, withContainer } from '../container/lookup';
 import { signalInit } from '../container/process-signal';
 import { startContainer } from '../container/start';
 import { addon } from '../native/addon';
+import { ForegroundTerminal } from '../container/foreground-terminal';
 import type { CreateArgs } from './create';
 
 interface RunArgs extends CreateArgs { detach: boolean; keep: boolean; noSubreaper: boolean }
@@ -27,21 +28,41 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
   // The init is reparented to us when the launcher exits, so we can wait for it. (With
   // --no-subreaper it would go to PID 1 and its exit status would be lost, so it is always set.)
   if (!args.detach) addon().setChildSubreaper();
-  const state = createContainer(args, ctx);
+  // A terminal without --console-socket in the foreground: tsrunc receives the pty and relays it.
+  let terminal: ForegroundTerminal | undefined;
+  const ownConsole = args.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath;
+  let state;
+  try {
+    state = createContainer({ ...args, ownConsole }, ctx);
+  } catch (e) {
+    terminal?.close();
+    throw e;
+  }
   try {
     await withContainer(ctx.opts.root, args.id, startContainer);
   } catch (e) {
+    terminal?.close();
     if (!args.keep) removeQuietly(ctx, args.id);
     throw e;
   }
   if (args.detach) return 0;
 
+  const attached = terminal?.attach();
+  const initState = state;
   const forward = (sig: NodeJS.Signals) => {
-    try { signalInit(state, os.constants.signals[sig]); } catch { /* already exiting */ }
+    // The terminal relay passes window changes itself.
+    if (sig === 'SIGWINCH' && attached) return;
+    try { signalInit(initState, os.constants.signals[sig]); } catch { /* already exiting */ }
   };
   for (const sig of FORWARDED) process.on(sig, forward);
-  const status = await addon().waitPidAsync(state.pid);
-  for (const sig of FORWARDED) process.off(sig, forward);
+  let status;
+  try {
+    status = await addon().waitPidAsync(state.pid);
+    await attached?.drained();
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+    terminal?.close();
+  }
 
   if (!args.keep) removeQuietly(ctx, args.id);
   return status.signal ? 128 + status.signal : status.exitCode ?? 0;

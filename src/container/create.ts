@@ -29,6 +29,9 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
+  /** For a foreground `run`: where the console goes when the config asks for a terminal and no
+   * --console-socket was given (tsrunc's own listener); called only then. */
+  ownConsole?: () => string;
 }
 
 function ownerName(): string {
@@ -74,9 +77,12 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   for (const w of warnings) ctx.log.warn(w);
   // Accepted but not enforced yet: said out loud, never silently dropped.
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
-  if (spec.process?.terminal && !opts.consoleSocket) {
-    throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
+  let consoleSocket = opts.consoleSocket;
+  if (spec.process?.terminal && !consoleSocket) {
+    if (!opts.ownConsole) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
+    consoleSocket = opts.ownConsole();
   }
+  if (!spec.process?.terminal && consoleSocket) throw new TsruncError('cannot use console socket if tsrunc will not detach or allocate tty');
   const rootfs = resolveRootfs(spec, bundle);
   const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
   const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
@@ -95,7 +101,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       warn: (msg) => ctx.log.warn(msg),
     });
-    const consolePlan = planConsole(spec.process, opts.consoleSocket ? path.resolve(opts.consoleSocket) : undefined);
+    const consolePlan = planConsole(spec.process, consoleSocket ? path.resolve(consoleSocket) : undefined);
     if (consolePlan) plan.console = consolePlan;
     if (cgroups) {
       // Recorded before anything exists, so a delete after a crash here still finds them.
