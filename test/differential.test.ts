@@ -100,6 +100,22 @@ async function compare(t: TestContext, p: Probe): Promise<void> {
   }
 }
 
+/**
+ * Runs `fn` with this process's umask set to `mask`, so every runtime it spawns starts with it.
+ * The tests in a file run one at a time, so nothing else spawns in between.
+ */
+async function withCallerUmask(mask: number, fn: () => Promise<void>): Promise<void> {
+  const old = process.umask(mask);
+  try {
+    // Without inheritance the case would compare nothing new: check it on a plain child first.
+    const child = spawnSync('sh', ['-c', 'umask'], { encoding: 'utf8' });
+    assert.equal(child.stdout, `${mask.toString(8).padStart(4, '0')}\n`, 'a spawned process should inherit the umask');
+    await fn();
+  } finally {
+    process.umask(old);
+  }
+}
+
 /** A shell one-liner inside the container, stderr folded into stdout so ordering is kept. */
 const sh = (script: string): string[] => ['sh', '-c', `exec 2>&1; ${script}`];
 
@@ -372,14 +388,16 @@ describe(`differential: runc vs ${sut.label}${tsruncIsRunc() ? ' (runc against i
     },
   }));
 
-  test('umask default', T, (t) => compare(t, {
+  // The caller's umask is 077 here, not the usual 022: a runtime that left the umask alone would
+  // hand the container its caller's and print 0077, where runc sets 0022.
+  test('umask default (the caller\'s umask is 077)', T, (t) => withCallerUmask(0o077, () => compare(t, {
     args: sh('umask'),
     expectRef: (o) => assert.deepEqual(o, { code: 0, stdout: '0022\n', stderr: '' }),
-  }));
+  })));
 
-  test('umask from process.user.umask', T, (t) => compare(t, {
+  test('umask from process.user.umask (the caller\'s umask is 077)', T, (t) => withCallerUmask(0o077, () => compare(t, {
     args: sh('umask'),
     bundle: { user: { uid: 0, gid: 0, umask: 0o027 } },
     expectRef: (o) => assert.deepEqual(o, { code: 0, stdout: '0027\n', stderr: '' }),
-  }));
+  })));
 });
