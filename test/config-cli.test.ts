@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SPEC_VERSION } from '../src/context';
 import { CAPABILITY_NAMES } from '../src/linux/capabilities';
@@ -12,6 +11,7 @@ import { detectLsm } from '../src/linux/lsm';
 import { MOUNT_OPTIONS } from '../src/linux/mount-options';
 import { NAMESPACE_TYPES } from '../src/linux/namespaces';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
+import { scratchDirsForFile } from './helpers/suite';
 
 const TOP = path.resolve(__dirname, '..', '..');
 const BIN = path.join(TOP, 'bin', 'tsrunc');
@@ -21,9 +21,8 @@ function tsrunc(args: string[], cwd = TOP): { code: number; stdout: string; stde
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-config-'));
-}
+/** A fresh /tmp/tsrunc-config-<pid>-XXXXXX, removed after the file. */
+const tempDir = scratchDirsForFile('tsrunc-config-');
 
 /** A bundle with a rootfs directory and the given config. */
 function bundle(config: unknown): string {

@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultSpec } from '../src/config/default-spec';
 import { buildFeatures } from '../src/config/features';
@@ -17,12 +16,16 @@ import { planRlimits } from '../src/plan/security';
 import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
 import { dottedSysctlKey, sysctlPlacement, sysctlProcPath } from '../src/linux/sysctl';
+import { scratchDirsForFile } from './helpers/suite';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'spec-fixtures');
 const fixture = (name: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 
+/** /tmp/tsrunc-unit-<pid>-XXXXXX directories, removed after the file. */
+const tempDir = scratchDirsForFile('tsrunc-unit-');
+
 function tempBundle(config: unknown, rootfs = true): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-unit-'));
+  const dir = tempDir();
   if (rootfs) fs.mkdirSync(path.join(dir, 'rootfs'));
   if (config !== undefined) fs.writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
   return dir;

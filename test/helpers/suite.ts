@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { addon } from '../../src/native/addon';
 import assert from 'node:assert/strict';
-import { makeBundle, type Bundle, type BundleOptions } from './rootfs';
+import { makeBundle, removeTree, type Bundle, type BundleOptions } from './rootfs';
 import { describeResult, hasRunc, Runtime, sleep, uniqueId, type ExecResult } from './runtime';
 
 export const TEST_TIMEOUT = { timeout: 60_000 };
@@ -125,4 +125,25 @@ export async function withExecFifo(fn: (fifo: string) => Promise<void>): Promise
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Scratch directories for a test file that builds bundles by hand: `make()` creates
+ * `<tmpdir>/<prefix><pid>-XXXXXX`, and after the file every one is removed without crossing into a
+ * mount (as bundles are). The hook then fails if a directory with this file's prefix is still there,
+ * so a directory created some other way is noticed rather than left behind.
+ */
+export function scratchDirsForFile(prefix: string): () => string {
+  const fileScope = `${prefix}${process.pid}-`;
+  const made: string[] = [];
+  after(() => {
+    const leaked = made.flatMap((dir) => removeTree(dir));
+    const left = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(fileScope));
+    assert.deepEqual({ leaked, left }, { leaked: [], left: [] }, `scratch directories ${path.join(os.tmpdir(), fileScope)}* left behind, or mounts inside them`);
+  });
+  return () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), fileScope));
+    made.push(dir);
+    return dir;
+  };
 }
