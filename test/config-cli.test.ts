@@ -1,5 +1,6 @@
 // The validate, spec and features commands, run through the real CLI (bin/tsrunc) as a user would.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,9 @@ import { detectLsm } from '../src/linux/lsm';
 import { MOUNT_OPTIONS } from '../src/linux/mount-options';
 import { NAMESPACE_TYPES } from '../src/linux/namespaces';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
-import { scratchDirsForFile } from './helpers/suite';
+import type { Mount } from './helpers/rootfs';
+import { describeResult, uniqueId, type Runtime } from './helpers/runtime';
+import { forEachRuntime, runtimesForSuite, scratchDirsForFile, withContainer } from './helpers/suite';
 
 const TOP = path.resolve(__dirname, '..', '..');
 const BIN = path.join(TOP, 'bin', 'tsrunc');
@@ -209,4 +212,226 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.mountExtensions, { idmap: { enabled: false } });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
+});
+
+// --- features against sources that do not share its tables
+
+interface FeaturesDoc {
+  mountOptions: string[];
+  linux: { namespaces: string[]; capabilities: string[]; seccomp: { actions: string[]; operators: string[]; knownFlags: string[] } };
+}
+
+function tsruncFeatures(): FeaturesDoc {
+  const r = tsrunc(['features']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as FeaturesDoc;
+}
+
+/** Reads a header, or skips the test with the reason when this host lacks it. */
+function header(t: TestContext, file: string): string | undefined {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  t.skip(`${file} is missing (install linux-libc-dev / libseccomp-dev): not checked against it`);
+  return undefined;
+}
+
+test('features: the capabilities are linux/capability.h\'s, in number order', (t) => {
+  const text = header(t, '/usr/include/linux/capability.h');
+  if (text === undefined) return;
+  const byNumber: string[] = [];
+  for (const m of text.matchAll(/^#define\s+(CAP_[A-Z_]+)\s+(\d+)\s*$/gm)) {
+    if (m[1] !== 'CAP_LAST_CAP') byNumber[Number(m[2])] = m[1];
+  }
+  assert.ok(byNumber.length >= 38 && !byNumber.includes(undefined as unknown as string), `gaps in ${byNumber.join(' ')}`);
+  assert.deepEqual(tsruncFeatures().linux.capabilities, byNumber);
+});
+
+test('features: the namespaces are the kinds this kernel has (/proc/self/ns)', () => {
+  // The kernel's link names; the spec spells two of them out.
+  const specName: Record<string, string> = { mnt: 'mount', net: 'network' };
+  const kernel = fs.readdirSync('/proc/self/ns').filter((n) => !n.endsWith('_for_children')).map((n) => specName[n] ?? n).sort();
+  assert.deepEqual(tsruncFeatures().linux.namespaces, kernel);
+});
+
+test('features: seccomp actions and operators are libseccomp\'s (seccomp.h), flags the kernel\'s (linux/seccomp.h)', (t) => {
+  const lib = header(t, '/usr/include/seccomp.h');
+  const kernel = lib === undefined ? undefined : header(t, '/usr/include/linux/seccomp.h');
+  if (lib === undefined || kernel === undefined) return;
+  const f = tsruncFeatures().linux.seccomp;
+  const actions = [...lib.matchAll(/^#define\s+(SCMP_ACT_[A-Z_]+)\b/gm)].map((m) => m[1]);
+  assert.deepEqual(f.actions, [...new Set(actions)].sort());
+  const operators = [...lib.matchAll(/^\s+(SCMP_CMP_[A-Z_]+)\s*=/gm)].map((m) => m[1]);
+  assert.deepEqual(f.operators, operators.sort());
+  const flags = new Set([...kernel.matchAll(/^#define\s+(SECCOMP_FILTER_FLAG_[A-Z_]+)\b/gm)].map((m) => m[1]));
+  assert.deepEqual(f.knownFlags.filter((name) => !flags.has(name)), [], 'flags the kernel does not define');
+});
+
+// What `features` promises for each mount option, checked on a real container: each option is used
+// in a mount of its own under /mnt/o-<option>, and /proc/self/mountinfo inside must show its effect.
+// Options whose effect the mount table cannot show are listed with the reason; an option that is
+// in neither list fails the test, so a new one needs a check before it is advertised.
+
+interface MountinfoEntry { mountPoint: string; opts: string[]; optional: string[]; fstype: string; superOpts: string[] }
+
+function parseMountinfo(text: string): MountinfoEntry[] {
+  return text.split('\n').flatMap((line) => {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    if (f.length < 10 || sep < 6) return [];
+    return [{ mountPoint: f[4], opts: f[5].split(','), optional: f.slice(6, sep), fstype: f[sep + 1], superOpts: (f[sep + 3] ?? '').split(',') }];
+  });
+}
+
+/** Sources the option mounts are made from, set up by earlier mounts of the same container. */
+const SRC = {
+  /** A private tmpfs with a plain tmpfs submount at sub/. */
+  plain: '/mnt/src-plain',
+  /** The same with a submount that has every flag an r* option can clear. */
+  flagged: '/mnt/src-flagged',
+  /** The same with a strictatime submount. */
+  strict: '/mnt/src-strict',
+  /** A shared tmpfs (its own peer group) with a shared submount. */
+  shared: '/mnt/src-shared',
+  /** A noatime tmpfs, to see a bind's remount change the atime mode. */
+  noatime: '/mnt/src-noatime',
+};
+const withSub = (dir: string, subOptions: string[], options: string[] = []): Mount[] => [
+  { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['mode=755', ...options] },
+  { destination: `${dir}/sub`, type: 'tmpfs', source: 'tmpfs', options: ['mode=755', ...subOptions] },
+];
+const SOURCE_MOUNTS: Mount[] = [
+  ...withSub(SRC.plain, []),
+  ...withSub(SRC.flagged, ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow']),
+  ...withSub(SRC.strict, ['strictatime']),
+  ...withSub(SRC.shared, [], ['shared']),
+  { destination: SRC.noatime, type: 'tmpfs', source: 'tmpfs', options: ['mode=755', 'noatime'] },
+];
+
+type Field = 'opts' | 'superOpts' | 'optional';
+/** [field, value]: for `optional`, "shared" matches "shared:12". */
+type Seen = [Field, string];
+interface OptionCheck {
+  mounts: (dest: string, rootfs: string) => Mount[];
+  /** The mount that shows the effect: the option's own, or the submount an rbind brought along. */
+  at: 'top' | 'sub';
+  has?: Seen[];
+  lacks?: Seen[];
+}
+
+const shows = (e: MountinfoEntry, [field, value]: Seen): boolean =>
+  e[field].some((v) => v === value || (field === 'optional' && v.startsWith(`${value}:`)));
+const tmpfsWith = (...options: string[]) => (dest: string): Mount[] => [{ destination: dest, type: 'tmpfs', source: 'tmpfs', options }];
+const bindOf = (src: string, ...options: string[]) => (dest: string, rootfs: string): Mount[] =>
+  // Mounts are made before the runtime enters the rootfs, so the source is named from outside it.
+  [{ destination: dest, type: 'bind', source: `${rootfs}${src}`, options }];
+
+function mountOptionChecks(): Record<string, OptionCheck> {
+  const c: Record<string, OptionCheck> = {};
+  // A per-mount flag and the option that clears it: the clearing one comes after the setting one.
+  for (const [set, clear, shown] of [
+    ['ro', 'rw', 'ro'], ['nosuid', 'suid', 'nosuid'], ['nodev', 'dev', 'nodev'], ['noexec', 'exec', 'noexec'],
+    ['noatime', 'atime', 'noatime'], ['nodiratime', 'diratime', 'nodiratime'], ['nosymfollow', 'symfollow', 'nosymfollow'],
+  ]) {
+    c[set] = { mounts: tmpfsWith(set), at: 'top', has: [['opts', shown]] };
+    c[clear] = { mounts: tmpfsWith(set, clear), at: 'top', lacks: [['opts', shown]] };
+  }
+  c.rw.has = [['opts', 'rw']];
+  // Superblock flags.
+  for (const [set, clear] of [['sync', 'async'], ['lazytime', 'nolazytime']]) {
+    c[set] = { mounts: tmpfsWith(set), at: 'top', has: [['superOpts', set]] };
+    c[clear] = { mounts: tmpfsWith(set, clear), at: 'top', lacks: [['superOpts', set]] };
+  }
+  c.dirsync = { mounts: tmpfsWith('dirsync'), at: 'top', has: [['superOpts', 'dirsync']] };
+  // atime modes. relatime is the kernel's default for a new mount, so it is seen on a bind of a
+  // noatime mount, which the runtime remounts with the flags asked for.
+  c.strictatime = { mounts: tmpfsWith('strictatime'), at: 'top', lacks: [['opts', 'relatime'], ['opts', 'noatime']] };
+  c.nostrictatime = { mounts: tmpfsWith('strictatime', 'nostrictatime'), at: 'top', has: [['opts', 'relatime']] };
+  c.relatime = { mounts: bindOf(SRC.noatime, 'bind', 'relatime'), at: 'top', has: [['opts', 'relatime']], lacks: [['opts', 'noatime']] };
+  c.norelatime = { mounts: bindOf(SRC.noatime, 'bind', 'relatime', 'norelatime'), at: 'top', has: [['opts', 'noatime']] };
+  // bind and rbind: only the option makes these binds (type "none"), and only rbind brings sub/.
+  c.bind = { mounts: (d, r) => [{ ...bindOf(SRC.plain, 'bind')(d, r)[0], type: 'none' }], at: 'top', has: [['superOpts', 'rw']] };
+  c.rbind = { mounts: (d, r) => [{ ...bindOf(SRC.plain, 'rbind')(d, r)[0], type: 'none' }], at: 'sub', has: [['superOpts', 'rw']] };
+  // Propagation: binds of the shared source join its peer groups unless the option says otherwise.
+  c.shared = { mounts: tmpfsWith('shared'), at: 'top', has: [['optional', 'shared']] };
+  c.rshared = { mounts: bindOf(SRC.plain, 'rbind', 'rshared'), at: 'sub', has: [['optional', 'shared']] };
+  c.private = { mounts: bindOf(SRC.shared, 'rbind', 'private'), at: 'top', lacks: [['optional', 'shared'], ['optional', 'master']] };
+  c.rprivate = { mounts: bindOf(SRC.shared, 'rbind', 'rprivate'), at: 'sub', lacks: [['optional', 'shared'], ['optional', 'master']] };
+  c.slave = { mounts: bindOf(SRC.shared, 'rbind', 'slave'), at: 'top', has: [['optional', 'master']], lacks: [['optional', 'shared']] };
+  c.rslave = { mounts: bindOf(SRC.shared, 'rbind', 'rslave'), at: 'sub', has: [['optional', 'master']], lacks: [['optional', 'shared']] };
+  c.unbindable = { mounts: bindOf(SRC.plain, 'rbind', 'unbindable'), at: 'top', has: [['optional', 'unbindable']] };
+  c.runbindable = { mounts: bindOf(SRC.plain, 'rbind', 'runbindable'), at: 'sub', has: [['optional', 'unbindable']] };
+  // Recursive attributes (mount_setattr) reach the submount an rbind brought along; the clearing
+  // ones are tried on a submount that has the flag.
+  for (const [set, clear, shown] of [
+    ['rro', 'rrw', 'ro'], ['rnosuid', 'rsuid', 'nosuid'], ['rnodev', 'rdev', 'nodev'], ['rnoexec', 'rexec', 'noexec'],
+    ['rnoatime', 'ratime', 'noatime'], ['rnodiratime', 'rdiratime', 'nodiratime'], ['rnosymfollow', 'rsymfollow', 'nosymfollow'],
+  ]) {
+    c[set] = { mounts: bindOf(SRC.plain, 'rbind', set), at: 'sub', has: [['opts', shown]] };
+    c[clear] = { mounts: bindOf(SRC.flagged, 'rbind', clear), at: 'sub', lacks: [['opts', shown]] };
+  }
+  c.rrw.has = [['opts', 'rw']];
+  c.ratime.has = [['opts', 'relatime']];
+  c.rstrictatime = { mounts: bindOf(SRC.plain, 'rbind', 'rstrictatime'), at: 'sub', lacks: [['opts', 'relatime'], ['opts', 'noatime']] };
+  c.rnostrictatime = { mounts: bindOf(SRC.strict, 'rbind', 'rnostrictatime'), at: 'sub', has: [['opts', 'relatime']] };
+  c.rrelatime = { mounts: bindOf(SRC.flagged, 'rbind', 'rrelatime'), at: 'sub', has: [['opts', 'relatime']], lacks: [['opts', 'noatime']] };
+  return c;
+}
+
+/** Options the mount table cannot show, and why: listed so that every advertised option is accounted for. */
+const NOT_IN_MOUNTINFO: Record<string, string> = {
+  defaults: 'means no flag at all',
+  acl: 'tmpfs always has POSIX ACLs and mountinfo does not show the flag', noacl: 'see acl',
+  iversion: 'mountinfo does not show i_version', noiversion: 'see iversion',
+  mand: 'mandatory locking is gone from Linux 5.15 on; the kernel drops the flag', nomand: 'see mand',
+  silent: 'only changes what the kernel logs', loud: 'see silent',
+  remount: 'acts on a mount already at the destination, so it is no property of a new mount',
+  rnorelatime: 'clears the atime mode, which leaves relatime, the kernel default',
+  tmpcopyup: 'checked by its content in test/mounts.test.ts',
+};
+
+const suite = runtimesForSuite();
+
+/**
+ * Options runc 1.1 lists but cannot apply on their own: it hands mount_setattr part of the atime
+ * mask (EINVAL), and the whole container fails. Later runc versions and tsrunc clear the whole mask.
+ */
+async function refusedByThisRunc(rt: Runtime): Promise<Record<string, string>> {
+  const version = (await rt.exec(['--version'])).stdout;
+  if (!/^runc version 1\.[01]\./m.test(version)) return {};
+  const why = 'runc 1.1 passes a partial atime mask to mount_setattr (EINVAL)';
+  return { ratime: why, rnostrictatime: why };
+}
+
+async function runtimeFeatures(rt: Runtime): Promise<FeaturesDoc> {
+  const r = await rt.exec(['features']);
+  assert.equal(r.code, 0, describeResult(r));
+  return JSON.parse(r.stdout) as FeaturesDoc;
+}
+
+forEachRuntime(suite, 'features: every mount option it lists shows its effect in /proc/self/mountinfo inside a container', async (t, rt) => {
+  const listed = (await runtimeFeatures(rt)).mountOptions;
+  const checks = mountOptionChecks();
+  const unaccounted = listed.filter((o) => !(o in checks) && !(o in NOT_IN_MOUNTINFO));
+  assert.deepEqual(unaccounted, [], 'advertised mount options without a check or a reason');
+  const refused = await refusedByThisRunc(rt);
+  if (Object.keys(refused).length > 0) t.diagnostic(`not tried with ${rt.label}: ${JSON.stringify(refused)}`);
+  const tried = listed.filter((o) => o in checks && !(o in refused));
+  await withContainer(rt, `mntopt-${rt.kind}`, { args: ['cat', '/proc/self/mountinfo'] }, async (b) => {
+    b.spec.mounts.push(...SOURCE_MOUNTS);
+    for (const o of tried) b.spec.mounts.push(...checks[o].mounts(`/mnt/o-${o}`, b.rootfs));
+    b.writeSpec();
+    const r = await rt.runToCompletion(b.dir, uniqueId(`mntopt-${rt.kind}`));
+    assert.equal(r.code, 0, describeResult(r.result));
+    const mounts = parseMountinfo(r.stdout);
+    const wrong: string[] = [];
+    for (const o of tried) {
+      const check = checks[o];
+      const where = check.at === 'top' ? `/mnt/o-${o}` : `/mnt/o-${o}/sub`;
+      const e = mounts.filter((m) => m.mountPoint === where).pop();
+      if (!e) { wrong.push(`${o}: nothing mounted at ${where}`); continue; }
+      for (const s of check.has ?? []) if (!shows(e, s)) wrong.push(`${o}: ${where} should show ${s[1]} in ${s[0]}`);
+      for (const s of check.lacks ?? []) if (shows(e, s)) wrong.push(`${o}: ${where} should not show ${s[1]} in ${s[0]}`);
+      if (wrong.some((w) => w.startsWith(`${o}:`))) wrong.push(`    ${[e.mountPoint, e.opts.join(','), ...e.optional, '-', e.fstype, e.superOpts.join(',')].join(' ')}`);
+    }
+    assert.deepEqual(wrong, [], `${rt.label}: ${tried.length} options tried`);
+  });
 });
