@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeBundle } from './helpers/rootfs';
+import { makeBundle, mountsUnder, removeTree } from './helpers/rootfs';
 import type { Bundle, BundleOptions, Mount } from './helpers/rootfs';
 import {
   Runtime, uniqueId, tsruncIsRunc, describeResult, withoutRuntimeLog, hostMountsMentioning,
@@ -219,24 +219,124 @@ describe(`mounts (${sut.label}${ref ? ', each case also against runc' : ''})`, (
   both('symlinks in the rootfs cannot redirect mount destinations to the host (targets created inside the rootfs)',
     (_t, rt) => symlinkEscape(rt, false));
 
-  for (const propagation of ['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']) {
-    // pivot_root refuses a new root whose parent mount is shared; the runtime must make that
-    // parent private first, then give the container's "/" the requested propagation.
-    both(`rootfsPropagation ${propagation}: the container starts and its / has that propagation`, async (_t, rt) => {
+  /**
+   * rootfsPropagation, observed. On a host whose "/" is private nothing could propagate into the
+   * container anyway, so each case builds the situation first: a tmpfs made shared holds the bundle
+   * (or a slave bind of it does, as on a host that is itself a container). A shared parent also
+   * makes pivot_root refuse the rootfs unless the runtime makes that parent not shared first. After create, the test
+   * mounts a tmpfs on the host at the rootfs's /mnt, on the shared side; the container then reports
+   * its "/" propagation fields, whether it sees that mount, and whether "/" can be bind-mounted.
+   *   slave, rslave:         "/" is a slave (master:, not shared:) and sees the host's mount;
+   *   private, rprivate:     "/" has no peer group nor master and does not see it;
+   *   shared, rshared:       "/" is shared (whether host mounts reach it is not specified);
+   *   unbindable, runbindable: "/" is unbindable, a bind of it fails, the host's mount is not seen.
+   */
+  const ROOT_PROPAGATIONS = ['slave', 'rslave', 'private', 'rprivate', 'shared', 'rshared', 'unbindable', 'runbindable'];
+  type Situation = 'shared' | 'slave';
+
+  /**
+   * What runc 1.1 (the installed reference) gets right: it neither applies rootfsPropagation to "/"
+   * after pivot_root nor keeps the rootfs's parent a slave (fixed in later runc: #4724, ec170d8),
+   * so "/" keeps whatever the parent mount gave it. The other cases are skipped for it.
+   */
+  const RUNC_1_1_HONOURS: Record<Situation, string[]> = {
+    shared: ['rslave', 'private', 'rprivate'],
+    slave: ['slave', 'rslave', 'rprivate'],
+  };
+  const runcVersion = ref ? /runc version (\d+\.\d+)/.exec(spawnSync(ref.argv[0], ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] : undefined;
+  const runcIsOld = (v: string | undefined): boolean => v === undefined || /^1\.[01]$/.test(v);
+
+  /**
+   * Where the runtime under test is known to miss the spec today; reported as TODO (run, shown,
+   * not failing the file) until the launcher is fixed. Remove an entry when its case passes.
+   */
+  const TSRUNC_KNOWN_GAPS: Record<string, string> = {
+    'shared/slave': 'the launcher makes the rootfs\'s shared parent mount private before binding the rootfs, so a "slave" "/" ends up private; '
+      + 'for slave propagation the parent should become a slave instead (as runc does since ec170d8)',
+    'shared/runbindable': 'create fails with EINVAL: MS_UNBINDABLE|MS_REC is applied to the namespace\'s "/" before the mounts, so every host mount '
+      + 'becomes unbindable and the bind of the rootfs (then of any host path, e.g. the cgroup bind) is refused; it belongs on the container\'s "/" '
+      + 'after pivot_root only, with the rootfs\'s parent made private',
+    'slave/runbindable': 'same as shared/runbindable',
+  };
+
+  async function rootfsPropagationCase(t: TestContext, rt: Runtime, situation: Situation, propagation: string): Promise<void> {
+    const isRunc = rt === ref || tsruncIsRunc();
+    const gap = TSRUNC_KNOWN_GAPS[`${situation}/${propagation}`];
+    if (!isRunc && gap) t.todo(gap);
+    const host = fs.mkdtempSync('/tmp/tsrunc-rootprop-');
+    const sharedDir = path.join(host, 'shared');
+    const slaveDir = path.join(host, 'slave');
+    fs.mkdirSync(sharedDir);
+    try {
+      hostCmd('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=755', 'tsrunc-test-rootprop', sharedDir]);
+      hostCmd('mount', ['--make-shared', sharedDir]);
+      if (situation === 'slave') {
+        fs.mkdirSync(slaveDir);
+        hostCmd('mount', ['--bind', sharedDir, slaveDir]);
+        hostCmd('mount', ['--make-slave', slaveDir]);
+      }
       await withBundle(rt, {
-        mutate: (spec) => { spec.linux.rootfsPropagation = propagation; },
-        args: probe([['mountinfo', 'cat /proc/self/mountinfo']]),
+        parent: situation === 'slave' ? slaveDir : sharedDir,
+        mutate: (spec) => {
+          spec.linux.rootfsPropagation = propagation;
+          // For the bind attempt on "/".
+          for (const set of ['bounding', 'effective', 'permitted'] as const) spec.process.capabilities?.[set]?.push('CAP_SYS_ADMIN');
+        },
+        args: probe([
+          ['mountinfo', 'cat /proc/self/mountinfo'],
+          ['hostMount', 'cat /mnt/marker 2>/dev/null || echo absent'],
+          ['bindRoot', attempt('mount -o bind / /home')],
+        ]),
       }, async (b, ids) => {
-        const s = await runOk(rt, b, ids, `rootprop-${propagation}-${rt.kind}`);
-        const root = mountAt(parseMountinfo(s.get('mountinfo') ?? ''), '/', s.get('mountinfo') ?? '');
-        const shared = root.optional.some((o) => o.startsWith('shared:'));
-        // runc 1.1 leaves "/" private whatever is asked (it fails runtime-tools' linux_rootfs_propagation
-        // for that); the spec says the rootfs gets the propagation, and tsrunc follows the spec.
-        if (!(rt === ref || tsruncIsRunc())) {
-          assert.equal(shared, propagation.endsWith('shared'), `optional fields of /: ${root.optional.join(' ')}`);
+        const id = uniqueId(`rootprop-${rt.kind}`);
+        ids.push(id);
+        const out = rt.ioPath(`${id}.out`);
+        const created = await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: out });
+        assert.equal(created.code, 0, describeResult(created));
+        // The host's mount, made after create on the rootfs's /mnt, seen from the shared side of the
+        // bundle's file system (in the slave situation the bundle path is on the slave side).
+        const onShared = path.join(sharedDir, path.relative(path.dirname(b.dir), b.rootfs), 'mnt');
+        hostCmd('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tsrunc-test-hostmount', onShared]);
+        try {
+          fs.writeFileSync(path.join(onShared, 'marker'), 'from the host\n');
+          const started = await rt.exec(['start', id]);
+          assert.equal(started.code, 0, describeResult(started));
+          await rt.waitForStatus(id, 'stopped');
+        } finally {
+          // Deepest first; what propagated to the slave side goes with it, or is detached here.
+          for (const mp of mountsUnder(host).filter((m) => m !== sharedDir && m !== slaveDir)) spawnSync('umount', ['-l', mp]);
         }
-      });
-    });
+        const s = sections(fs.readFileSync(out, 'utf8'));
+        const text = s.get('mountinfo') ?? '';
+        const root = mountAt(parseMountinfo(text), '/', text);
+        const optional = root.optional.map((o) => o.replace(/:\d+$/, '')).sort();
+        const hostMount = s.get('hostMount');
+        const bindRoot = s.get('bindRoot') ?? '';
+        const kind = propagation.replace(/^r/, '');
+        t.diagnostic(`${rt.kind}, ${situation} mount, ${propagation}: "/" ${optional.join(' ') || 'private'}; host mount ${hostMount}; bind of / ${bindRoot}`);
+        const what = `${rt.label}, bundle on a ${situation} mount, rootfsPropagation ${propagation}`;
+        const shape = { slave: ['master'], private: [], shared: optional.includes('master') ? ['master', 'shared'] : ['shared'], unbindable: ['unbindable'] }[kind];
+        assert.deepEqual(optional, shape, `${what}: the optional fields of "/"\n${text}`);
+        // Whether a shared "/" also receives the host's mounts depends on how it was made shared.
+        if (kind !== 'shared') assert.equal(hostMount, kind === 'slave' ? 'from the host' : 'absent', `${what}: the host's mount made after create`);
+        if (kind === 'unbindable') assert.match(bindRoot, /^failed: .*invalid argument/i, `${what}: a bind of "/"`);
+        else assert.equal(bindRoot, 'ok', `${what}: a bind of "/"`);
+      }, [host]);
+    } finally {
+      if (situation === 'slave' && mountsUnder(slaveDir).includes(slaveDir)) hostCmd('umount', [slaveDir]);
+      if (mountsUnder(sharedDir).includes(sharedDir)) hostCmd('umount', [sharedDir]);
+      // Never crosses into a mount; one still there is detached and reported.
+      assert.deepEqual(removeTree(host), [], `mounts left under ${host}`);
+    }
+  }
+
+  for (const situation of ['shared', 'slave'] as const) {
+    for (const propagation of ROOT_PROPAGATIONS) {
+      forEachRuntime({ sut, ref }, `rootfsPropagation ${propagation}, bundle on a ${situation} host mount: "/" propagation, a host mount made after create, a bind of "/"`,
+        (t, rt) => rootfsPropagationCase(t, rt, situation, propagation),
+        (rt) => ((rt === ref || tsruncIsRunc()) && runcIsOld(runcVersion) && !RUNC_1_1_HONOURS[situation].includes(propagation)
+          ? `runc ${runcVersion ?? '?'} does not apply rootfsPropagation ${propagation} here (see RUNC_1_1_HONOURS)` : undefined));
+    }
   }
 
   both('a cgroup mount without a cgroup namespace shows the container its own cgroups, read-only, never the host\'s tree', async (t, rt) => {
