@@ -250,14 +250,8 @@ describe(`mounts (${sut.label}${ref ? ', each case also against runc' : ''})`, (
    * Where the runtime under test is known to miss the spec today; reported as TODO (run, shown,
    * not failing the file) until the launcher is fixed. Remove an entry when its case passes.
    */
-  const TSRUNC_KNOWN_GAPS: Record<string, string> = {
-    'shared/slave': 'the launcher makes the rootfs\'s shared parent mount private before binding the rootfs, so a "slave" "/" ends up private; '
-      + 'for slave propagation the parent should become a slave instead (as runc does since ec170d8)',
-    'shared/runbindable': 'create fails with EINVAL: MS_UNBINDABLE|MS_REC is applied to the namespace\'s "/" before the mounts, so every host mount '
-      + 'becomes unbindable and the bind of the rootfs (then of any host path, e.g. the cgroup bind) is refused; it belongs on the container\'s "/" '
-      + 'after pivot_root only, with the rootfs\'s parent made private',
-    'slave/runbindable': 'same as shared/runbindable',
-  };
+  /** Cases tsrunc is known to fail, with the reason (reported as TODO); none at present. */
+  const TSRUNC_KNOWN_GAPS: Record<string, string> = {};
 
   async function rootfsPropagationCase(t: TestContext, rt: Runtime, situation: Situation, propagation: string): Promise<void> {
     const isRunc = rt === ref || tsruncIsRunc();

@@ -334,13 +334,19 @@ bool parentMount(const std::string& path, std::string& mountPoint, bool& shared)
 
 Result prepareRoot(const Plan& plan) {
   unsigned long prop = plan.rootPropagation ? plan.rootPropagation : (MS_SLAVE | MS_REC);
+  // Unbindable belongs to the container's "/" (set after pivot_root, in finalizeRoot): on the
+  // namespace's tree now it would forbid the very binds that build the root.
+  if (prop & MS_UNBINDABLE) prop = MS_PRIVATE | (prop & MS_REC);
   if (::mount("", "/", "", prop, nullptr) != 0) return inStep(fail("mount propagation", "/"), "prepare rootfs");
-  // pivot_root refuses a new root whose parent mount is shared (rootfsPropagation "shared" makes it
-  // so): that one mount, in this namespace only, becomes private, as runc does.
+  // pivot_root refuses a new root whose parent mount is shared (the bundle on a shared mount, or
+  // rootfsPropagation "shared"): that one mount, in this namespace only, stops being shared. A
+  // slave one for rootfsPropagation slave, so host mounts still reach the container (as runc);
+  // private otherwise.
   std::string mountPoint;
   bool shared = false;
+  unsigned long parentProp = (plan.rootPropagation & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
   if (parentMount(plan.rootfs, mountPoint, shared) && shared &&
-      ::mount("", mountPoint.c_str(), "", MS_PRIVATE, nullptr) != 0)
+      ::mount("", mountPoint.c_str(), "", parentProp, nullptr) != 0)
     return inStep(fail("mount propagation", mountPoint), "prepare rootfs");
   if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) != 0)
     return inStep(fail("bind mount rootfs", plan.rootfs), "prepare rootfs");
@@ -401,9 +407,10 @@ Result setupDev(const Plan& plan, int rootfd) {
 }
 
 // rootfsPropagation is about the container's "/", which only exists once the root is entered.
-Result applyRootPropagation(const Plan& plan) {
-  if (plan.rootPropagation && ::mount("", "/", "", plan.rootPropagation, nullptr) != 0)
-    return inStep(fail("mount propagation", "/"), "rootfs propagation");
+// Unbindable waits for the end of finalizeRoot: read-only paths are binds of the root's own mounts.
+Result applyRootPropagation(const Plan& plan, bool last = false) {
+  if (!plan.rootPropagation || ((plan.rootPropagation & MS_UNBINDABLE) != 0) != last) return ok();
+  if (::mount("", "/", "", plan.rootPropagation, nullptr) != 0) return inStep(fail("mount propagation", "/"), "rootfs propagation");
   return ok();
 }
 
@@ -462,7 +469,7 @@ Result finalizeRoot(const Plan& plan) {
   }
 
   if (plan.readonlyRoot) TRY(inStep(remount("/", MS_BIND | MS_RDONLY), "readonly rootfs"));
-  return ok();
+  return applyRootPropagation(plan, true);
 }
 
 int openPrivateProc() {
