@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bpf.h"
+#include "fdpass.h"
 
 namespace {
 
@@ -276,6 +277,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   RegisterBpf(env, exports);
+  RegisterFdPass(env, exports);
   return exports;
 }
 

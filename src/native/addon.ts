@@ -24,6 +24,31 @@ export interface Addon {
   setDeviceProgram(cgroupDir: string, insns: Buffer): void;
   /** How many device programs are attached to the cgroup directory itself. */
   deviceProgramCount(cgroupDir: string): number;
+
+  // Unix sockets that carry descriptors (the --console-socket protocol) and pty ioctls
+  // (cpp/addon/fdpass.cc). Every returned fd is close-on-exec. A negative timeout waits forever;
+  // one that passes is an error with code 'ETIMEDOUT'.
+  /** A listening stream socket bound at path (which must not exist yet). */
+  listenUnix(path: string): number;
+  /** Waits for and accepts one connection. */
+  acceptUnix(listenFd: number, timeoutMs: number): number;
+  /** A stream socket connected to path. */
+  connectUnix(path: string): number;
+  /** One message carrying exactly one descriptor (SCM_RIGHTS); data is its payload (runc: the
+   * pty's name). No descriptor, or more than one, is an error and nothing stays open. */
+  recvFd(sock: number, timeoutMs: number): { fd: number; data: string };
+  /** One message with data (one NUL byte when empty) and fd as its only descriptor. */
+  sendFd(sock: number, fd: number, data: string): void;
+  /** TIOCSWINSZ; rows and cols 0..65535. */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** TIOCGWINSZ. */
+  getWinsize(fd: number): { rows: number; cols: number };
+  /** "/dev/pts/N" of a pty master (TIOCGPTN), numbered in the master's own devpts instance. */
+  ptsName(masterFd: number): string;
+  /** Clears ONLCR on a terminal (runc does it on a master it proxies itself). */
+  clearOnlcr(fd: number): void;
+  /** A close-on-exec duplicate of fd (F_DUPFD_CLOEXEC): the same open file description. */
+  dupFd(fd: number): number;
 }
 
 export const POLLIN = 0x1;
