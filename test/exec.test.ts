@@ -4,14 +4,14 @@
 // --detach), a whole process from --process (containerd's and podman's way), the container's
 // seccomp profile and capabilities applying to it, no fd leaking in, and the errors for a missing
 // binary and for stopped or paused containers.
-import { describe, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
 import { describeResult, processAlive, sleep, waitForExit, type Runtime } from './helpers/runtime';
-import { expectOk, forEachRuntime, keyed, runtimesForSuite, withContainer } from './helpers/suite';
+import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
 
 const pair = runtimesForSuite();
 const { sut } = pair;
@@ -73,6 +73,41 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  both('--cap adds a capability and --no-new-privs sets no_new_privs for the exec\'d process only', async (_t, rt) => {
+    await withRunning(rt, 'ex-caps', { mutate: (s) => { s.process.noNewPrivileges = false; } }, async (_b, id, init) => {
+      const status = (args: string[]) => rt.ok(['exec', ...args, id, 'grep', '-E', '^(CapBnd|CapEff|NoNewPrivs)', '/proc/self/status']);
+      const CAP_SYS_TIME = 25n;
+      const bits = (out: string, field: string): bigint => BigInt(`0x${new RegExp(`${field}:\\s+([0-9a-f]+)`).exec(out)?.[1] ?? '0'}`);
+      const plain = (await status([])).stdout;
+      assert.equal(bits(plain, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, plain);
+      assert.match(plain, /NoNewPrivs:\s+0/, plain);
+      const added = (await status(['--cap', 'CAP_SYS_TIME', '--no-new-privs'])).stdout;
+      assert.notEqual(bits(added, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, added);
+      assert.notEqual(bits(added, 'CapEff') & (1n << CAP_SYS_TIME), 0n, added);
+      assert.match(added, /NoNewPrivs:\s+1/, added);
+      const initStatus = fs.readFileSync(`/proc/${init}/status`, 'utf8');
+      assert.equal(bits(initStatus, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, 'the init is unchanged');
+    });
+  });
+
+  both('--cgroup runs the process in an existing sub-cgroup of the container', async (_t, rt) => {
+    await withRunning(rt, 'ex-subcg', {}, async (b, id, init) => {
+      const cg = String(b.spec.linux.cgroupsPath);
+      const pidsDir = path.join('/sys/fs/cgroup/pids', cg, 'sub');
+      fs.mkdirSync(pidsDir);
+      try {
+        const r = await rt.exec(['exec', '--cgroup', 'pids:sub', id, 'cat', '/proc/self/cgroup']);
+        expectOk(r, 'exec --cgroup pids:sub');
+        assert.match(r.stdout, new RegExp(`:pids:${cg}/sub\n`), r.stdout);
+        assert.match(fs.readFileSync(`/proc/${init}/cgroup`, 'utf8'), new RegExp(`:pids:${cg}\n`));
+        const bad = await rt.exec(['exec', '--cgroup', 'pids:nope', id, 'true']);
+        assert.notEqual(bad.code, 0, describeResult(bad));
+      } finally {
+        fs.rmdirSync(pidsDir);
+      }
+    });
+  });
+
   both('a whole process from --process, as containerd and podman send it', async (_t, rt) => {
     await withRunning(rt, 'ex-procfile', {}, async (b, id) => {
       const file = path.join(b.dir, 'process.json');
@@ -131,6 +166,14 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
       assert.match(r.stderr, /executable file not found in \$PATH/, describeResult(r));
       const ps = await rt.ok(['ps', '--format', 'json', id]);
       assert.equal((JSON.parse(ps.stdout) as number[]).length, 1, `only the init is left: ${ps.stdout}`);
+    });
+  });
+
+  test('an AppArmor profile this host cannot apply is refused before anything runs [tsrunc]', TEST_TIMEOUT, async () => {
+    await withRunning(sut, 'ex-lsm', {}, async (_b, id) => {
+      const r = await sut.exec(['exec', '--apparmor', 'some-profile', id, 'true']);
+      assert.equal(r.code, 255, describeResult(r));
+      assert.match(r.stderr, /exec failed: .*apparmor/i, describeResult(r));
     });
   });
 

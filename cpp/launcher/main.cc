@@ -98,7 +98,8 @@ Result setUpConsole(const Plan& plan, const Channel& ch) {
   TRY(openPty(plan.console, pty));
   json::Value msg = json::Value::object();
   msg.set("type", json::Value::string("console"));
-  msg.set("name", json::Value::string(pty.slaveName));
+  // runc names the master's file in the message ("/dev/ptmx"); clients only take the fd.
+  msg.set("name", json::Value::string("/dev/ptmx"));
   if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
   pty.master.reset();
   return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);

@@ -127,6 +127,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.console.socketPath = console.str("socketPath");
   plan.console.rows = static_cast<unsigned>(console.integer("rows"));
   plan.console.cols = static_cast<unsigned>(console.integer("cols"));
+  plan.console.clearOnlcr = console.flag("clearOnlcr");
   plan.kind = v.str("kind", "create");
   if (plan.kind != "create" && plan.kind != "exec") return failWith("launch plan: unknown kind \"" + plan.kind + "\"", EINVAL);
   if (plan.isExec() && !plan.hasProcess) return failWith("launch plan: an exec plan has no process", EINVAL);

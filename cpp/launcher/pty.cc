@@ -19,6 +19,12 @@ Result openPty(const ConsolePlan& plan, Pty& out) {
   unsigned n = 0;
   if (::ioctl(out.master.get(), TIOCGPTN, &n) != 0) return inStep(fail("ioctl TIOCGPTN", "/dev/ptmx"), step);
   out.slaveName = "/dev/pts/" + std::to_string(n);
+  if (plan.clearOnlcr) {
+    struct termios t;
+    if (::tcgetattr(out.master.get(), &t) != 0) return inStep(fail("tcgetattr", "/dev/ptmx"), step);
+    t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+    if (::tcsetattr(out.master.get(), TCSANOW, &t) != 0) return inStep(fail("tcsetattr", "/dev/ptmx"), step);
+  }
   if (plan.rows > 0 || plan.cols > 0) {
     struct winsize ws{};
     ws.ws_row = static_cast<unsigned short>(plan.rows);

@@ -1,7 +1,8 @@
 // The container's terminal (process.terminal): a pty allocated from the container's own devpts,
 // its slave made the process's stdio and controlling terminal, its master handed to whoever
 // listens on --console-socket (containerd's shim, conmon, or tsrunc itself in the foreground),
-// as runc does: one message whose data is the pty's name and whose SCM_RIGHTS carries the master.
+// as runc does: one message whose data is the master's file name ("/dev/ptmx") and whose SCM_RIGHTS
+// carries the master.
 #pragma once
 #include <string>
 
@@ -12,6 +13,9 @@ struct ConsolePlan {
   bool enabled = false;
   std::string socketPath;        // the --console-socket the launcher sends the master to
   unsigned rows = 0, cols = 0;  // process.consoleSize; 0: leave the kernel's default
+  // tsrunc relays the pty to its own terminal (foreground, no --console-socket): "\n" must stay
+  // "\n" so the caller's terminal translates it once, set before the process writes anything.
+  bool clearOnlcr = false;
 };
 
 struct Pty {

@@ -12,6 +12,7 @@ import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { ForegroundTerminal } from './foreground-terminal';
 import { launch, LaunchError } from '../native/launcher';
 import { namespaceKind } from '../linux/namespaces';
 import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
@@ -101,7 +102,9 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       warn: (msg) => ctx.log.warn(msg),
     });
-    const consolePlan = planConsole(spec.process, consoleSocket ? path.resolve(consoleSocket) : undefined);
+    // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
+    const relay = consoleSocket && consoleSocket !== opts.consoleSocket ? { callerSize: ForegroundTerminal.callerSize() } : undefined;
+    const consolePlan = planConsole(spec.process, consoleSocket ? path.resolve(consoleSocket) : undefined, relay);
     if (consolePlan) plan.console = consolePlan;
     if (cgroups) {
       // Recorded before anything exists, so a delete after a crash here still finds them.

@@ -14,6 +14,8 @@ import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { launch, LaunchError } from '../native/launcher';
 import { buildExecPlan } from '../plan/exec';
+import { requireLsmSupport } from '../plan/lsm';
+import { detectLsm } from '../linux/lsm';
 import { readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { ForegroundTerminal } from './foreground-terminal';
@@ -135,6 +137,8 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       const where = o.processFile ?? 'the exec process';
       throw new TsruncError(problems.filter((p) => p.includes('/process')).map((p) => p.replace(/^config\.json: \/process/, `${where}: `)).join('\n') || problems.join('\n'));
     }
+    // A label the host cannot apply is refused before anything runs, as at create.
+    if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
     let consoleSocket = o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
     if (process.terminal && !consoleSocket) {
       if (o.detach) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
@@ -153,6 +157,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
       consoleSocket,
+      consoleRelay: terminal ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });

@@ -83,9 +83,12 @@ export function planProcess(spec: Spec, p: Process, listenFds: number, warn?: (m
 }
 
 /** process.terminal: where the pty's master goes, and its first size. */
-export function planConsole(p: Process | undefined, socketPath: string | undefined): LaunchPlan['console'] {
+/** `relay`: tsrunc relays the pty itself; `callerSize` is its terminal's size, used when the
+ * process sets none. */
+export function planConsole(p: Process | undefined, socketPath: string | undefined, relay?: { callerSize?: { rows: number; cols: number } }): LaunchPlan['console'] {
   if (!p?.terminal || !socketPath) return undefined;
-  return { socketPath, ...(p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : {}) };
+  const size = p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : relay?.callerSize;
+  return { socketPath, ...(size ? { rows: size.rows, cols: size.cols } : {}), ...(relay ? { clearOnlcr: true } : {}) };
 }
 
 export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): LaunchPlan {

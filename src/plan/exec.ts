@@ -18,6 +18,8 @@ export interface ExecPlanOptions {
   /** The state root, where compiled seccomp programs are cached. */
   stateRoot: string;
   consoleSocket?: string;
+  /** Set when tsrunc relays the terminal itself (console.ts), with the caller's size. */
+  consoleRelay?: { callerSize?: { rows: number; cols: number } };
   cgroup?: CgroupPlacement;
   warn?: (msg: string) => void;
 }
@@ -65,7 +67,7 @@ export function buildExecPlan(spec: Spec, state: ContainerState, process: Proces
   if (affinity) plan.process!.scheduling = { ...plan.process!.scheduling, cpuAffinity: affinity };
   const seccomp = planSeccomp(linux.seccomp, { id: state.id, bundle: state.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
   if (seccomp) plan.seccomp = seccomp;
-  const consolePlan = planConsole(process, opts.consoleSocket);
+  const consolePlan = planConsole(process, opts.consoleSocket, opts.consoleRelay);
   if (consolePlan) plan.console = consolePlan;
   if (opts.cgroup) plan.cgroup = opts.cgroup;
   return plan;

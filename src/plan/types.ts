@@ -118,8 +118,9 @@ export interface LaunchPlan {
   preserveFds: number;
   process?: PlanProcess;
   seccomp?: PlanSeccomp;
-  /** process.terminal: the pty's master is sent to socketPath; rows/cols from process.consoleSize. */
-  console?: { socketPath: string; rows?: number; cols?: number };
+  /** process.terminal: the pty's master is sent to socketPath; rows/cols from process.consoleSize;
+   * clearOnlcr when tsrunc relays the pty to its own terminal (as runc's foreground receiver). */
+  console?: { socketPath: string; rows?: number; cols?: number; clearOnlcr?: boolean };
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
 }
