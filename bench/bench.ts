@@ -119,10 +119,10 @@ function median(xs: number[]): number | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-type Metric = 'run' | 'create' | 'createSeccomp' | 'createLimits' | 'start' | 'delete' | 'cycle' | 'state' | 'pause';
+type Metric = 'run' | 'create' | 'createSeccomp' | 'createLimits' | 'start' | 'delete' | 'cycle' | 'state' | 'pause' | 'exec';
 const samples: Record<Name, Record<Metric, number[]>> = {
-  runc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [] },
-  tsrunc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [] },
+  runc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [], exec: [] },
+  tsrunc: { run: [], create: [], createSeccomp: [], createLimits: [], start: [], delete: [], cycle: [], state: [], pause: [], exec: [] },
 };
 const nodeBaseline: number[] = [];
 const initRss: Record<Name, number[]> = { runc: [], tsrunc: [] };
@@ -212,6 +212,11 @@ function benchState(rt: Rt, id: string, keep: boolean): void {
   record(rt, 'state', timed(rtArgs(rt, ['state', id]), rt.errFile), keep);
 }
 
+/** exec of /bin/true into a running container, in the foreground (waits for its exit). */
+function benchExec(rt: Rt, id: string, keep: boolean): void {
+  record(rt, 'exec', timed(rtArgs(rt, ['exec', id, '/bin/true']), rt.errFile), keep);
+}
+
 function benchNode(keep: boolean): void {
   const e = timed([process.execPath, '-e', '0'], path.join(scratch, 'node.err'));
   if (keep && e.ok) nodeBaseline.push(e.ms);
@@ -290,6 +295,8 @@ function main(): void {
       };
     },
   });
+  const runningBundle = makeBundle({ args: ['sleep', '1000'] });
+  const runningIds = new Map<Name, string>();
   const stateIds = new Map<Name, string>();
   const t0 = Date.now();
   try {
@@ -299,6 +306,11 @@ function main(): void {
       const c = timed(rtArgs(rt, ['create', '--bundle', sleepBundle.dir, id]), rt.errFile);
       if (c.ok) stateIds.set(rt.name, id);
       else rt.failures.set('state', `create for the state benchmark failed: ${c.err.split('\n')[0]}`);
+      const runId = newId(rt, 'running');
+      created.push({ rt, id: runId });
+      const r = timed(rtArgs(rt, ['run', '--detach', '--bundle', runningBundle.dir, runId]), rt.errFile);
+      if (r.ok) runningIds.set(rt.name, runId);
+      else rt.failures.set('exec', `run --detach for the exec benchmark failed: ${r.err.split('\n')[0]}`);
     }
 
     for (let i = 0; i < WARMUP + N; i++) {
@@ -318,6 +330,10 @@ function main(): void {
       for (const rt of order) {
         const id = stateIds.get(rt.name);
         if (id) benchPause(rt, id, keep);
+      }
+      for (const rt of order) {
+        const id = runningIds.get(rt.name);
+        if (id) benchExec(rt, id, keep);
       }
     }
 
@@ -347,6 +363,7 @@ function main(): void {
     ['create+start+delete cycle', 'cycle'],
     ['state (created container)', 'state'],
     ['pause (created container)', 'pause'],
+    ['exec /bin/true (running)', 'exec'],
   ];
   const lines: string[] = [];
   lines.push(`tsrunc benchmark: ${N} timed iterations (+${WARMUP} warm-up), alternating runtimes; medians of wall time in ms`);
@@ -366,13 +383,13 @@ function main(): void {
     // The cycle is three processes, so three node start-ups are its floor.
     const starts = m === 'cycle' ? 3 : 1;
     const overNode = b !== undefined && node !== undefined ? b - starts * node : undefined;
-    const rss = m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
+    const rss = m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' || m === 'exec' ? '' : `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}`;
     lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(fmtMs(overNode), 9)}   ${rss}`);
     summary[m] = {
       runcMs: a, tsruncMs: b, ratio, tsruncMinusNodeMs: overNode,
       runcMin: samples.runc[m].length ? Math.min(...samples.runc[m]) : undefined,
       tsruncMin: samples.tsrunc[m].length ? Math.min(...samples.tsrunc[m]) : undefined,
-      peakRssKb: m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
+      peakRssKb: m === 'cycle' || m === 'createSeccomp' || m === 'createLimits' || m === 'pause' || m === 'exec' ? undefined : { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] },
       n: { runc: samples.runc[m].length, tsrunc: samples.tsrunc[m].length },
     };
   }
@@ -405,6 +422,7 @@ function main(): void {
     sleepBundle.cleanup();
     seccompBundle.cleanup();
     limitsBundle.cleanup();
+    runningBundle.cleanup();
     const leaked = removeTree(scratch);
     if (leaked.length > 0) console.error(`warning: mounts were left under ${scratch}: ${leaked.join(', ')}`);
   }
