@@ -99,20 +99,30 @@ bool unixAddress(const std::string& path, struct sockaddr_un& addr) {
   return true;
 }
 
+
+// A unix stream socket (close-on-exec) bound or connected to path by `op`. Returns the fd, or -1
+// when socket() failed and -2 when the address or `op` did, with err set.
+int socketAt(const std::string& path, int (*op)(int, const struct sockaddr*, socklen_t), int& err) {
+  struct sockaddr_un addr;
+  if (!unixAddress(path, addr)) { err = ENAMETOOLONG; return -2; }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) { err = errno; return -1; }
+  if (op(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
+    err = errno;
+    close(fd);
+    return -2;
+  }
+  return fd;
+}
+
 // listenUnix(path) -> fd: a listening stream socket bound at path (which must not exist).
 Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!argsAre(info, "listenUnix", "s", "(path: string)")) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un addr;
-  if (!unixAddress(path, addr)) return fail(env, "bind", ENAMETOOLONG, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(env, "socket", errno);
-  if (bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return fail(env, "bind", err, path);
-  }
+  int err = 0;
+  int fd = socketAt(path, bind, err);
+  if (fd < 0) return fail(env, err == ENAMETOOLONG || fd == -2 ? "bind" : "socket", err, path);
   if (listen(fd, 8) != 0) {
     int err = errno;
     close(fd);
@@ -140,16 +150,10 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!argsAre(info, "connectUnix", "s", "(path: string)")) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un addr;
-  if (!unixAddress(path, addr)) return fail(env, "connect", ENAMETOOLONG, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(env, "socket", errno);
+  int err = 0;
   // A unix stream connect completes at once or fails; it is not restarted after EINTR.
-  if (connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return fail(env, "connect", err, path);
-  }
+  int fd = socketAt(path, connect, err);
+  if (fd < 0) return fail(env, err == ENAMETOOLONG || fd == -2 ? "connect" : "socket", err, path);
   return Napi::Number::New(env, fd);
 }
 

@@ -94,16 +94,21 @@ export function sleepMs(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
+/** How long a cgroup that still lists processes we did not kill may take to empty before they
+ * count as another container's: a pid namespace is empty once its init has been reaped, so only
+ * processes already leaving remain by then. */
+export const FOREIGN_PROCESS_GRACE_MS = 100;
+
 /** A cgroup that cannot go because processes other than the container's are still in it (two
  * containers given the same cgroupsPath): runc leaves it too, and delete goes on. */
 export class CgroupInUseError extends TsruncError {}
 
 /**
  * Removes a cgroup and the cgroups below it, deepest first. rmdir fails with EBUSY while a
- * killed process is still leaving, so it is retried: for up to `timeoutMs` while the cgroup still
- * lists processes after `graceMs`, it is someone else's and CgroupInUseError says so.
+ * killed process is still leaving, so it is retried for up to `timeoutMs`; but when the cgroup
+ * still lists processes after `graceMs`, they are someone else's and CgroupInUseError says so.
  */
-export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = 1000): void {
+export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = timeoutMs): void {
   if (!fs.existsSync(dir)) return;
   let children: fs.Dirent[] = [];
   try { children = fs.readdirSync(dir, { withFileTypes: true }); } catch { /* gone meanwhile */ }

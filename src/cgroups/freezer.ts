@@ -23,3 +23,26 @@ export function waitForFreezer(dir: string, f: FreezerFiles, frozen: boolean, ti
     if (i % 10 === 9) f.request(frozen);
   }
 }
+
+/** What signalling every process of a cgroup needs from a driver. */
+export interface SignalTarget {
+  canFreeze(): boolean;
+  freezerState(): 'thawed' | 'freezing' | 'frozen';
+  freeze(): void;
+  thaw(): void;
+  pids(): number[];
+}
+
+/** Signals every process of the cgroup, frozen meanwhile so nothing forks past the list; a
+ * paused container stays paused. */
+export function signalEveryProcess(c: SignalTarget, signal: number): void {
+  const freezeHere = c.canFreeze() && c.freezerState() === 'thawed';
+  if (freezeHere) c.freeze();
+  try {
+    for (const pid of c.pids()) {
+      try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
+    }
+  } finally {
+    if (freezeHere) c.thaw();
+  }
+}

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {
-  CgroupInUseError, cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
-import { waitForFreezer, type FreezerFiles } from './freezer';
+import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { CgroupHost } from './host';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
 import { resolveCgroupPath } from './path';
@@ -158,16 +158,7 @@ export class V1Cgroups implements CgroupManager {
   }
 
   signalAll(signal: number): void {
-    // Frozen while signalled so nothing forks past the list; a paused container stays paused.
-    const canFreeze = this.dirs.freezer !== undefined && cgroupExists(this.dirs.freezer) && this.freezerState() === 'thawed';
-    if (canFreeze) this.freeze();
-    try {
-      for (const pid of this.pids()) {
-        try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
-      }
-    } finally {
-      if (canFreeze) this.thaw();
-    }
+    signalEveryProcess({ canFreeze: () => this.dirs.freezer !== undefined && cgroupExists(this.dirs.freezer), freezerState: () => this.freezerState(), freeze: () => this.freeze(), thaw: () => this.thaw(), pids: () => this.pids() }, signal);
   }
 
   stats(): Stats {
@@ -189,8 +180,9 @@ export class V1Cgroups implements CgroupManager {
     if (!alive()) return [];
     if (killRemaining && this.pids().length > 0) this.signalAll(9);
     const notes: string[] = [];
-    // Every hierarchy holds the same processes: once one is found shared, the others need no grace.
-    let graceMs = 1000;
+    // Every hierarchy holds the same processes: once one is found shared, the others need no
+    // grace. Processes killed here are ours: waited for as long as it takes.
+    let graceMs = killRemaining ? 5000 : FOREIGN_PROCESS_GRACE_MS;
     for (const dir of this.uniqueDirs()) {
       try {
         removeCgroupDir(dir, 5000, graceMs);

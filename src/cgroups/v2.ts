@@ -9,10 +9,10 @@ import { addon } from '../native/addon';
 import { deviceProgram } from './device-program';
 import { deviceRules } from './devices';
 import {
-  CgroupInUseError, cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { dirInMount, subCgroupDir } from './files';
-import { waitForFreezer, type FreezerFiles } from './freezer';
+import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { UnifiedHierarchy } from './host';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
 import { hugePageSizes, type Stats } from './stats';
@@ -167,16 +167,7 @@ export class V2Cgroups implements CgroupManager {
       writeCgroupFile(this.dir, 'cgroup.kill', '1');
       return;
     }
-    // Frozen while signalled so nothing forks past the list; a paused container stays paused.
-    const canFreeze = readCgroupFile(this.dir, 'cgroup.freeze') !== undefined && this.freezerState() === 'thawed';
-    if (canFreeze) this.freeze();
-    try {
-      for (const pid of this.pids()) {
-        try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
-      }
-    } finally {
-      if (canFreeze) this.thaw();
-    }
+    signalEveryProcess({ canFreeze: () => readCgroupFile(this.dir, 'cgroup.freeze') !== undefined, freezerState: () => this.freezerState(), freeze: () => this.freeze(), thaw: () => this.thaw(), pids: () => this.pids() }, signal);
   }
 
   stats(): Stats {
@@ -190,7 +181,7 @@ export class V2Cgroups implements CgroupManager {
   destroy(killRemaining: boolean): string[] {
     if (!cgroupExists(this.dir)) return [];
     if (killRemaining && this.pids().length > 0) this.signalAll(9);
-    try { removeCgroupDir(this.dir); } catch (e) { if (e instanceof CgroupInUseError) return [e.message]; throw e; }
+    try { removeCgroupDir(this.dir, 5000, killRemaining ? 5000 : FOREIGN_PROCESS_GRACE_MS); } catch (e) { if (e instanceof CgroupInUseError) return [e.message]; throw e; }
     return [];
   }
 }
