@@ -177,6 +177,14 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  test('the init\'s namespaces are joined through its pidfd, all at once [tsrunc]', TEST_TIMEOUT, async () => {
+    await withRunning(sut, 'ex-pidfd', {}, async (_b, id, init) => {
+      const r = await sut.exec(['--debug', 'exec', id, 'true']);
+      expectOk(r, 'exec --debug');
+      assert.match(r.stderr, new RegExp(`joined the namespaces of init ${init} through its pidfd`), r.stderr);
+    });
+  });
+
   both('exec into a created container runs beside the waiting init', async (_t, rt) => {
     await withContainer(rt, 'ex-created', { args: ['sleep', '60'] }, async (b, id) => {
       expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');

@@ -157,6 +157,7 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
 [[noreturn]] void runExecProcess(const Plan& plan, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
+  if (plan.targetInitFd >= 0) ::close(plan.targetInitFd);
   OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   OR_DIE(ch, ch.expect("go"));
   OR_DIE(ch, joinKeyring(plan));
@@ -249,6 +250,12 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != launcher) ::_exit(1);
 
+  bool joinedAll = false;
+  OR_DIE(ch, joinByPidfd(plan, plan.targetInitFd, joinedAll));
+  if (joinedAll) {
+    debugLog("joined the namespaces of init " + std::to_string(plan.targetInitPid) + " through its pidfd");
+    joined.clear();
+  }
   for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
   if (plan.newNamespace("user")) {
     if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
@@ -473,8 +480,12 @@ int main(int argc, char** argv) {
   if (Result r = openCgroupForClone(plan.cgroup, cgroupFd)) { cliMoved.sendFailure(*r); return 1; }
   plan.cgroupFd = cgroupFd.get();
 
+  sys::Fd targetInit;
+  if (Result r = openTargetInit(plan, targetInit)) { cliMoved.sendFailure(*r); return 1; }
+  plan.targetInitFd = targetInit.get();
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = confirmTargetInit(plan, plan.targetInitFd)) { cliMoved.sendFailure(*r); return 1; }
   Launcher launcher(plan, cliMoved);
   return launcher.run(joined);
 }

@@ -4,6 +4,8 @@
 #include <sys/ioctl.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace {
 std::string mapText(const std::vector<IdMap>& maps) {
@@ -57,4 +59,46 @@ Result writeTimeOffsets(const Plan& plan) {
   int err = 0;
   if (!sys::writeFile("/proc/self/timens_offsets", text, err)) return inStep(fail("write", "/proc/self/timens_offsets", err), "set time offsets");
   return ok();
+}
+
+namespace {
+// Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses).
+std::string startTimeOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  for (int i = 3; i <= 22 && (fields >> f); i++) {}
+  return f;
+}
+}  // namespace
+
+Result openTargetInit(const Plan& plan, sys::Fd& pidfd) {
+  if (plan.targetInitPid <= 0) return ok();
+  const std::string what = "container init " + std::to_string(plan.targetInitPid);
+  pidfd.reset(sys::pidfdOpen(plan.targetInitPid));
+  if (!pidfd.valid()) return errno == ESRCH ? failWith(what + " is gone: the container is not running", ESRCH) : inStep(fail("pidfd_open", what), "join the container");
+  if (startTimeOf(plan.targetInitPid) != plan.targetInitStartTime) return failWith(what + " is gone: the pid belongs to another process now", ESRCH);
+  return ok();
+}
+
+Result confirmTargetInit(const Plan& plan, int pidfd) {
+  if (pidfd < 0) return ok();
+  if (sys::pidfdSendSignal(pidfd, 0) != 0) return failWith("container init " + std::to_string(plan.targetInitPid) + " exited while its namespaces were opened", ESRCH);
+  return ok();
+}
+
+Result joinByPidfd(const Plan& plan, int pidfd, bool& joined) {
+  joined = false;
+  if (pidfd < 0) return ok();
+  int flags = 0;
+  for (const NamespacePlan& ns : plan.namespaces) flags |= ns.cloneFlag;
+  if (::setns(pidfd, flags) == 0) {
+    joined = true;
+    return ok();
+  }
+  if (errno == EINVAL) return ok();
+  return inStep(fail("setns", "pidfd of init " + std::to_string(plan.targetInitPid)), "join the container's namespaces");
 }

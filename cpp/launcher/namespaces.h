@@ -27,3 +27,13 @@ Result writeIdMaps(pid_t pid, const Plan& plan);
 
 // /proc/self/timens_offsets of a fresh time namespace, before its first process exists.
 Result writeTimeOffsets(const Plan& plan);
+
+// exec: the container's init, held by a pidfd opened before its /proc/<pid>/ns files and checked
+// to be the process recorded at create (its start time), and alive again once they are open: the
+// namespaces joined can then only be the container's, whatever happens to pid numbers meanwhile.
+Result openTargetInit(const Plan& plan, sys::Fd& pidfd);
+Result confirmTargetInit(const Plan& plan, int pidfd);
+
+// setns(pidfd, every namespace type of the plan): all joined at once (Linux 5.8+). `joined` is
+// false when the kernel cannot (EINVAL), and the per-path joins are used instead.
+Result joinByPidfd(const Plan& plan, int pidfd, bool& joined);

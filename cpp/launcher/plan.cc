@@ -129,6 +129,9 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.console.cols = static_cast<unsigned>(console.integer("cols"));
   plan.console.clearOnlcr = console.flag("clearOnlcr");
   plan.kind = v.str("kind", "create");
+  const json::Value& target = v["targetInit"];
+  plan.targetInitPid = static_cast<pid_t>(target.integer("pid"));
+  plan.targetInitStartTime = target.str("startTime");
   if (plan.kind != "create" && plan.kind != "exec") return failWith("launch plan: unknown kind \"" + plan.kind + "\"", EINVAL);
   if (plan.isExec() && !plan.hasProcess) return failWith("launch plan: an exec plan has no process", EINVAL);
   if (!plan.isExec() && plan.rootfs.empty()) return failWith("launch plan has no rootfs", EINVAL);

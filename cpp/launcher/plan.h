@@ -2,6 +2,8 @@
 // strings turned into flags, default devices added, paths made absolute). Its JSON form is
 // documented in docs/launch-plan.md; new features add fields here and in src/plan/types.ts.
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +71,9 @@ struct Plan {
   // and cgroup (no rootfs work, no exec.fifo: it execs as soon as it is set up).
   std::string kind = "create";
   bool isExec() const { return kind == "exec"; }
+  pid_t targetInitPid = 0;            // exec: the init whose namespaces are joined
+  std::string targetInitStartTime;    // its start time at create (/proc/<pid>/stat field 22)
+  int targetInitFd = -1;              // its pidfd, opened by the launcher
   std::string id;
   bool debug = false;
   std::string rootfs;

@@ -24,7 +24,8 @@ export interface ExecPlanOptions {
   warn?: (msg: string) => void;
 }
 
-/** The init's namespaces, joined in the launcher's order (user first, so the rest are allowed). */
+/** The init's namespaces: joined all at once through a pidfd of the init (Linux 5.8+), or one by
+ * one through these paths in the launcher's order (user first, so the rest are allowed). */
 function initNamespaces(state: ContainerState): PlanNamespace[] {
   const out: PlanNamespace[] = [];
   for (const kind of NAMESPACE_KINDS) {
@@ -41,6 +42,7 @@ export function buildExecPlan(spec: Spec, state: ContainerState, process: Proces
   const plan: LaunchPlan = {
     version: PLAN_VERSION,
     kind: 'exec',
+    targetInit: { pid: state.pid, startTime: state.tsrunc.initStartTime },
     id: state.id,
     debug: opts.debug,
     rootfs: '',

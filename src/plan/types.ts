@@ -88,6 +88,8 @@ export interface LaunchPlan {
   /** "exec" joins a running container (namespaces by path, its cgroup) and runs process at once;
    * absent means create. */
   kind?: 'create' | 'exec';
+  /** exec: the init to join (pidfd + setns of every namespace at once), recognised by its start time. */
+  targetInit?: { pid: number; startTime: string };
   id: string;
   debug: boolean;
   rootfs: string;
