@@ -148,6 +148,16 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
   return failure;
 }
 
+// A protocol step: tsrunc runs the hooks of `phase` (in the runtime's namespaces, with this
+// process's pid in their state) while this process waits.
+Result waitForHooks(Channel& ch, const char* phase) {
+  json::Value msg = json::Value::object();
+  msg.set("type", json::Value::string("hook"));
+  msg.set("phase", json::Value::string(phase));
+  if (!ch.send(msg)) return inStep(fail("send"), std::string("run ") + phase + " hooks");
+  return ch.expect("hook-done");
+}
+
 // ---- exec: a new process in a running container ------------------------------------------------
 
 // Stage 1 has joined every namespace of the container (setns into its mount namespace put this
@@ -210,6 +220,7 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
   OR_DIE(ch, setupDev(plan, rootfd.get()));
   if (plan.hasProcess) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process.cwd));
   hostProc.reset();
+  if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "createRuntime"));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   OR_DIE(ch, finalizeRoot(plan));
@@ -325,6 +336,14 @@ class Launcher {
         continue;
       }
       if (type == "exec'd") return reportExecd();
+      if (type == "hook") {
+        // Relayed to tsrunc with the pid; its failure is tsrunc going away (then all is killed).
+        msg.set("pid", json::Value::number(init_));
+        if (!cli_.send(msg)) return abort(*fail("send to tsrunc"));
+        if (Result r = cli_.expect("hook-done")) return abort(*r);
+        inner_.sendType("hook-done");
+        continue;
+      }
       if (type == "seccomp-notify") {
         sys::Fd notifyFd(inner_.takeReceivedFd());
         if (!notifyFd.valid()) return abort(*failWith("launcher protocol: the seccomp notify fd did not arrive", EPROTO));

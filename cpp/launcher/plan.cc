@@ -129,6 +129,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.console.cols = static_cast<unsigned>(console.integer("cols"));
   plan.console.clearOnlcr = console.flag("clearOnlcr");
   plan.kind = v.str("kind", "create");
+  plan.hooksBeforePivot = v.flag("hooksBeforePivot");
   const json::Value& target = v["targetInit"];
   plan.targetInitPid = static_cast<pid_t>(target.integer("pid"));
   plan.targetInitStartTime = target.str("startTime");

@@ -104,6 +104,8 @@ struct Plan {
   SeccompProgram seccompProgram;  // compiled by the launcher before anything is created
   CgroupPlan cgroup;
   ConsolePlan console;
+  // prestart/createRuntime hooks: the init stops before pivot_root while tsrunc runs them.
+  bool hooksBeforePivot = false;
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
 
   const NamespacePlan* ns(const std::string& type) const;

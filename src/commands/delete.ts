@@ -23,7 +23,7 @@ export default function del(args: { id: string; force: boolean }, ctx: CommandCo
       removeContainerDir(dir);
       return 0;
     }
-    destroyContainer({ lock, state, status: liveStatus(dir, state) }, args.force, (m) => ctx.log.warn(m));
+    destroyContainer({ lock, state, status: liveStatus(dir, state) }, args.force, ctx.log);
   } finally {
     lock.release();
   }

@@ -18,7 +18,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 function removeQuietly(ctx: CommandContext, id: string): void {
   try {
     const c = openContainer(ctx.opts.root, id);
-    try { destroyContainer(c, true, (m) => ctx.log.warn(m)); } finally { c.lock.release(); }
+    try { destroyContainer(c, true, ctx.log); } finally { c.lock.release(); }
   } catch (e) {
     ctx.log.warn(`cleaning up container ${id}: ${(e as Error).message}`);
   }
@@ -39,7 +39,7 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     throw e;
   }
   try {
-    await withContainer(ctx.opts.root, args.id, startContainer);
+    await withContainer(ctx.opts.root, args.id, (c) => startContainer(c, ctx.log));
   } catch (e) {
     terminal?.close();
     if (!args.keep) removeQuietly(ctx, args.id);

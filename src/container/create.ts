@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
+import { hasHooks, hookState, runHooks, runPoststopHooks } from '../hooks/run';
 import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import type { CommandContext } from '../context';
@@ -91,6 +92,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   const lock = createContainerDir(ctx.opts.root, id);
   let committed = false;
   let cgroupsMade = false;
+  let hookFailed = false;
   try {
     const execFifo = path.join(lock.dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
@@ -115,7 +117,18 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
-    const launched = launch(plan, ctx.log);
+    if (hasHooks(spec, 'prestart', 'createRuntime')) plan.hooksBeforePivot = true;
+    const launched = launch(plan, ctx.log, (_phase, pid) => {
+      // Before pivot_root, in the runtime's namespaces: prestart (deprecated) then createRuntime.
+      const state = hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating', pid);
+      try {
+        runHooks(spec, 'prestart', state, ctx.log);
+        runHooks(spec, 'createRuntime', state, ctx.log);
+      } catch (e) {
+        hookFailed = true;
+        throw e;
+      }
+    });
     let pidFileWritten = false;
     try {
       const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot, cgroups });
@@ -139,6 +152,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       if (cgroupsMade && cgroups) {
         try { for (const note of cgroups.destroy(false)) ctx.log.warn(note); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
       }
+      // A failed hook stops the container and the lifecycle goes on at delete: poststop runs.
+      if (hookFailed) runPoststopHooks(spec, hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'stopped'), ctx.log);
       removeContainerDir(lock.dir);
     }
     lock.release();

@@ -4,11 +4,14 @@
 // neither depends on runc's leniency. The wording is runc's own for a running container.
 import { openCgroups, type CgroupRecord } from '../cgroups/manager';
 import { TsruncError } from '../errors';
-import { removeContainerDir } from '../state/store';
+import type { Spec } from '../config/types';
+import { hookState, runPoststopHooks } from '../hooks/run';
+import type { Logger } from '../log';
+import { readConfigCopy, removeContainerDir } from '../state/store';
 import type { OpenContainer } from './lookup';
 import { killAndWait } from './process-signal';
 
-export function destroyContainer(c: OpenContainer, force: boolean, warn: (msg: string) => void): void {
+export function destroyContainer(c: OpenContainer, force: boolean, log: Logger): void {
   if (c.status !== 'stopped') {
     if (!force) throw new TsruncError(`cannot delete container ${c.state.id} that is not stopped: ${c.status}`);
     const cgroups = openCgroups(c.state.tsrunc.cgroup);
@@ -16,7 +19,10 @@ export function destroyContainer(c: OpenContainer, force: boolean, warn: (msg: s
     killAndWait(c.state, cgroups ? () => { if (cgroups.freezerState() !== 'thawed') cgroups.thaw(); } : undefined);
   }
   const ownPidNamespace = c.state.tsrunc.namespacePaths.pid === `/proc/${c.state.pid}/ns/pid`;
-  for (const note of removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace)) warn(note);
+  for (const note of removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace)) log.warn(note);
+  // poststop: once, after the container is gone and before its state is (a failure is a warning).
+  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  if (spec) runPoststopHooks(spec, hookState(c.state, 'stopped'), log);
   removeContainerDir(c.lock.dir);
 }
 

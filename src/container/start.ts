@@ -4,11 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import { addon, POLLHUP, POLLIN } from '../native/addon';
-import { EXEC_FIFO, writeState } from '../state/store';
+import type { Spec } from '../config/types';
+import { runHooks, hookState } from '../hooks/run';
+import type { Logger } from '../log';
+import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
 import type { OpenContainer } from './lookup';
-import { openInit } from './process-signal';
+import { killAndWait, openInit } from './process-signal';
 
-export function startContainer(c: OpenContainer): void {
+export function startContainer(c: OpenContainer, log: Logger): void {
   if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
 
@@ -46,5 +49,16 @@ export function startContainer(c: OpenContainer): void {
     let text = report.trim();
     try { text = describeNativeFailure(JSON.parse(text.split('\n')[0]) as NativeFailure); } catch { /* keep raw text */ }
     throw new TsruncError(text);
+  }
+  // poststart: after the process has started, before start returns (runc 1.1 runs them at create).
+  // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
+  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  if (spec) {
+    try {
+      runHooks(spec, 'poststart', hookState(c.state, 'running', c.state.pid), log);
+    } catch (e) {
+      killAndWait(c.state);
+      throw e;
+    }
   }
 }

@@ -59,7 +59,10 @@ export interface Launched {
   abort(): void;
 }
 
-export function launch(plan: LaunchPlan, log: Logger): Launched {
+/** Called when the launcher stops for hooks (`hook` → `hook-done`); throwing aborts the launch. */
+export type HookRequest = (phase: string, pid: number) => void;
+
+export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -81,6 +84,16 @@ export function launch(plan: LaunchPlan, log: Logger): Launched {
         throw new TsruncError('the launcher exited without a report');
       }
       if (msg.type === 'log') { log.debug(`launcher: ${String(msg.msg)}`); continue; }
+      if (msg.type === 'hook' && onHook) {
+        try {
+          onHook(String(msg.phase), Number(msg.pid));
+        } catch (e) {
+          finish();
+          throw e;
+        }
+        sock.send({ type: 'hook-done' });
+        continue;
+      }
       if (msg.type === 'error') {
         finish();
         throw new LaunchError(msg as unknown as NativeFailure);

@@ -123,6 +123,8 @@ export interface LaunchPlan {
   /** process.terminal: the pty's master is sent to socketPath; rows/cols from process.consoleSize;
    * clearOnlcr when tsrunc relays the pty to its own terminal (as runc's foreground receiver). */
   console?: { socketPath: string; rows?: number; cols?: number; clearOnlcr?: boolean };
+  /** prestart/createRuntime hooks exist: the init asks for them (`hook`) before pivot_root. */
+  hooksBeforePivot?: boolean;
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
 }

@@ -1,0 +1,145 @@
+// OCI hooks with runtime-spec 1.3's semantics (tsrunc only: runc 1.1 runs poststart during create
+// and treats a failing poststart as a warning). Every hook appends a marker line with its name,
+// argv, stdin state and mount namespace; the cases check order, status, pid, namespace, env,
+// timeouts and each kind of failure, and that nothing is left behind.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Bundle, BundleOptions } from './helpers/rootfs';
+import { describeResult } from './helpers/runtime';
+import { expectOk, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+
+const { sut } = runtimesForSuite();
+
+const HOOK = `#!/bin/sh
+# hook NAME [fail|sleep]: one line per call: name, $0, the state on stdin, the mount namespace and the
+# environment execve gave it (the shell adds its own defaults to its env).
+echo "$1 argv0=$0 state=$(cat) mnt=$(readlink /proc/self/ns/mnt) env=$(tr '\\0' ',' < /proc/$$/environ)" >> "$(dirname "$0")/hooks.log"
+case "$2" in
+  fail) echo "hook $1 says no" >&2; echo "noise on stdout"; exit 3;;
+  sleep) sleep 30;;
+esac
+echo "noise on stdout"
+exit 0
+`;
+
+type Phase = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
+
+interface Line { name: string; argv0: string; state: { status: string; pid?: number; id: string; bundle: string }; mnt: string; env: string }
+
+function withHooks(hooks: Partial<Record<Phase, { how?: string; timeout?: number; env?: string[] }[]>>): BundleOptions {
+  return {
+    args: ['sleep', '60'],
+    bundleFiles: { 'hook.sh': HOOK },
+    mutate: (s) => {
+      const out: Record<string, unknown[]> = {};
+      for (const [phase, list] of Object.entries(hooks)) {
+        out[phase] = (list ?? []).map((h, i) => ({
+          // busybox picks its applet from argv[0]: the hooks run at all only if args[0] is honoured.
+          path: '/bin/busybox', args: ['sh', 'SCRIPT', `${phase}${i}`, ...(h.how ? [h.how] : [])],
+          env: h.env ?? ['HOOKVAR=yes'], ...(h.timeout ? { timeout: h.timeout } : {}),
+        }));
+      }
+      s.hooks = out;
+    },
+  };
+}
+
+/** Points the hooks at the bundle's own script (its path is known only once the bundle exists). */
+function arm(b: Bundle): void {
+  const script = path.join(b.dir, 'hook.sh');
+  for (const list of Object.values(b.spec.hooks as Record<string, { args: string[] }[]>)) for (const h of list) h.args[1] = script;
+  b.writeSpec();
+}
+
+function lines(b: Bundle): Line[] {
+  const file = path.join(b.dir, 'hooks.log');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => {
+    const m = /^(\S+) argv0=(\S+) state=(\{.*\}) mnt=(\S+) env=(.*)$/.exec(l);
+    assert.ok(m, `marker line: ${l}`);
+    return { name: m[1], argv0: m[2], state: JSON.parse(m[3]) as Line['state'], mnt: m[4], env: m[5] };
+  });
+}
+
+const hostMnt = fs.readlinkSync('/proc/self/ns/mnt');
+const cgroupGone = (b: Bundle): boolean => !fs.existsSync(path.join('/sys/fs/cgroup/pids', String(b.spec.linux.cgroupsPath)));
+
+describe(`hooks (${sut.label})`, () => {
+  test('prestart, createRuntime, poststart, poststop: in order, with the status, pid and namespace the spec says', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-order', withHooks({ prestart: [{}], createRuntime: [{}, {}], poststart: [{}], poststop: [{}] }), async (b, id) => {
+      arm(b);
+      const c = await sut.exec(['create', '--bundle', b.dir, id]);
+      expectOk(c, 'create');
+      assert.equal(c.stdout, '', 'a hook\'s stdout never reaches the runtime\'s');
+      const { pid } = await sut.state(id);
+      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1']);
+      expectOk(await sut.exec(['start', id]), 'start');
+      expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
+      const all = lines(b);
+      assert.deepEqual(all.map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1', 'poststart0', 'poststop0']);
+      assert.deepEqual(all.map((l) => l.state.status), ['creating', 'creating', 'creating', 'running', 'stopped']);
+      for (const l of all.slice(0, 4)) assert.equal(l.state.pid, pid, `${l.name} sees the init's pid`);
+      assert.equal(all[4].state.pid, undefined, 'no pid once stopped');
+      for (const l of all) {
+        assert.equal(l.state.id, id);
+        assert.equal(l.state.bundle, b.dir);
+        assert.equal(l.mnt, hostMnt, `${l.name} runs in the runtime's mount namespace`);
+        assert.equal(l.argv0, path.join(b.dir, 'hook.sh'));
+        assert.equal(l.env, 'HOOKVAR=yes,', 'exactly the env given');
+      }
+    });
+  });
+
+  test('a createRuntime hook that fails: create fails naming it, poststop runs, nothing is left', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-fail', withHooks({ createRuntime: [{ how: 'fail' }], poststop: [{}] }), async (b, id) => {
+      arm(b);
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /createRuntime hook #0 .*exit status 3.*hook createRuntime0 says no/, describeResult(r));
+      assert.deepEqual(lines(b).map((l) => l.name), ['createRuntime0', 'poststop0']);
+      assert.ok(!sut.listedIds().includes(id), 'no state left');
+      assert.ok(cgroupGone(b), 'no cgroup left');
+    });
+  });
+
+  test('a hook that outlives its timeout is killed and the create fails', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-timeout', withHooks({ prestart: [{ how: 'sleep', timeout: 1 }] }), async (b, id) => {
+      arm(b);
+      const started = Date.now();
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /prestart hook #0 .*timeout/, describeResult(r));
+      assert.ok(Date.now() - started < 15_000, 'killed at its timeout, not after its 30 s sleep');
+      assert.ok(!sut.listedIds().includes(id));
+      assert.ok(cgroupGone(b));
+    });
+  });
+
+  test('a poststart hook that fails: start fails and the container is stopped; delete runs poststop once', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-poststart', withHooks({ poststart: [{ how: 'fail' }], poststop: [{}] }), async (b, id) => {
+      arm(b);
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
+      const r = await sut.exec(['start', id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /poststart hook #0/, describeResult(r));
+      assert.equal((await sut.state(id)).status, 'stopped');
+      expectOk(await sut.exec(['delete', id]), 'delete');
+      expectOk(await sut.exec(['delete', '--force', id]), 'delete --force of a deleted container');
+      assert.deepEqual(lines(b).map((l) => l.name), ['poststart0', 'poststop0']);
+    });
+  });
+
+  test('a poststop hook that fails is a warning: the other poststop hooks and the delete go on', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-poststop', withHooks({ poststop: [{ how: 'fail' }, {}] }), async (b, id) => {
+      arm(b);
+      expectOk(await sut.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
+      const r = await sut.exec(['delete', '--force', id]);
+      expectOk(r, 'delete --force');
+      assert.match(r.stderr, /level=warning.*poststop hook #0/, describeResult(r));
+      assert.deepEqual(lines(b).map((l) => l.name), ['poststop0', 'poststop1']);
+      assert.ok(!sut.listedIds().includes(id));
+    });
+  });
+});
