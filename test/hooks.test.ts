@@ -79,7 +79,8 @@ describe(`hooks (${sut.label})`, () => {
       expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
       const all = lines(b);
       assert.deepEqual(all.map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1', 'poststart0', 'poststop0']);
-      assert.deepEqual(all.map((l) => l.state.status), ['creating', 'creating', 'creating', 'running', 'stopped']);
+      // prestart: "created", as runtime-tools' hooks_stdin expects (runtime.md runs it after create).
+      assert.deepEqual(all.map((l) => l.state.status), ['created', 'creating', 'creating', 'running', 'stopped']);
       for (const l of all.slice(0, 4)) assert.equal(l.state.pid, pid, `${l.name} sees the init's pid`);
       assert.equal(all[4].state.pid, undefined, 'no pid once stopped');
       for (const l of all) {
@@ -89,6 +90,58 @@ describe(`hooks (${sut.label})`, () => {
         assert.equal(l.argv0, path.join(b.dir, 'hook.sh'));
         assert.equal(l.env, 'HOOKVAR=yes,', 'exactly the env given');
       }
+    });
+  });
+
+  test('createContainer (before pivot_root) and startContainer (after start) run in the container\'s namespaces', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-container', {
+      args: ['sleep', '60'],
+      readonly: false,
+      bundleFiles: { 'hook.sh': HOOK },
+      rootfsFiles: { 'hook.sh': HOOK },
+      mutate: (s) => {
+        s.hooks = {
+          createContainer: [{ path: '/bin/busybox', args: ['sh', 'BUNDLE', 'createContainer0'], env: ['HOOKVAR=yes'] }],
+          // After pivot_root only the container's files are there: the script inside the rootfs.
+          startContainer: [{ path: '/bin/busybox', args: ['sh', '/hook.sh', 'startContainer0'], env: ['HOOKVAR=yes'] }],
+        };
+      },
+    }, async (b, id) => {
+      (b.spec.hooks as { createContainer: { args: string[] }[] }).createContainer[0].args[1] = path.join(b.dir, 'hook.sh');
+      b.writeSpec();
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
+      const { pid } = await sut.state(id);
+      const initMnt = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+      const [created] = lines(b);
+      assert.equal(created.name, 'createContainer0');
+      assert.equal(created.state.status, 'creating');
+      assert.equal(created.state.pid, pid);
+      assert.equal(created.mnt, initMnt, 'createContainer runs in the container\'s mount namespace');
+      assert.notEqual(created.mnt, hostMnt);
+      // (Its env is not checked: /proc/$$ of the host's procfs, still mounted there before pivot_root,
+      // names another process from inside the container's pid namespace.)
+      expectOk(await sut.exec(['start', id]), 'start');
+      const inside = path.join(b.rootfs, 'hooks.log');
+      assert.ok(fs.existsSync(inside), 'startContainer ran before start returned');
+      const [started] = fs.readFileSync(inside, 'utf8').trim().split('\n');
+      assert.match(started, /^startContainer0 /);
+      assert.match(started, /"status":"created"/);
+      assert.match(started, new RegExp(`mnt=${initMnt.replace(/[[\]]/g, '\\$&')} `));
+    });
+  });
+
+  test('a startContainer hook that fails: start fails naming it and the container is stopped', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-startfail', {
+      args: ['sleep', '60'],
+      readonly: false,
+      rootfsFiles: { 'hook.sh': HOOK },
+      mutate: (s) => { s.hooks = { startContainer: [{ path: '/bin/busybox', args: ['sh', '/hook.sh', 'startContainer0', 'fail'] }] }; },
+    }, async (b, id) => {
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
+      const r = await sut.exec(['start', id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /startContainer hook #0 .*exit status 3/, describeResult(r));
+      await sut.waitForStatus(id, 'stopped');
     });
   });
 

@@ -148,6 +148,15 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
   return failure;
 }
 
+// The state a createContainer/startContainer hook reads: the plan's, with this moment's status and
+// the init's pid as the host sees it.
+json::Value hookState(const Plan& plan, const char* status, pid_t hostPid) {
+  json::Value state = plan.containerHooks.state.isObject() ? plan.containerHooks.state : json::Value::object();
+  state.set("status", json::Value::string(status));
+  state.set("pid", json::Value::number(hostPid));
+  return state;
+}
+
 // A protocol step: tsrunc runs the hooks of `phase` (in the runtime's namespaces, with this
 // process's pid in their state) while this process waits.
 Result waitForHooks(Channel& ch, const char* phase) {
@@ -194,7 +203,9 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
   if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
-  OR_DIE(ch, ch.expect("go"));
+  json::Value go;
+  OR_DIE(ch, ch.expect("go", &go));
+  const pid_t hostPid = static_cast<pid_t>(go.integer("pid"));
 
   if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
   if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
@@ -221,6 +232,8 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.hasProcess) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process.cwd));
   hostProc.reset();
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "createRuntime"));
+  // In the container's namespaces, before pivot_root: the host's paths still resolve.
+  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating", hostPid)));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   OR_DIE(ch, finalizeRoot(plan));
@@ -246,8 +259,10 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (release < 0) ::_exit(127);
   fifo.reset();
 
-  Failure failure = plan.hasProcess
-      ? finishAndExec(plan, std::move(ownProc), env, executable)
+  // startContainer: after start, just before the user process, inside the container.
+  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created", hostPid));
+  Failure failure = hooks ? *hooks
+      : plan.hasProcess ? finishAndExec(plan, std::move(ownProc), env, executable)
       : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
   // `start` reads this from the fifo; a successful exec closes the fifo with nothing written.
   std::string text = failureToJson(failure).dump() + "\n";
@@ -359,7 +374,10 @@ class Launcher {
         initFd_.reset(sys::pidfdOpen(init_));
         reapStage1();
         if (Result r = joinCgroups(plan_.cgroup, init_, msg.flag("inCgroup"))) return abort(*r);
-        inner_.sendType("go");
+        json::Value go = json::Value::object();
+        go.set("type", json::Value::string("go"));
+        go.set("pid", json::Value::number(init_));
+        inner_.send(go);
       } else if (type == "ready") {
         json::Value created = json::Value::object();
         created.set("type", json::Value::string("created"));

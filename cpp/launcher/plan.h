@@ -11,6 +11,7 @@
 #include "../common/json.h"
 #include "cgroups.h"
 #include "failure.h"
+#include "hooks.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "scheduling.h"
@@ -106,6 +107,8 @@ struct Plan {
   ConsolePlan console;
   // prestart/createRuntime hooks: the init stops before pivot_root while tsrunc runs them.
   bool hooksBeforePivot = false;
+  ContainerHooksPlan containerHooks;  // createContainer/startContainer, run by the init itself
+  pid_t hostPid = 0;                  // the init's pid on the host (from "go"), for hook states
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
 
   const NamespacePlan* ns(const std::string& type) const;

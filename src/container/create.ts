@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
 import { hasHooks, hookState, runHooks, runPoststopHooks } from '../hooks/run';
-import type { Spec } from '../config/types';
+import type { Hook, Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
@@ -118,12 +118,22 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
     if (hasHooks(spec, 'prestart', 'createRuntime')) plan.hooksBeforePivot = true;
+    if (hasHooks(spec, 'createContainer', 'startContainer')) {
+      const planHooks = (list: Hook[] | undefined) => (list ?? []).map((h) => ({ path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }));
+      plan.containerHooks = {
+        createContainer: planHooks(spec.hooks?.createContainer),
+        startContainer: planHooks(spec.hooks?.startContainer),
+        state: { ...hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating') },
+      };
+    }
     const launched = launch(plan, ctx.log, (_phase, pid) => {
       // Before pivot_root, in the runtime's namespaces: prestart (deprecated) then createRuntime.
-      const state = hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating', pid);
+      const container = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
       try {
-        runHooks(spec, 'prestart', state, ctx.log);
-        runHooks(spec, 'createRuntime', state, ctx.log);
+        // prestart sees "created" (runtime.md's lifecycle runs it after create, and runtime-tools'
+        // hooks_stdin checks it); createRuntime, the spec's replacement, "creating".
+        runHooks(spec, 'prestart', hookState(container, 'created', pid), ctx.log);
+        runHooks(spec, 'createRuntime', hookState(container, 'creating', pid), ctx.log);
       } catch (e) {
         hookFailed = true;
         throw e;
@@ -144,6 +154,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       }
     }
   } catch (e) {
+    // A failed createContainer hook, like the others, stops the container: poststop runs.
+    if (e instanceof LaunchError && e.failure.step?.endsWith(' hooks')) hookFailed = true;
     if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
     throw e;
   } finally {

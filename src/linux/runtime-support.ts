@@ -29,8 +29,7 @@ export interface RuntimeSupport {
 export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   ociVersionMin: '1.0.0',
   ociVersionMax: SPEC_VERSION,
-  // createContainer and startContainer (run inside the container's mount namespace) come next.
-  hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+  hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
   cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
   seccomp: true,
   // Implemented (applied at exec, refused up front on hosts without the module). The features

@@ -83,6 +83,8 @@ export interface PlanSeccomp {
   listener?: { path: string; message: Record<string, unknown> };
 }
 
+export interface PlanHook { path: string; args: string[]; env: string[]; timeout: number }
+
 export interface LaunchPlan {
   version: number;
   /** "exec" joins a running container (namespaces by path, its cgroup) and runs process at once;
@@ -123,6 +125,9 @@ export interface LaunchPlan {
   /** process.terminal: the pty's master is sent to socketPath; rows/cols from process.consoleSize;
    * clearOnlcr when tsrunc relays the pty to its own terminal (as runc's foreground receiver). */
   console?: { socketPath: string; rows?: number; cols?: number; clearOnlcr?: boolean };
+  /** createContainer/startContainer hooks, run by the init in the container's namespaces; `state`
+   * is the OCI state they read (status and pid filled in by the init). */
+  containerHooks?: { createContainer: PlanHook[]; startContainer: PlanHook[]; state: Record<string, unknown> };
   /** prestart/createRuntime hooks exist: the init asks for them (`hook`) before pivot_root. */
   hooksBeforePivot?: boolean;
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
