@@ -145,6 +145,30 @@ describe(`hooks (${sut.label})`, () => {
     });
   });
 
+  test('a createRuntime hook configures the container\'s network namespace, as CNI plugins do', TEST_TIMEOUT, async () => {
+    // The hook reads the pid from its stdin state and brings lo up through nsenter, as a CNI
+    // plugin would set up a veth pair.
+    const cni = 'pid=$(sed -n "s/.*\\"pid\\":\\([0-9]*\\).*/\\1/p"); /bin/busybox nsenter --net=/proc/$pid/ns/net /bin/busybox ip link set lo up';
+    await withContainer(sut, 'hk-cni', {
+      args: ['ip', 'link', 'show', 'lo'],
+      mutate: (s) => { s.hooks = { createRuntime: [{ path: '/bin/busybox', args: ['sh', '-c', cni], env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'] }] }; },
+    }, async (b, id) => {
+      const r = await sut.runToCompletion(b.dir, id);
+      assert.equal(r.code, 0, describeResult(r.result));
+      assert.match(r.stdout, /<LOOPBACK,UP,LOWER_UP>/, `lo is up inside: ${r.stdout}`);
+    });
+  });
+
+  test('delete --force of a container that never started runs poststop once', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-never', withHooks({ poststop: [{}] }), async (b, id) => {
+      arm(b);
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
+      expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
+      expectOk(await sut.exec(['delete', '--force', id]), 'delete --force again');
+      assert.deepEqual(lines(b).map((l) => l.name), ['poststop0']);
+    });
+  });
+
   test('a createRuntime hook that fails: create fails naming it, poststop runs, nothing is left', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-fail', withHooks({ createRuntime: [{ how: 'fail' }], poststop: [{}] }), async (b, id) => {
       arm(b);
