@@ -130,6 +130,28 @@ describe(`hooks (${sut.label})`, () => {
     });
   });
 
+  test('a container hook\'s stderr lands in the runtime\'s log under its name; a failure quotes it', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-stderr', {
+      args: ['sleep', '60'],
+      mutate: (s) => { s.hooks = { createContainer: [{ path: '/bin/busybox', args: ['sh', '-c', 'echo said-by-the-hook >&2; echo not-for-the-log'] }] }; },
+    }, async (b, id) => {
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      expectOk(r, 'create');
+      assert.match(r.stderr, /level=info msg="createContainer hook #0 \(\/bin\/busybox\): said-by-the-hook"/, describeResult(r));
+      assert.doesNotMatch(r.stdout + r.stderr, /not-for-the-log/, 'stdout goes nowhere');
+    });
+    await withContainer(sut, 'hk-stderr-fail', {
+      args: ['sleep', '60'],
+      mutate: (s) => { s.hooks = { createContainer: [{ path: '/bin/busybox', args: ['sh', '-c', 'echo cannot-do-it >&2; exit 4'] }] }; },
+    }, async (b, id) => {
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /createContainer hook #0 .*exit status 4, stderr: cannot-do-it/, describeResult(r));
+      assert.ok(!sut.listedIds().includes(id));
+      assert.ok(cgroupGone(b));
+    });
+  });
+
   test('a startContainer hook that fails: start fails naming it and the container is stopped', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-startfail', {
       args: ['sleep', '60'],

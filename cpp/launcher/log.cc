@@ -12,11 +12,22 @@ void setLogChannel(const Channel* channel, bool debug) {
   gDebug = debug;
 }
 
-void debugLog(const std::string& msg) {
-  if (!gDebug || !gChannel) return;
+namespace {
+void sendLog(const char* level, const std::string& msg) {
   json::Value v = json::Value::object();
   v.set("type", json::Value::string("log"));
-  v.set("level", json::Value::string("debug"));
+  v.set("level", json::Value::string(level));
   v.set("msg", json::Value::string(msg));
   gChannel->send(v);
+}
+}  // namespace
+
+void debugLog(const std::string& msg) {
+  if (!gDebug || !gChannel) return;
+  sendLog("debug", msg);
+}
+
+void infoLog(const std::string& msg) {
+  if (!gChannel) return;
+  sendLog("info", msg);
 }

@@ -249,6 +249,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ::prctl(PR_SET_PDEATHSIG, 0);
   ch.sendType("committed");
   ::close(ch.fd());
+  setLogChannel(nullptr, false);
 
   // Blocks until `tsrunc start` opens the fifo for reading. Without a private procfs (the kernel
   // refused one), the container's own /proc serves, as with runc.

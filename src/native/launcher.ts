@@ -83,7 +83,10 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Lau
         finish();
         throw new TsruncError('the launcher exited without a report');
       }
-      if (msg.type === 'log') { log.debug(`launcher: ${String(msg.msg)}`); continue; }
+      if (msg.type === 'log') {
+        if (msg.level === 'info') log.info(String(msg.msg)); else log.debug(`launcher: ${String(msg.msg)}`);
+        continue;
+      }
       if (msg.type === 'hook' && onHook) {
         try {
           onHook(String(msg.phase), Number(msg.pid));
