@@ -64,23 +64,31 @@ function lines(b: Bundle): Line[] {
 }
 
 const hostMnt = fs.readlinkSync('/proc/self/ns/mnt');
+
+/** runtime.md: a failed hook stops the container and the lifecycle continues at delete. */
+async function expectDeleted(id: string, b: Bundle): Promise<void> {
+  const st = await sut.exec(['state', id]);
+  assert.notEqual(st.code, 0, `the container is deleted: ${describeResult(st)}`);
+  assert.match(st.stderr, /does not exist/);
+  assert.ok(cgroupGone(b), 'its cgroup is gone');
+}
 const cgroupGone = (b: Bundle): boolean => !fs.existsSync(path.join('/sys/fs/cgroup/pids', String(b.spec.linux.cgroupsPath)));
 
 describe(`hooks (${sut.label})`, () => {
-  test('prestart, createRuntime, poststart, poststop: in order, with the status, pid and namespace the spec says', TEST_TIMEOUT, async () => {
+  test('createRuntime (create), prestart and poststart (start), poststop (delete): in order, with the status, pid and namespace the spec says', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-order', withHooks({ prestart: [{}], createRuntime: [{}, {}], poststart: [{}], poststop: [{}] }), async (b, id) => {
       arm(b);
       const c = await sut.exec(['create', '--bundle', b.dir, id]);
       expectOk(c, 'create');
       assert.equal(c.stdout, '', 'a hook\'s stdout never reaches the runtime\'s');
       const { pid } = await sut.state(id);
-      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1']);
+      assert.deepEqual(lines(b).map((l) => l.name), ['createRuntime0', 'createRuntime1'], 'create runs createRuntime only');
       expectOk(await sut.exec(['start', id]), 'start');
       expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
       const all = lines(b);
-      assert.deepEqual(all.map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1', 'poststart0', 'poststop0']);
-      // prestart: "created", as runtime-tools' hooks_stdin expects (runtime.md runs it after create).
-      assert.deepEqual(all.map((l) => l.state.status), ['created', 'creating', 'creating', 'running', 'stopped']);
+      // prestart belongs to start (config.md: after start is called, before the process runs).
+      assert.deepEqual(all.map((l) => l.name), ['createRuntime0', 'createRuntime1', 'prestart0', 'poststart0', 'poststop0']);
+      assert.deepEqual(all.map((l) => l.state.status), ['creating', 'creating', 'created', 'running', 'stopped']);
       for (const l of all.slice(0, 4)) assert.equal(l.state.pid, pid, `${l.name} sees the init's pid`);
       assert.equal(all[4].state.pid, undefined, 'no pid once stopped');
       for (const l of all) {
@@ -152,7 +160,7 @@ describe(`hooks (${sut.label})`, () => {
     });
   });
 
-  test('a startContainer hook that fails: start fails naming it and the container is stopped', TEST_TIMEOUT, async () => {
+  test('a startContainer hook that fails: start fails naming it, the container is stopped and deleted', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-startfail', {
       args: ['sleep', '60'],
       readonly: false,
@@ -163,7 +171,7 @@ describe(`hooks (${sut.label})`, () => {
       const r = await sut.exec(['start', id]);
       assert.notEqual(r.code, 0, describeResult(r));
       assert.match(r.stderr, /startContainer hook #0 .*exit status 3/, describeResult(r));
-      await sut.waitForStatus(id, 'stopped');
+      await expectDeleted(id, b);
     });
   });
 
@@ -178,6 +186,14 @@ describe(`hooks (${sut.label})`, () => {
       const r = await sut.runToCompletion(b.dir, id);
       assert.equal(r.code, 0, describeResult(r.result));
       assert.match(r.stdout, /<LOOPBACK,UP,LOWER_UP>/, `lo is up inside: ${r.stdout}`);
+    });
+  });
+
+  test('a hook that never reads its stdin and exits at once is a success', TEST_TIMEOUT, async () => {
+    const quick = { path: '/bin/busybox', args: ['true'] };
+    await withContainer(sut, 'hk-noread', { args: ['true'], mutate: (s) => { s.hooks = { createRuntime: [quick], prestart: [quick], poststart: [quick], poststop: [quick] }; } }, async (b, id) => {
+      const r = await sut.runToCompletion(b.dir, id);
+      assert.equal(r.code, 0, describeResult(r.result));
     });
   });
 
@@ -204,29 +220,41 @@ describe(`hooks (${sut.label})`, () => {
   });
 
   test('a hook that outlives its timeout is killed and the create fails', TEST_TIMEOUT, async () => {
-    await withContainer(sut, 'hk-timeout', withHooks({ prestart: [{ how: 'sleep', timeout: 1 }] }), async (b, id) => {
+    await withContainer(sut, 'hk-timeout', withHooks({ createRuntime: [{ how: 'sleep', timeout: 1 }] }), async (b, id) => {
       arm(b);
       const started = Date.now();
       const r = await sut.exec(['create', '--bundle', b.dir, id]);
       assert.notEqual(r.code, 0, describeResult(r));
-      assert.match(r.stderr, /prestart hook #0 .*timeout/, describeResult(r));
+      assert.match(r.stderr, /createRuntime hook #0 .*timeout/, describeResult(r));
       assert.ok(Date.now() - started < 15_000, 'killed at its timeout, not after its 30 s sleep');
       assert.ok(!sut.listedIds().includes(id));
       assert.ok(cgroupGone(b));
     });
   });
 
-  test('a poststart hook that fails: start fails and the container is stopped; delete runs poststop once', TEST_TIMEOUT, async () => {
+  test('a prestart hook that fails: start fails, the process never runs, the container is stopped and deleted', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-prestart', { ...withHooks({ prestart: [{ how: 'fail' }], poststop: [{}] }), args: ['sh', '-c', 'echo ran > /ran'], readonly: false }, async (b, id) => {
+      arm(b);
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
+      const r = await sut.exec(['start', id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /prestart hook #0 .*exit status 3/, describeResult(r));
+      assert.ok(!fs.existsSync(path.join(b.rootfs, 'ran')), 'the process never ran');
+      await expectDeleted(id, b);
+      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'poststop0'], 'the lifecycle went on at delete: poststop ran');
+    });
+  });
+
+  test('a poststart hook that fails: start fails, the container is stopped and deleted, poststop runs once', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-poststart', withHooks({ poststart: [{ how: 'fail' }], poststop: [{}] }), async (b, id) => {
       arm(b);
       expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
       const r = await sut.exec(['start', id]);
       assert.notEqual(r.code, 0, describeResult(r));
       assert.match(r.stderr, /poststart hook #0/, describeResult(r));
-      assert.equal((await sut.state(id)).status, 'stopped');
-      expectOk(await sut.exec(['delete', id]), 'delete');
+      await expectDeleted(id, b);
       expectOk(await sut.exec(['delete', '--force', id]), 'delete --force of a deleted container');
-      assert.deepEqual(lines(b).map((l) => l.name), ['poststart0', 'poststop0']);
+      assert.deepEqual(lines(b).map((l) => l.name), ['poststart0', 'poststop0'], 'poststop once');
     });
   });
 

@@ -117,7 +117,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
-    if (hasHooks(spec, 'prestart', 'createRuntime')) plan.hooksBeforePivot = true;
+    if (hasHooks(spec, 'createRuntime')) plan.hooksBeforePivot = true;
     if (hasHooks(spec, 'createContainer', 'startContainer')) {
       const planHooks = (list: Hook[] | undefined) => (list ?? []).map((h) => ({ path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }));
       plan.containerHooks = {
@@ -127,12 +127,9 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       };
     }
     const launched = launch(plan, ctx.log, (_phase, pid) => {
-      // Before pivot_root, in the runtime's namespaces: prestart (deprecated) then createRuntime.
+      // Before pivot_root, in the runtime's namespaces (prestart belongs to `start`: config.md).
       const container = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
       try {
-        // prestart sees "created" (runtime.md's lifecycle runs it after create, and runtime-tools'
-        // hooks_stdin checks it); createRuntime, the spec's replacement, "creating".
-        runHooks(spec, 'prestart', hookState(container, 'created', pid), ctx.log);
         runHooks(spec, 'createRuntime', hookState(container, 'creating', pid), ctx.log);
       } catch (e) {
         hookFailed = true;

@@ -9,11 +9,37 @@ import { runHooks, hookState } from '../hooks/run';
 import type { Logger } from '../log';
 import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
 import type { OpenContainer } from './lookup';
-import { killAndWait, openInit } from './process-signal';
+import { destroyContainer } from './destroy';
+import { openInit } from './process-signal';
+
+/**
+ * A failing prestart, startContainer or poststart hook fails `start`, stops the container and
+ * continues the lifecycle at delete (runtime-spec 1.3 runtime.md): the container is destroyed,
+ * poststop hooks run, and nothing is left. Returns the error to throw.
+ */
+function failedByHook(c: OpenContainer, log: Logger, e: unknown): unknown {
+  try {
+    destroyContainer({ ...c, status: 'running' }, true, log);
+  } catch (cleanup) {
+    log.warn(`deleting ${c.state.id} after its hook failed: ${(cleanup as Error).message}`);
+  }
+  return e;
+}
 
 export function startContainer(c: OpenContainer, log: Logger): void {
   if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
+
+  // prestart (deprecated, config.md): after `start` is called, before the process runs, in the
+  // runtime's namespaces; the container is "created". A failure stops it (poststop at delete).
+  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  if (spec) {
+    try {
+      runHooks(spec, 'prestart', hookState(c.state, 'created', c.state.pid), log);
+    } catch (e) {
+      throw failedByHook(c, log, e);
+    }
+  }
 
   const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
   // The pidfd is taken before the fifo is opened: opening it releases the init, and a short-lived
@@ -47,18 +73,22 @@ export function startContainer(c: OpenContainer, log: Logger): void {
   writeState(c.lock.dir, { ...c.state, status: 'running' });
   if (report.trim()) {
     let text = report.trim();
-    try { text = describeNativeFailure(JSON.parse(text.split('\n')[0]) as NativeFailure); } catch { /* keep raw text */ }
+    let byHook = false;
+    try {
+      const failure = JSON.parse(text.split('\n')[0]) as NativeFailure;
+      byHook = failure.step?.endsWith(' hooks') ?? false;
+      text = describeNativeFailure(failure);
+    } catch { /* keep raw text */ }
+    if (byHook) throw failedByHook(c, log, new TsruncError(text));
     throw new TsruncError(text);
   }
   // poststart: after the process has started, before start returns (runc 1.1 runs them at create).
   // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
-  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
   if (spec) {
     try {
       runHooks(spec, 'poststart', hookState(c.state, 'running', c.state.pid), log);
     } catch (e) {
-      killAndWait(c.state);
-      throw e;
+      throw failedByHook(c, log, e);
     }
   }
 }

@@ -58,7 +58,8 @@ function runOne(phase: HookPhase, index: number, hook: Hook, input: string, log:
   const name = `${phase} hook #${index} (${hook.path})`;
   const stderr = r.stderr?.toString().trim() ?? '';
   for (const line of stderr.split('\n')) if (line) log.info(`${name}: ${line}`);
-  const err = r.error as NodeJS.ErrnoException | undefined;
+  // A hook that exits without reading its stdin is fine (EPIPE on our side of the pipe).
+  const err = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' ? undefined : r.error as NodeJS.ErrnoException | undefined;
   if (err?.code === 'ETIMEDOUT') throw new HookError(`error running ${name}: timeout after ${hook.timeout}s`);
   if (err) throw new HookError(`error running ${name}: ${errnoText(err)}`);
   if (r.signal) throw new HookError(`error running ${name}: signal: ${r.signal}${stderr ? `, stderr: ${stderr}` : ''}`);
