@@ -38,25 +38,27 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     terminal?.close();
     throw e;
   }
+  const initState = state;
+  const forward = (sig: NodeJS.Signals) => {
+    // The terminal relay passes window changes itself.
+    if (sig === 'SIGWINCH' && terminal) return;
+    try { signalInit(initState, os.constants.signals[sig]); } catch { /* already exiting */ }
+  };
+  // Before start: a signal that arrives while the process starts is forwarded, not fatal to us.
+  if (!args.detach) for (const sig of FORWARDED) process.on(sig, forward);
   try {
     await withContainer(ctx.opts.root, args.id, (c) => startContainer(c, ctx.log));
   } catch (e) {
+    for (const sig of FORWARDED) process.off(sig, forward);
     terminal?.close();
     if (!args.keep) removeQuietly(ctx, args.id);
     throw e;
   }
   if (args.detach) return 0;
 
-  const attached = terminal?.attach();
-  const initState = state;
-  const forward = (sig: NodeJS.Signals) => {
-    // The terminal relay passes window changes itself.
-    if (sig === 'SIGWINCH' && attached) return;
-    try { signalInit(initState, os.constants.signals[sig]); } catch { /* already exiting */ }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
   let status;
   try {
+    const attached = terminal?.attach();
     status = await addon().waitPidAsync(state.pid);
     await attached?.drained();
   } finally {

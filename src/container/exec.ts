@@ -123,8 +123,19 @@ function checkStatus(c: OpenContainer, ignorePaused: boolean): void {
 
 export async function execInContainer(o: ExecOptions, ctx: CommandContext): Promise<number> {
   const c = openContainer(ctx.opts.root, o.id);
-  let pid: number;
+  let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;
+  // Installed before the process exists: the process may run (and be signalled through us) before
+  // the launch returns; a signal that early is delivered as soon as its pid is known.
+  const pending: NodeJS.Signals[] = [];
+  const forward = (sig: NodeJS.Signals) => {
+    // The terminal relay passes window changes itself.
+    if (sig === 'SIGWINCH' && terminal) return;
+    if (pid === undefined) { pending.push(sig); return; }
+    try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
+  };
+  const stopForwarding = () => { for (const sig of FORWARDED) globalThis.process.off(sig, forward); };
+  if (!o.detach) for (const sig of FORWARDED) globalThis.process.on(sig, forward);
   try {
     checkStatus(c, o.ignorePaused);
     const stored = readConfigCopy(c.lock.dir) as Spec | undefined;
@@ -180,6 +191,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       throw e;
     }
   } catch (e) {
+    stopForwarding();
     terminal?.close();
     throw e;
   } finally {
@@ -187,19 +199,15 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   }
   if (o.detach) return 0;
 
-  const attached = terminal?.attach();
-  const forward = (sig: NodeJS.Signals) => {
-    // The terminal proxy handles SIGWINCH itself; the process gets the others.
-    if (sig === 'SIGWINCH' && attached) return;
-    try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
-  };
-  for (const sig of FORWARDED) globalThis.process.on(sig, forward);
+  const execPid = pid as number;
+  for (const sig of pending.splice(0)) forward(sig);
   try {
-    const status = await addon().waitPidAsync(pid);
+    const attached = terminal?.attach();
+    const status = await addon().waitPidAsync(execPid);
     await attached?.drained();
     return status.signal ? 128 + status.signal : status.exitCode ?? 0;
   } finally {
-    for (const sig of FORWARDED) globalThis.process.off(sig, forward);
+    stopForwarding();
     terminal?.close();
   }
 }
