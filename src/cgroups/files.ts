@@ -74,6 +74,14 @@ export function makeCgroupDir(dir: string): string[] {
   return missing;
 }
 
+/** Undoes makeCgroupDir calls (innermost first) after a failed create; the failure that led
+ * here matters more than one of these. */
+export function removeMadeDirs(made: string[]): void {
+  for (const d of [...made].reverse()) {
+    try { removeCgroupDir(d); } catch { /* the original error is reported */ }
+  }
+}
+
 /** Pids listed in cgroup.procs of dir and of every cgroup below it. */
 export function cgroupPids(dir: string): number[] {
   const out: number[] = [];

@@ -17,7 +17,8 @@ export interface CgroupRecord {
   dirs: Record<string, string>;
 }
 
-export type FreezerState = 'thawed' | 'freezing' | 'frozen';
+export type { FreezerState } from './freezer-state';
+import type { FreezerState } from './freezer-state';
 
 /** How the launcher puts the init into the cgroup before it runs. */
 export interface CgroupPlacement {

@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {
-  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, removeMadeDirs, cgroupPids, dirInMount, subCgroupDir, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { CgroupHost } from './host';
-import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
+import { v1FreezerState, type FreezerState } from './freezer-state';
+import type { CgroupManager, CgroupPlacement, CgroupRecord } from './manager';
 import { resolveCgroupPath } from './path';
 import type { Stats } from './stats';
 import { readOomKillCount, readStatsV1 } from './stats-v1';
@@ -57,10 +58,7 @@ export class V1Cgroups implements CgroupManager {
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dirs.freezer}`);
       this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {
-      for (const d of [...this.made].reverse()) {
-        try { removeCgroupDir(d); } catch { /* the original error matters more */ }
-      }
-      this.made = [];
+      removeMadeDirs(this.made.splice(0));
       throw e;
     }
   }
@@ -144,11 +142,7 @@ export class V1Cgroups implements CgroupManager {
   }
 
   freezerState(): FreezerState {
-    const dir = this.dirs.freezer;
-    const state = dir ? readCgroupFile(dir, 'freezer.state') : undefined;
-    if (state === 'FROZEN') return 'frozen';
-    if (state === 'FREEZING') return 'freezing';
-    return 'thawed';
+    return v1FreezerState(this.dirs.freezer);
   }
 
   pids(): number[] {

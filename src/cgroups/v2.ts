@@ -9,12 +9,13 @@ import { addon } from '../native/addon';
 import { deviceProgram } from './device-program';
 import { deviceRules } from './devices';
 import {
-  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
+  CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, removeMadeDirs, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
 import { dirInMount, subCgroupDir } from './files';
 import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { UnifiedHierarchy } from './host';
-import type { CgroupManager, CgroupPlacement, CgroupRecord, FreezerState } from './manager';
+import { v2FreezerState, type FreezerState } from './freezer-state';
+import type { CgroupManager, CgroupPlacement, CgroupRecord } from './manager';
 import { hugePageSizes, type Stats } from './stats';
 import { readStatsV2 } from './stats-v2';
 import { readOomKillCount } from './stats-v1';
@@ -88,10 +89,7 @@ export class V2Cgroups implements CgroupManager {
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dir}`);
       this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {
-      for (const d of [...this.made].reverse()) {
-        try { removeCgroupDir(d); } catch { /* the original error matters more */ }
-      }
-      this.made = [];
+      removeMadeDirs(this.made.splice(0));
       throw e;
     }
   }
@@ -125,13 +123,8 @@ export class V2Cgroups implements CgroupManager {
   private freezerFiles(): FreezerFiles {
     return {
       request: (frozen) => writeCgroupFile(this.dir, 'cgroup.freeze', frozen ? '1' : '0'),
-      settled: (frozen) => this.eventsFrozen() === frozen,
+      settled: (frozen) => (v2FreezerState(this.dir) === 'frozen') === frozen,
     };
-  }
-
-  private eventsFrozen(): boolean {
-    const events = readCgroupFile(this.dir, 'cgroup.events') ?? '';
-    return /^frozen 1$/m.test(events);
   }
 
   freeze(): void {
@@ -149,11 +142,7 @@ export class V2Cgroups implements CgroupManager {
   }
 
   freezerState(): FreezerState {
-    const wanted = readCgroupFile(this.dir, 'cgroup.freeze');
-    if (wanted === undefined) return 'thawed';
-    const frozen = this.eventsFrozen();
-    if (wanted.trim() === '1') return frozen ? 'frozen' : 'freezing';
-    return 'thawed';
+    return v2FreezerState(this.dir);
   }
 
   pids(): number[] {

@@ -3,7 +3,7 @@
 // it), and exec.fifo existing means `start` has not run yet.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openCgroups } from '../cgroups/manager';
+import { freezerStateOf } from '../cgroups/freezer-state';
 import { EXEC_FIFO, type ContainerState, type Status } from './store';
 
 interface ProcStat { state: string; startTime: string }
@@ -30,6 +30,6 @@ export function initAlive(state: ContainerState): boolean {
 export function liveStatus(dir: string, state: ContainerState): Status {
   if (!initAlive(state)) return 'stopped';
   // A frozen cgroup is what "paused" means (as with runc): pause/resume only change the freezer.
-  if (openCgroups(state.tsrunc.cgroup)?.freezerState() === 'frozen') return 'paused';
+  if (freezerStateOf(state.tsrunc.cgroup) === 'frozen') return 'paused';
   return fs.existsSync(path.join(dir, EXEC_FIFO)) ? 'created' : 'running';
 }
