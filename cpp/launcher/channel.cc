@@ -54,9 +54,13 @@ bool Channel::recv(json::Value& msg) {
     buffer_.erase(0, nl + 1);
   } else {
     // Peek at the size first: a SEQPACKET read into a short buffer would truncate the message.
+    bool resetSeen = false;
     for (;;) {
       ssize_t size = ::recv(fd_, nullptr, 0, MSG_PEEK | MSG_TRUNC);
       if (size < 0 && errno == EINTR) continue;
+      // A peer that exits with our last message unread (the init failing as "go" arrives) leaves
+      // ECONNRESET pending, reported once, ahead of what it sent before exiting (its error).
+      if (size < 0 && errno == ECONNRESET && !resetSeen) { resetSeen = true; continue; }
       if (size <= 0) {
         if (size == 0) errno = 0;
         return false;
