@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the TypeScript side: generated validators, type-check + compile (tests and bench too),
-// then one CommonJS bundle of the CLI so each command starts by compiling a single file.
+// Builds the TypeScript side: generated validators, then type-check + compile to dist/ (sources,
+// tests, bench). The executable users run is made from the sources by build-executable.js.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,8 +16,3 @@ if (fs.existsSync(generator)) run(process.execPath, [generator]);
 // Stale test files must not linger (node --test runs every file in dist/test).
 fs.rmSync(path.join(top, 'dist', 'test'), { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.json']);
-run(bin('esbuild'), [
-  'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
-  '--outfile=dist/tsrunc.js', '--log-level=warning',
-]);
-run(process.execPath, [path.join(top, 'scripts', 'build-code-cache.js')]);

@@ -3,7 +3,9 @@
 # and its namespaces next to the host's.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-tsrunc="node $top/bin/tsrunc"
+# The installed tsrunc (scripts/install.sh) when there is one, else the build's own.
+tsrunc=$(command -v tsrunc || echo "$top/dist/bin/tsrunc")
+echo "demo: using $tsrunc ($("$tsrunc" --version | head -1))"
 bundle=$(mktemp -d /tmp/tsrunc-demo.XXXXXX)
 root=$(mktemp -d /tmp/tsrunc-demo-state.XXXXXX)
 trap 'rm -rf "$bundle" "$root"' EXIT

@@ -31,7 +31,9 @@ const LOADERS: Record<string, () => Promise<{ default: Handler }>> = {
 };
 
 function versionText(): string {
-  return `tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`;
+  // Bun reports a Node version it is compatible with; name the runtime actually running us.
+  const engine = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
+  return `tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\n${engine}\n`;
 }
 
 /** What a command handler receives: its options (camelCase), `id` and all positionals. */

@@ -1,4 +1,4 @@
-// The validate, spec and features commands, run through the real CLI (bin/tsrunc) as a user would.
+// The validate, spec and features commands, run through the real CLI (the built executable) as a user would.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,14 +13,14 @@ import { MOUNT_OPTIONS } from '../src/linux/mount-options';
 import { NAMESPACE_TYPES } from '../src/linux/namespaces';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
 import type { Mount } from './helpers/rootfs';
-import { describeResult, uniqueId, type Runtime } from './helpers/runtime';
+import { describeResult, runtimeCommand, uniqueId, type Runtime } from './helpers/runtime';
 import { forEachRuntime, runtimesForSuite, scratchDirsForFile, withContainer } from './helpers/suite';
 
 const TOP = path.resolve(__dirname, '..', '..');
-const BIN = path.join(TOP, 'bin', 'tsrunc');
+const [BIN, ...BIN_ARGS] = runtimeCommand('tsrunc').argv;
 
 function tsrunc(args: string[], cwd = TOP): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(BIN, [...BIN_ARGS, ...args], { cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

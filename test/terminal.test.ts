@@ -151,5 +151,31 @@ describe(`terminals (${sut.label}${pair.ref ? ', each case also against runc' : 
       });
     }, true);
   }
+
+  // Far more than a pty holds (4 KiB of line discipline, a few pages of buffer) on the way in:
+  // the relay must wait for the container to read without stalling its output, and drop nothing.
+  both('foreground run: a paste larger than the pty\'s buffers arrives whole', async (_t, rt) => {
+    const size = 256 * 1024;
+    const inner = 'stty raw -echo; echo READY; head -c ' + size + ' | wc -c; exit 3';
+    await withContainer(rt, 'tty-paste', terminalBundle({ args: ['sh', '-c', inner] }), async (b, id) => {
+      const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+      const argv = [...rt.argv, '--root', rt.root, 'run', '--bundle', b.dir, id];
+      const cmd = `stty raw -echo; ${argv.map(q).join(' ')}; echo STATUS=$?`;
+      const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const out = new OutputWaiter();
+      p.stdout.on('data', (d: Buffer) => out.feed(d));
+      p.stderr.on('data', (d: Buffer) => out.feed(d));
+      const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+      try {
+        await out.waitFor('READY', 20_000);
+        p.stdin.write(Buffer.alloc(size, 'x'));
+        await out.waitFor(new RegExp(`\\b${size}\\b`), 20_000);
+        await out.waitFor(/STATUS=3/);
+      } finally {
+        p.kill('SIGKILL');
+        await closed;
+      }
+    });
+  }, true);
 });
 

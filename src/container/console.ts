@@ -178,7 +178,9 @@ export class PtyMaster {
     if (this.writing || this.closed || this.queue.length === 0) return;
     const chunk = this.queue[0];
     this.writing = true;
-    fs.write(this.writeFd, chunk, 0, chunk.length, null, (err, n) => {
+    // On a thread of the addon's (see cpp/addon/ptywrite.cc for why not fs.write): the pty's
+    // input may stay full for as long as the container does not read.
+    const written = (err: NodeJS.ErrnoException | null, n: number): void => {
       this.writing = false;
       if (this.closed) {
         fs.closeSync(this.writeFd);
@@ -201,7 +203,8 @@ export class PtyMaster {
       else this.queue.shift();
       if (this.queued < WRITE_HIGH_WATER) this.releaseDrainWaiters();
       this.pump();
-    });
+    };
+    addon().writeOnThread(this.writeFd, chunk).then((n) => written(null, n), (err: NodeJS.ErrnoException) => written(err, 0));
   }
 
   private releaseDrainWaiters(): void {

@@ -1,5 +1,7 @@
-// Typed access to the native addon and the launcher executable next to it. Both are found relative
-// to this file (or through TSRUNC_ADDON / TSRUNC_LAUNCHER), and a missing one is a clear error.
+// Typed access to the native addon and the launcher executable next to it. The single-file
+// executable names their directory (its libexec, see src/executable.ts); run by Node from the
+// source tree they are found in build/Release above this file. TSRUNC_ADDON / TSRUNC_LAUNCHER
+// override either, and a missing one is a clear error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsruncError } from '../errors';
@@ -49,6 +51,9 @@ export interface Addon {
   clearOnlcr(fd: number): void;
   /** A close-on-exec duplicate of fd (F_DUPFD_CLOEXEC): the same open file description. */
   dupFd(fd: number): number;
+  /** Writes all of data to fd on a thread of the addon's own (cpp/addon/ptywrite.cc); resolves
+   * with the bytes written, rejects with an errno error (code 'EIO' when the pty has no slave). */
+  writeOnThread(fd: number, data: Buffer): Promise<number>;
 }
 
 export const POLLIN = 0x1;
@@ -56,8 +61,15 @@ export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 
 let cached: Addon | undefined;
+let nativeDir: string | undefined;
+
+/** Where the addon and the launcher are (set once, by the executable's entry, before any use). */
+export function setNativeDir(dir: string): void {
+  nativeDir = dir;
+}
 
 function buildDir(): string {
+  if (nativeDir !== undefined) return nativeDir;
   // Compiled code lives at dist/tsrunc.js (the bundle) or dist/src/native/addon.js (tests).
   let dir = __dirname;
   for (let i = 0; i < 5; i++) {
@@ -72,7 +84,11 @@ export function addon(): Addon {
   if (!cached) {
     const file = process.env.TSRUNC_ADDON ?? path.join(buildDir(), 'tsrunc_addon.node');
     const mod = { exports: {} as Addon };
-    process.dlopen(mod, file);
+    try {
+      process.dlopen(mod, file);
+    } catch (e) {
+      throw new TsruncError(`cannot load the native addon ${file}: ${(e as Error).message}`);
+    }
     cached = mod.exports;
   }
   return cached;

@@ -40,8 +40,8 @@ export interface RuntimeCommand {
 }
 
 /**
- * The command line for a runtime. "runc" is always the installed runc. "tsrunc" is
- * `node <repo>/bin/tsrunc` unless TSRUNC_BIN overrides it: TSRUNC_BIN=runc runs the whole
+ * The command line for a runtime. "runc" is always the installed runc. "tsrunc" is the executable
+ * users install, as built in `<repo>/dist/bin/tsrunc`, unless TSRUNC_BIN overrides it: TSRUNC_BIN=runc runs the whole
  * suite against runc (to prove the tests themselves), any other value is split on whitespace
  * and used as the command (e.g. "node /elsewhere/bin/tsrunc").
  */
@@ -52,8 +52,8 @@ export function runtimeCommand(kind: RuntimeKind): RuntimeCommand {
     const argv = override.split(/\s+/);
     return { argv, label: `tsrunc (TSRUNC_BIN=${override})` };
   }
-  const bin = path.join(repoRoot(), 'bin', 'tsrunc');
-  return { argv: [process.execPath, bin], label: `tsrunc (node ${bin})` };
+  const bin = path.join(repoRoot(), 'dist', 'bin', 'tsrunc');
+  return { argv: [bin], label: `tsrunc (${bin})` };
 }
 
 /** True when the runtime under test is really runc, i.e. differential checks compare runc with itself. */

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Builds what users install: dist/bin/tsrunc, one executable made by Bun (the pinned dev
+// dependency) from src/executable.ts, with the addon and the launcher beside it in
+// dist/libexec/tsrunc/ (the layout scripts/install.sh reproduces under a prefix). Nothing is
+// embedded that would have to be written out as executable code at run time.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const top = path.resolve(__dirname, '..');
+const dist = path.join(top, 'dist');
+const bun = path.join(top, 'node_modules', '.bin', 'bun');
+const libexec = path.join(dist, 'libexec', 'tsrunc');
+
+fs.mkdirSync(path.join(dist, 'bin'), { recursive: true });
+fs.mkdirSync(libexec, { recursive: true });
+execFileSync(bun, [
+  // Split per command (ESM is what Bun splits): a hot command like `state` loads its own code,
+  // not the validator, yargs or the launch planner (measured: ~20% less CPU per `state`).
+  'build', 'src/executable.ts', '--compile', '--bytecode', '--minify', '--format=esm', '--splitting',
+  // A compiled Bun program would otherwise read bunfig.toml, .env (and, if asked, tsconfig.json and
+  // package.json) from its working directory, which for containerd is the container's bundle.
+  '--no-compile-autoload-bunfig', '--no-compile-autoload-dotenv',
+  '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json',
+  '--outfile', path.join(dist, 'bin', 'tsrunc'),
+], { cwd: top, stdio: ['ignore', 'ignore', 'inherit'] });
+
+for (const file of ['tsrunc_addon.node', 'tsrunc-launcher']) {
+  const to = path.join(libexec, file);
+  // Replaced, never rewritten in place: a running container may have the old launcher mapped.
+  fs.rmSync(to, { force: true });
+  fs.copyFileSync(path.join(top, 'build', 'Release', file), to);
+  fs.chmodSync(to, 0o755);
+}
