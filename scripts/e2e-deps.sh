@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The container engines the end-to-end tests drive tsrunc with (test/e2e-containerd.test.ts,
+# test/e2e-podman.test.ts): Debian's containerd 1.6 (ctr and the runc v2 shim) and podman 4.3
+# (with conmon). Installed only when missing; safe to run again. Not fatal for the rest of the
+# suite: without them those tests skip and say why.
+#
+# No service is enabled or started here: the tests start their own containerd on private paths.
+# On a machine with an init system, Debian would start containerd.service on install; the
+# policy-rc.d below keeps apt from doing so for the duration of this install only.
+set -euo pipefail
+
+need=()
+command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1 &&
+  command -v containerd-shim-runc-v2 >/dev/null 2>&1 || need+=(containerd)
+command -v podman >/dev/null 2>&1 && { command -v conmon >/dev/null 2>&1 || [ -x /usr/libexec/podman/conmon ] || [ -x /usr/bin/conmon ]; } || need+=(podman conmon)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "e2e-deps: installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  # 101: "action not allowed", so postinst scripts do not start daemons.
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() { [ "$made_policy" = 1 ] && rm -f "$policy"; return 0; }
+trap cleanup EXIT
+
+apt-get update -qq
+# No recommends: buildah, slirp4netns, fuse-overlayfs, dbus-user-session are not needed (the
+# tests use the vfs driver and --network none) and pull in much more.
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,98 @@
+// A busybox OCI image made by hand, because no image registry is reachable from the machines
+// that run the tests: one uncompressed layer (the test suite's cached busybox rootfs), an image
+// config, a manifest and an index, packed as an OCI image layout tar that both
+// `ctr images import` and `podman load` accept.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { baseRootfs } from '../rootfs';
+
+export interface BuiltImage {
+  /** The OCI layout tar. */
+  tar: string;
+  /** The full reference both engines know the image by after loading it. */
+  ref: string;
+}
+
+interface Blob {
+  digest: string;
+  size: number;
+}
+
+function writeBlob(layout: string, data: Buffer): Blob {
+  const hex = createHash('sha256').update(data).digest('hex');
+  fs.writeFileSync(path.join(layout, 'blobs', 'sha256', hex), data);
+  return { digest: `sha256:${hex}`, size: data.length };
+}
+
+function tar(args: string[]): void {
+  const r = spawnSync('tar', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tar ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr}`);
+}
+
+/**
+ * Builds the layout tar in `dir` (which must exist). Owner and mtime are fixed so that the layer
+ * digest, hence the image id, is the same on every run: a re-import is then a no-op.
+ */
+export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busybox:latest'): BuiltImage {
+  const layout = path.join(dir, 'layout');
+  fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
+
+  const layerTar = path.join(dir, 'layer.tar');
+  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', baseRootfs(), '-cf', layerTar, '.']);
+  const layerData = fs.readFileSync(layerTar);
+  fs.rmSync(layerTar);
+  const layer = writeBlob(layout, layerData);
+
+  const config = writeBlob(layout, Buffer.from(JSON.stringify({
+    created: '1970-01-01T00:00:00Z',
+    architecture: goArch(),
+    os: 'linux',
+    config: {
+      Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['sh'],
+      WorkingDir: '/',
+    },
+    // An uncompressed layer's diff id is its own digest.
+    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsrunc test/helpers/e2e/image.ts' }],
+  })));
+
+  const manifest = writeBlob(layout, Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+  })));
+
+  fs.writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      platform: { architecture: goArch(), os: 'linux' },
+      annotations: {
+        // containerd names the image after this one; podman after the OCI ref name.
+        'io.containerd.image.name': ref,
+        'org.opencontainers.image.ref.name': ref,
+      },
+    }],
+  }));
+
+  const out = path.join(dir, 'busybox-oci.tar');
+  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', layout, '-cf', out, '.']);
+  fs.rmSync(layout, { recursive: true, force: true });
+  return { tar: out, ref };
+}
+
+function goArch(): string {
+  switch (process.arch) {
+    case 'x64': return 'amd64';
+    case 'ia32': return '386';
+    default: return process.arch; // arm64, arm, s390x, ppc64 are spelled the same
+  }
+}
