@@ -121,21 +121,21 @@ describe('containerd (ctr, runc v2 shim) on the runtime under test', { skip: mis
     });
 
     test('exec without a tty: output and exit code', T, async () => {
-      const r = await cd.ctr(['task', 'exec', '--exec-id', 'e-plain', id, 'sh', '-c', 'echo "in $(cat /tmp/count)"; [ -t 1 ] || echo no-tty; exit 5']);
+      const r = await cd.ctr(['task', 'exec', ...cd.fifoFlags(), '--exec-id', 'e-plain', id, 'sh', '-c', 'echo "in $(cat /tmp/count)"; [ -t 1 ] || echo no-tty; exit 5']);
       expectCode(r, 5, 'ctr task exec');
       assert.match(r.stdout, /^in \d+$/m, describeCommand(r));
       assert.match(r.stdout, /^no-tty$/m, describeCommand(r));
     });
 
     test('exec with a tty: the process has a pty, the exit code comes back', { ...T, skip: hasScript() ? false : 'util-linux script (a pty for ctr -t) is missing' }, async () => {
-      const r = await cd.ctr(['task', 'exec', '--tty', '--exec-id', 'e-tty', id, 'sh', '-c', 'tty; exit 6'], { tty: true });
+      const r = await cd.ctr(['task', 'exec', ...cd.fifoFlags(), '--tty', '--exec-id', 'e-tty', id, 'sh', '-c', 'tty; exit 6'], { tty: true });
       expectCode(r, 6, 'ctr task exec -t');
       assert.match(r.stdout, /\/dev\/pts\/\d+/, describeCommand(r));
       assert.ok(loggedCalls(sut).some((c) => / exec .*--console-socket /.test(c) && c.endsWith(id)), 'exec with a tty went through --console-socket');
     });
 
     test('ps: the init and an exec\'d process, both in the container\'s cgroup', T, async () => {
-      expectCode(await cd.ctr(['task', 'exec', '--detach', '--exec-id', 'e-sleep', id, 'sleep', '300']), 0, 'ctr task exec -d');
+      expectCode(await cd.ctr(['task', 'exec', ...cd.fifoFlags(), '--detach', '--exec-id', 'e-sleep', id, 'sleep', '300']), 0, 'ctr task exec -d');
       const r = await cd.ctr(['task', 'ps', id]);
       expectCode(r, 0, 'ctr task ps');
       const pids = r.stdout.split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).filter((n) => n > 0);

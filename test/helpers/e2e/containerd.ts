@@ -103,7 +103,15 @@ export class Containerd {
 
   /** `ctr run` flags that put a container on the runtime at `binary`. */
   runtimeFlags(binary: string): string[] {
-    return ['--runc-binary', binary, '--runc-root', this.runtimeRoot];
+    return ['--runc-binary', binary, '--runc-root', this.runtimeRoot, ...this.fifoFlags()];
+  }
+
+  /**
+   * For `ctr run` and `ctr task exec`: the stdio FIFOs in our temp dir. ctr's default is
+   * /run/containerd/fifo, where a detached exec leaves its directory behind.
+   */
+  fifoFlags(): string[] {
+    return ['--fifo-dir', path.join(this.base, 'fifo')];
   }
 
   /** The runtime's state directory for a container of this daemon. */
