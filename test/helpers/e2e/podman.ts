@@ -18,6 +18,8 @@ import { runCommand, startCommand, which, SERVICE_PATH, type CommandResult } fro
 import { killProcessesMentioning, removeCgroupTree } from './leftovers';
 import type { RuntimeWrapper } from './wrapper';
 
+const BLOB_INFO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
+
 export function podmanMissing(): string | undefined {
   const missing = ['podman', 'conmon'].filter((b) => which(b) === undefined && !fs.existsSync(`/usr/libexec/podman/${b}`));
   return missing.length > 0 ? `not installed: ${missing.join(', ')} (scripts/e2e-deps.sh installs Debian's podman)` : undefined;
@@ -42,6 +44,8 @@ export class Podman {
   readonly cgroupParent: string;
   readonly confPath: string;
   readonly storageConfPath: string;
+  /** podman (c/image) keeps this cache for root whatever the storage says; ours if it was not there. */
+  private readonly blobCacheWasThere = fs.existsSync(BLOB_INFO_CACHE);
 
   /** `runtimes` maps names (used with `--runtime NAME`) to wrappers; the first is the default. */
   constructor(base: string, runtimes: Record<string, RuntimeWrapper>) {
@@ -128,6 +132,12 @@ export class Podman {
     for (const pid of killProcessesMentioning(this.base)) problems.push(`killed leftover process ${pid}`);
     for (const dir of await removeCgroupTree(this.cgroupParent)) problems.push(`cgroup ${dir} would not go`);
     for (const m of removeTree(this.base)) problems.push(`mount ${m} was left`);
+    if (!this.blobCacheWasThere) {
+      fs.rmSync(BLOB_INFO_CACHE, { force: true });
+      for (const dir of [path.dirname(BLOB_INFO_CACHE), path.dirname(path.dirname(BLOB_INFO_CACHE))]) {
+        try { fs.rmdirSync(dir); } catch { /* not empty: someone else's */ }
+      }
+    }
     return problems;
   }
 }
