@@ -41,7 +41,7 @@ export function hasScript(): boolean {
   return spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Starts a command; the promise resolves when it exits. `child` lets a test signal it meanwhile. */
+/** Starts a command; `done` resolves when it exits, `pid` lets a test signal it meanwhile. */
 export function startCommand(argv: string[], opts: CommandOptions): { done: Promise<CommandResult>; pid: number | undefined } {
   // `script -e` returns the command's own exit status; -q drops its banner; the typescript goes
   // nowhere. Its stdin is /dev/null, so the terminal sees end-of-input, not a hang.
