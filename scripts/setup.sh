@@ -27,6 +27,11 @@ fi
 bash scripts/cgroup2-vm/prepare.sh ||
   echo "setup: WARNING: the cgroup2 test lane could not be prepared (see above); its tests will skip" >&2
 
+# The end-to-end tests' engines (test/e2e-*.test.ts): Debian's containerd, podman and conmon. Not
+# fatal: without them those tests skip and say why.
+bash scripts/e2e-deps.sh ||
+  echo "setup: WARNING: containerd/podman could not be installed; the end-to-end tests will skip" >&2
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
