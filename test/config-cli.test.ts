@@ -157,12 +157,14 @@ test('validate --systemd-cgroup checks the cgroupsPath form', () => {
   assert.match(logMessages(r.stderr)[0].msg, /^config\.json: \/linux\/cgroupsPath: must have the form slice:prefix:name/);
 });
 
-test('validate reports what create would refuse beyond the spec: no mount namespace', () => {
-  // Valid by the spec, refused by tsrunc: runc would make the container's mounts in the host's namespace.
+test('validate reports what create would refuse beyond the spec: a read-only rootfs without a mount namespace', () => {
+  // Without a mount namespace the container shares the runtime's mounts (accepted); making its root
+  // read-only would need a mount at the rootfs in the runtime's table, which tsrunc refuses.
   const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'pid' }] } };
-  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle(config)]);
+  assert.equal(tsrunc(['validate', '--bundle', bundle(config)]).code, 0);
+  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle({ ...config, root: { path: 'rootfs', readonly: true } })]);
   assert.equal(r.code, 1);
-  assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/linux\/namespaces: tsrunc requires a mount namespace/);
+  assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/root\/readonly: a read-only rootfs needs a mount namespace/);
 });
 
 test('validate reports a security label this host cannot apply as an error, not a "not implemented" warning', (t) => {

@@ -60,8 +60,11 @@ test('namespaces are ordered user first, joined ones keep their path', () => {
   assert.equal(plan.namespaces.find((n) => n.type === 'user')?.cloneFlag, 0x10000000);
 });
 
-test('a config without a mount namespace is refused (the host mount table would change)', () => {
-  assert.throws(() => buildLaunchPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), '/b/rootfs', OPTS), /requires a mount namespace/);
+test('without a mount namespace the plan shares the runtime\'s mounts; what would change the mount holding the rootfs is refused', () => {
+  const plan = buildLaunchPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), '/b/rootfs', OPTS);
+  assert.deepEqual(plan.namespaces.map((n) => n.type), ['pid']);
+  assert.throws(() => buildLaunchPlan(spec({ root: { path: 'rootfs', readonly: true }, linux: { namespaces: [{ type: 'pid' }] } }), '/b/rootfs', OPTS), /\/root\/readonly: a read-only rootfs needs a mount namespace/);
+  assert.throws(() => buildLaunchPlan(spec({ linux: { namespaces: [{ type: 'pid' }], rootfsPropagation: 'shared' } }), '/b/rootfs', OPTS), /\/linux\/rootfsPropagation: needs a mount namespace/);
 });
 
 test('default devices are added and a configured device replaces the default at its path', () => {

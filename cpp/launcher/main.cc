@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -179,6 +180,13 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.targetInitFd >= 0) ::close(plan.targetInitFd);
   OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   OR_DIE(ch, ch.expect("go"));
+  // The init of a container without a mount namespace is only chrooted: share its root (the pid
+  // was checked against the init's pidfd before the fork; /proc here is the runtime's own).
+  if (!plan.ownMountTable()) {
+    std::string initRoot = "/proc/" + std::to_string(plan.targetInitPid) + "/root";
+    if (::chroot(initRoot.c_str()) != 0) failAndExit(ch, *inStep(fail("chroot", initRoot), "enter the container's root"));
+    if (::chdir("/") != 0) failAndExit(ch, *inStep(fail("chdir", "/"), "enter the container's root"));
+  }
   OR_DIE(ch, joinKeyring(plan));
   if (plan.process.hasOomScoreAdj) {
     // The container's procfs (this process is in its mount and pid namespaces by now).
@@ -224,7 +232,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   sys::Fd fifo(plan.execFifoFd);
   sys::Fd ownProc(openPrivateProc());
 
-  OR_DIE(ch, prepareRoot(plan));
+  if (plan.ownMountTable()) OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
   OR_DIE(ch, mountAll(plan, rootfd.get()));
@@ -470,6 +478,21 @@ class Launcher {
   sys::Fd initFd_;
 };
 
+// `tsrunc delete` of a container without a mount namespace: the mounts it made in the runtime's
+// mount table go. Node has no umount; this is the launcher's only other use outside a launch.
+// Each is detached lazily (a process still using one keeps it until it lets go); one already gone
+// with its parent is not an error.
+int detachMounts(int count, char** paths) {
+  int status = 0;
+  for (int i = 0; i < count; i++) {
+    if (::umount2(paths[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT) continue;
+    std::string text = std::string("umount ") + paths[i] + ": " + ::strerror(errno) + "\n";
+    if (::write(2, text.data(), text.size()) < 0) {}
+    status = 1;
+  }
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -481,6 +504,7 @@ int main(int argc, char** argv) {
     if (::write(2, usage, sizeof usage - 1) < 0) {}
     return 2;
   }
+  if (std::strcmp(argv[1], "--detach-mounts") == 0) return detachMounts(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "--features") == 0) {
     std::string text = seccompFeatures() + "\n";
     return ::write(1, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;

@@ -116,6 +116,9 @@ struct Plan {
     const NamespacePlan* n = ns(type);
     return n && n->path.empty();
   }
+  // Without a mount namespace (neither new nor joined) the container lives in the runtime's mount
+  // table: no propagation change, no pivot_root, a chroot into the rootfs instead.
+  bool ownMountTable() const { return ns("mount") != nullptr; }
 };
 
 Result parsePlan(const json::Value& v, Plan& plan);

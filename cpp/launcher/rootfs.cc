@@ -416,6 +416,12 @@ Result applyRootPropagation(const Plan& plan, bool last = false) {
 
 Result enterRoot(const Plan& plan, int rootfd) {
   if (::fchdir(rootfd) != 0) return inStep(fail("chdir", plan.rootfs), "enter rootfs");
+  if (!plan.ownMountTable()) {
+    // The runtime's mount table: pivot_root or MS_MOVE would change it for everyone.
+    if (::chroot(".") != 0) return inStep(fail("chroot", plan.rootfs), "enter rootfs");
+    if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "enter rootfs");
+    return ok();
+  }
   if (plan.noPivot) {
     if (::mount(plan.rootfs.c_str(), "/", "", MS_MOVE, nullptr) != 0) return inStep(fail("mount move", plan.rootfs), "enter rootfs");
     if (::chroot(".") != 0) return inStep(fail("chroot", plan.rootfs), "enter rootfs");

@@ -13,6 +13,7 @@ import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { detachHostMounts } from './host-mounts';
 import { ForegroundTerminal } from './foreground-terminal';
 import { launch, LaunchError } from '../native/launcher';
 import { namespaceKind } from '../linux/namespaces';
@@ -93,6 +94,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   let committed = false;
   let cgroupsMade = false;
   let hookFailed = false;
+  let launchStarted = false;
   try {
     const execFifo = path.join(lock.dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
@@ -126,6 +128,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
         state: { ...hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating') },
       };
     }
+    launchStarted = true;
     const launched = launch(plan, ctx.log, (_phase, pid) => {
       // Before pivot_root, in the runtime's namespaces (prestart belongs to `start`: config.md).
       const container = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
@@ -161,6 +164,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       if (cgroupsMade && cgroups) {
         try { for (const note of cgroups.destroy(false)) ctx.log.warn(note); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
       }
+      // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
+      if (launchStarted && !spec.linux?.namespaces?.some((n) => n.type === 'mount')) detachHostMounts(rootfs, ctx.log);
       // A failed hook stops the container and the lifecycle goes on at delete: poststop runs.
       if (hookFailed) runPoststopHooks(spec, hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'stopped'), ctx.log);
       removeContainerDir(lock.dir);

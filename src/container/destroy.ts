@@ -6,6 +6,7 @@ import { openCgroups, type CgroupRecord } from '../cgroups/manager';
 import { TsruncError } from '../errors';
 import type { Spec } from '../config/types';
 import { hookState, runPoststopHooks } from '../hooks/run';
+import { detachHostMounts, sharesHostMountTable } from './host-mounts';
 import type { Logger } from '../log';
 import { readConfigCopy, removeContainerDir } from '../state/store';
 import type { OpenContainer } from './lookup';
@@ -20,6 +21,7 @@ export function destroyContainer(c: OpenContainer, force: boolean, log: Logger):
   }
   const ownPidNamespace = c.state.tsrunc.namespacePaths.pid === `/proc/${c.state.pid}/ns/pid`;
   for (const note of removeCgroups(c.state.tsrunc.cgroup, !ownPidNamespace)) log.warn(note);
+  if (sharesHostMountTable(c.state.tsrunc.namespacePaths)) detachHostMounts(c.state.rootfs, log);
   // poststop: once, after the container is gone and before its state is (a failure is a warning).
   const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
   if (spec) runPoststopHooks(spec, hookState(c.state, 'stopped'), log);

@@ -136,3 +136,11 @@ export function launcherFeatures(): SeccompBuild {
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return JSON.parse(execFileSync(launcherPath(), ['--features'], { encoding: 'utf8' })) as SeccompBuild;
 }
+
+/** umount2(MNT_DETACH) of each path, by the launcher (Node has no umount). Throws with the
+ * launcher's stderr when one could not be detached. */
+export function detachMounts(paths: readonly string[]): void {
+  if (paths.length === 0) return;
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  execFileSync(launcherPath(), ['--detach-mounts', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+}

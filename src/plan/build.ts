@@ -51,11 +51,18 @@ function planNamespaces(spec: Spec): PlanNamespace[] {
     const ns = configured.find((n) => n.type === kind.type);
     if (ns) out.push({ type: kind.type, cloneFlag: kind.cloneFlag, ...(ns.path ? { path: ns.path } : {}) });
   }
-  if (!out.some((n) => n.type === 'mount')) {
-    // Without its own mount namespace the launcher would change the host's mount tree.
-    throw new TsruncError('config.json: /linux/namespaces: tsrunc requires a mount namespace (add {"type": "mount"})');
-  }
+  if (!out.some((n) => n.type === 'mount')) refuseWithoutMountNamespace(spec);
   return out;
+}
+
+// Without a mount namespace the container inherits the runtime's mount table (config-linux.md):
+// its mounts are made there, below the rootfs, and `delete` detaches them. The root itself is
+// entered by chroot and never becomes a mount, so what would change the mount holding the bundle
+// is refused.
+function refuseWithoutMountNamespace(spec: Spec): void {
+  const reason = 'needs a mount namespace: without one it would change the runtime\'s own mounts (add {"type": "mount"} to /linux/namespaces)';
+  if (spec.root?.readonly === true) throw new TsruncError(`config.json: /root/readonly: a read-only rootfs ${reason}`);
+  if (spec.linux?.rootfsPropagation) throw new TsruncError(`config.json: /linux/rootfsPropagation: ${reason}`);
 }
 
 /** The process part of a plan: the init's (spec.process) or an exec'd one (`process`). */
