@@ -6,15 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ExecResult } from '../runtime';
 
-export interface CommandResult {
-  argv: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+/** The same record the runtime helper returns, so its describeResult works on both. */
+export type CommandResult = ExecResult;
 
 export interface CommandOptions {
   env: NodeJS.ProcessEnv;
