@@ -2,7 +2,8 @@
 // kill, delete: called by engines all day) do not pay for loading yargs. It recognises only what
 // it is sure about and returns undefined for anything else (help, version, unknown or malformed
 // options, globals after the command), which then goes to yargs for the full treatment.
-import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionTable } from './cli-table';
+import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type OptionTable } from './cli-table';
+import { TsruncError } from './errors';
 
 export interface ParsedArgs {
   command: CommandSpec;
@@ -43,13 +44,8 @@ function takeOption(argv: string[], i: number, table: OptionTable, values: Recor
   } else {
     const raw = inline ?? argv[next++];
     if (raw === undefined || (inline === undefined && raw.startsWith('-') && raw !== '-')) return -1;
-    if (spec.choices && !spec.choices.includes(raw)) return -1;
-    if (spec.type === 'number') {
-      if (!/^\d+$/.test(raw)) return -1;
-      value = Number(raw);
-    } else {
-      value = raw;
-    }
+    if (badValueReason(spec, raw) !== undefined) return -1;
+    value = spec.type === 'number' ? Number(raw) : raw;
   }
   const key = camelCase(name);
   if (spec.repeatable) {
@@ -101,4 +97,112 @@ export function fastParse(argv: string[]): ParsedArgs | undefined {
   }
   applyDefaults(command.options, values);
   return { command, values, positional };
+}
+
+/** Why `raw` cannot be a value of the option (for the error message), or undefined when it can. */
+export function badValueReason(spec: OptionSpec, raw: string): string | undefined {
+  if (spec.choices && !spec.choices.includes(raw)) return `it must be one of: ${spec.choices.join(', ')}`;
+  if (spec.type === 'number' && !/^\d+$/.test(raw)) return 'it must be a whole number (0, 1, 2...)';
+  return undefined;
+}
+
+/** An option's value checked against the table: the number for a number option; throws naming the flag. */
+export function checkedValue(name: string, spec: OptionSpec, value: unknown): unknown {
+  if (value === undefined || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (Array.isArray(value)) return value.map((v) => checkedValue(name, spec, v));
+  const raw = String(value);
+  const reason = badValueReason(spec, raw);
+  // runc's (Go flag's) words, which name the flag and the value.
+  if (reason !== undefined) throw new TsruncError(`invalid value "${raw}" for flag --${name}: ${reason}`);
+  return spec.type === 'number' ? Number(raw) : raw;
+}
+
+// Beyond fastParse: a walk over any argv that tells option values apart from the rest, for the
+// checks made before yargs sees it (help wanted, a flag missing its value).
+
+function optionSpec(command: CommandSpec | undefined, token: string): OptionSpec | undefined {
+  const tables = command ? [command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
+  for (const table of tables) {
+    const found = lookup(table, token);
+    if (found) return table[found[0]];
+  }
+  return undefined;
+}
+
+interface Walked {
+  /** The command named, if any (undefined also for an unknown one). */
+  command?: CommandSpec;
+  /** The first word that is neither an option nor its value. */
+  word?: string;
+  /** Index of that word. */
+  wordAt: number;
+  /** -h or --help among the options. */
+  help: boolean;
+  /** A flag that takes a value but was given none. */
+  missingValue?: string;
+  /** A flag that neither the command nor the global options have. */
+  unknown?: string;
+}
+
+/** `-fq`: switches of the table run together, as yargs reads them. */
+function bundledSwitches(table: OptionTable[], token: string): boolean {
+  return /^-[A-Za-z]{2,}$/.test(token) && [...token.slice(1)].every((c) =>
+    table.some((t) => Object.values(t).some((s) => s.alias === c && s.type === 'boolean')));
+}
+
+function walk(argv: string[]): Walked {
+  const out: Walked = { help: false, wordAt: -1 };
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') break;
+    if (token === '--help' || token === '-h') { out.help = true; continue; }
+    if (token.startsWith('-') && token !== '-' && !(out.command && /^-\d+$/.test(token))) {
+      const spec = optionSpec(out.command, token);
+      if (!spec) {
+        const tables = out.command ? [out.command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
+        if (!bundledSwitches(tables, token)) out.unknown ??= token.replace(/=.*/s, '');
+        continue;
+      }
+      if (spec.type === 'boolean' || token.includes('=')) continue;
+      const next = argv[i + 1];
+      // yargs never takes a flag as a value (a negative number it does); spec's --rootless alone is a switch.
+      if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d+$/.test(next))) {
+        if (!(out.command?.name === 'spec' && token === '--rootless')) out.missingValue ??= token;
+      } else {
+        i++;
+      }
+      continue;
+    }
+    if (out.word === undefined) {
+      out.word = token;
+      out.wordAt = i;
+      out.command = COMMANDS.find((c) => c.name === token);
+      if (!out.command) break;
+      continue;
+    }
+    positionals++;
+    // The rest belongs to the container's program (exec ID ls -h) or to ps(1).
+    if (out.command?.passThroughAfter !== undefined && positionals >= out.command.passThroughAfter) break;
+  }
+  return out;
+}
+
+/**
+ * What help the invocation asks for: `help [COMMAND]`, -h/--help, or nothing at all. `topic` is
+ * the command's name (or whatever followed `help`), undefined for the overview.
+ */
+export function helpRequest(argv: string[]): { topic?: string } | undefined {
+  const w = walk(argv);
+  if (w.word === 'help') return { topic: argv.slice(w.wordAt + 1).find((a) => !a.startsWith('-')) };
+  if (w.help) return { topic: w.command?.name };
+  return argv.length === 0 ? {} : undefined;
+}
+
+/** What is wrong with the flags before any parser sees them, in runc's (Go flag's) words, or undefined. */
+export function flagProblem(argv: string[]): string | undefined {
+  const w = walk(argv);
+  if (w.unknown) return `flag provided but not defined: ${w.unknown}`;
+  if (w.missingValue) return `flag needs an argument: ${w.missingValue}`;
+  return undefined;
 }

@@ -1,11 +1,12 @@
-// Command-line front end. Ordinary invocations are parsed by argv.ts; anything else (help, errors,
-// unusual syntax) by yargs, configured from the same table (cli-table.ts). Each command's module
-// loads only when that command runs: every invocation pays Node's start-up, so nothing else loads.
+// Command-line front end. Ordinary invocations are parsed by argv.ts; anything else (errors,
+// unusual syntax) by yargs, configured from the same table (cli-table.ts), and help by src/help/.
+// Each command's module, yargs and the help text load only when needed: every invocation pays
+// Node's start-up, so nothing else loads.
 import type { Argv } from 'yargs';
-import { fastParse } from './argv';
+import { checkedValue, fastParse, flagProblem, helpRequest } from './argv';
 import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionTable } from './cli-table';
 import { SPEC_VERSION, VERSION, type CommandContext, type GlobalOptions } from './context';
-import { TsruncError } from './errors';
+import { plainMessage, TsruncError, withoutNodeCodes } from './errors';
 import { Logger } from './log';
 
 type Handler = (args: any, ctx: CommandContext) => unknown;
@@ -82,7 +83,7 @@ class Invocation implements CommandRunner {
   // One error line per problem (a config can have several); the root cause stays in the last line,
   // which is the one containerd shows.
   report(e: unknown): number {
-    const message = (e as Error)?.message ?? String(e);
+    const message = withoutNodeCodes(plainMessage(e));
     for (const line of message.split('\n')) if (line.trim()) this.log.error(this.errorPrefix + line);
     if (process.env.TSRUNC_DEBUG && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
     return e instanceof TsruncError ? e.exitCode : 1;
@@ -92,13 +93,13 @@ class Invocation implements CommandRunner {
 function addOptions(y: Argv, table: OptionTable): Argv {
   for (const [name, spec] of Object.entries(table)) {
     // Only the keys that are set: yargs reads an explicit `default: undefined` as a default.
-    const { alias, choices } = spec;
+    // Values reach checkValues as typed (numbers too, as strings), and choices are checked there,
+    // so a bad value is reported in our words, naming the flag, whatever the parser.
+    const { alias } = spec;
     y.option(name, {
-      type: spec.type,
-      describe: spec.describe,
+      type: spec.type === 'number' ? 'string' : spec.type,
       ...(alias !== undefined ? { alias } : {}),
       ...(spec.default !== undefined ? { default: spec.default } : {}),
-      ...(choices !== undefined ? { choices: [...choices] } : {}),
       // One value per occurrence, collected; never swallowing the positionals after it.
       ...(spec.repeatable ? { array: true, nargs: 1, default: [] } : {}),
     });
@@ -106,31 +107,62 @@ function addOptions(y: Argv, table: OptionTable): Argv {
   return y;
 }
 
+/** The command's and the global options' values by camelCase name, each checked against the table. */
+function checkValues(command: CommandSpec, raw: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of [...Object.entries(GLOBAL_OPTIONS), ...Object.entries(command.options)]) {
+    // A command's own option wins over a global one of the same name (spec's bare --rootless).
+    const key = camelCase(name);
+    values[key] = checkedValue(name, command.options[name] ?? spec, raw[key]);
+  }
+  return values;
+}
+
+/** yargs' complaints about the command line, in runc's (Go flag's) words. */
+function usageError(msg: string): TsruncError {
+  const flag = (n: string): string => (n.length === 1 ? `-${n}` : `--${n}`);
+  const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (unknown) return new TsruncError(`flag provided but not defined: ${unknown[1].split(', ').map(flag).join(', ')}`);
+  const noValue = /^Not enough arguments following: (.*)$/.exec(msg);
+  if (noValue) return new TsruncError(`flag needs an argument: ${flag(noValue[1])}`);
+  return new TsruncError(msg);
+}
+
+async function showHelp(topic: string | undefined): Promise<number> {
+  // Loaded only here: the commands that run never pay for the help text.
+  const { helpText } = await import('./help/render');
+  const text = helpText(topic);
+  if (text === undefined) throw new TsruncError(`No help topic for '${String(topic)}'`);
+  process.stdout.write(text);
+  return 0;
+}
+
 export async function parseWithYargs(argv: string[], inv: CommandRunner): Promise<number> {
+  const help = helpRequest(argv);
+  if (help) return showHelp(help.topic);
+  const problem = flagProblem(argv);
+  if (problem) throw new TsruncError(problem);
   const { default: yargs } = await import('yargs/yargs');
   let pending: Promise<number> | undefined;
   const parser = addOptions(yargs(argv), GLOBAL_OPTIONS)
     .scriptName('tsrunc')
-    .usage('tsrunc: an OCI container runtime compatible with runc\n\nUsage: tsrunc [global options] <command> [command options] <container-id>')
-    .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': true, 'strip-dashed': true })
+    // Last one wins for a flag given twice, as with runc.
+    .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': true, 'strip-dashed': true, 'duplicate-arguments-array': false })
     .version(false)
-    .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
-    .demandCommand(1, 'a command is required')
-    .help('help').alias('help', 'h')
-    .wrap(null)
+    .help(false)
+    .demandCommand(1, 'a command is required (see tsrunc --help)')
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new TsruncError(msg);
+      throw err ?? usageError(msg);
     });
   for (const command of COMMANDS) {
     // Positionals are counted by hand (runc's wording); yargs only checks the options.
-    parser.command(command.name, command.describe,
-      (y) => addOptions(y, command.options).usage(`tsrunc ${command.usage}\n\n${command.describe}`).strictOptions(),
+    parser.command(command.name, false,
+      (y) => addOptions(y, command.options).strictOptions(),
       (raw: Record<string, unknown>) => {
-        const values: Record<string, unknown> = {};
-        for (const name of [...Object.keys(GLOBAL_OPTIONS), ...Object.keys(command.options)]) values[camelCase(name)] = raw[camelCase(name)];
         const positional = (raw._ as (string | number)[]).slice(1).map(String);
-        pending = inv.run(command, values, positional);
+        // A promise, so that a bad value fails the invocation rather than yargs' handler call.
+        pending = Promise.resolve().then(() => inv.run(command, checkValues(command, raw), positional));
       });
   }
   parser.command('*', false, (y) => y, (raw: Record<string, unknown>) => {

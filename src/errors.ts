@@ -46,3 +46,36 @@ export function errnoText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return (err.code && STRERROR[err.code]) ?? err.message ?? String(e);
 }
+
+// Node names some system calls differently from Go (and so runc's messages).
+const GO_SYSCALL: Readonly<Record<string, string>> = { scandir: 'open', opendir: 'open', copyfile: 'copy', rmdir: 'unlinkat', unlink: 'unlinkat' };
+
+/**
+ * The message of any error, fit for the user: a Node system error becomes "open /x/y: no such file
+ * or directory" (the call, the path, the kernel's reason in strerror's words), never Node's
+ * "ENOENT: no such file or directory, open '/x/y'" with its code.
+ */
+export function plainMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string') {
+    const dest = (err as { dest?: unknown }).dest;
+    const subject = [GO_SYSCALL[err.syscall] ?? err.syscall, err.path, typeof dest === 'string' ? dest : undefined].filter(Boolean).join(' ');
+    const reason = STRERROR[err.code] ?? /^E[A-Z0-9]+: ([^,]+)/.exec(err.message)?.[1] ?? err.code.toLowerCase();
+    return `${subject}: ${reason}`;
+  }
+  return err?.message ?? String(e);
+}
+
+/**
+ * A message with any Node system-error text inside it ("...: ENOENT: no such file or directory,
+ * open '/x'") rewritten as Go would print it ("...: open /x: no such file or directory"): the last
+ * net under messages that wrapped a Node error's text, so its code never reaches the user.
+ */
+export function withoutNodeCodes(message: string): string {
+  return message.replace(/\b(E[A-Z0-9]{2,}): ([^,'\n]+)(?:, (\w+)(?: '([^']*)')?(?: -> '([^']*)')?)?/g,
+    (_m, code: string, text: string, syscall?: string, file?: string, dest?: string) => {
+      const reason = STRERROR[code] ?? text;
+      if (!syscall) return reason;
+      return `${[GO_SYSCALL[syscall] ?? syscall, file, dest].filter(Boolean).join(' ')}: ${reason}`;
+    });
+}

@@ -2,6 +2,7 @@
 // JSON lines like `{"level":"error","msg":"...","time":"..."}`. containerd shows the msg of the last
 // error line of the --log file, so the root cause must be in that line.
 import * as fs from 'node:fs';
+import { errnoText } from './errors';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -19,7 +20,7 @@ export class Logger {
       } catch (e) {
         this.fd = 2;
         this.toStderr = true;
-        this.warn(`cannot open log file ${path}: ${(e as Error).message}`);
+        this.warn(`cannot open log file ${path}: ${errnoText(e)}`);
       }
     }
   }

@@ -21,7 +21,7 @@ import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
 import {
-  createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writePidFile, writeState, type ContainerState,
+  checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writePidFile, writeState, type ContainerState,
 } from '../state/store';
 
 export interface CreateOptions {
@@ -75,6 +75,8 @@ function recordedState(
 
 export function createContainer(opts: CreateOptions, ctx: CommandContext): ContainerState {
   const id = validateId(opts.id);
+  // Known before the container exists, rather than from undoing it.
+  if (opts.pidFile) checkPidFileDir(opts.pidFile);
   const bundle = path.resolve(opts.bundle ?? process.cwd());
   const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true, systemdCgroup: ctx.opts.systemdCgroup });
   for (const w of warnings) ctx.log.warn(w);

@@ -16,7 +16,7 @@ import { launch, LaunchError } from '../native/launcher';
 import { buildExecPlan } from '../plan/exec';
 import { requireLsmSupport } from '../plan/lsm';
 import { detectLsm } from '../linux/lsm';
-import { readConfigCopy, writePidFile } from '../state/store';
+import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { ForegroundTerminal } from './foreground-terminal';
 
@@ -123,6 +123,9 @@ function checkStatus(c: OpenContainer, ignorePaused: boolean): void {
 
 export async function execInContainer(o: ExecOptions, ctx: CommandContext): Promise<number> {
   const c = openContainer(ctx.opts.root, o.id);
+  if (o.pidFile) {
+    try { checkPidFileDir(o.pidFile); } catch (e) { c.lock.release(); throw e; }
+  }
   let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;
   // Installed before the process exists: the process may run (and be signalled through us) before

@@ -3,7 +3,7 @@
 // flock for every operation, and state.json is replaced atomically (write a temp file, rename).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsruncError } from '../errors';
+import { errnoText, TsruncError } from '../errors';
 import type { CgroupRecord } from '../cgroups/manager';
 import { addon } from '../native/addon';
 
@@ -39,11 +39,31 @@ export interface ContainerState {
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;
+/** The id names the state directory, so it must fit in one file name (NAME_MAX). */
+const ID_MAX = 255;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw new TsruncError('container id cannot be empty');
   if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container ID format: ${id}`);
+  // runc only finds out at mkdir ("file name too long"); refused up front like any bad id.
+  if (id.length > ID_MAX) throw new TsruncError(`invalid container ID format: ${id} (${id.length} characters; an id has at most ${ID_MAX})`);
   return id;
+}
+
+/** The state root cannot be used: the error names it as given and the kernel's reason. */
+function rootError(root: string, e: unknown): TsruncError {
+  return new TsruncError(`state root ${root} (--root): ${errnoText(e)}`);
+}
+
+/** Why `root` cannot hold container directories (a file, a path through a file...), or undefined
+ * when it is a directory or does not exist (then no container does). Asked only after a failure. */
+function rootProblem(root: string): TsruncError | undefined {
+  try {
+    if (!fs.statSync(root).isDirectory()) return new TsruncError(`state root ${root} (--root): not a directory`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return rootError(root, e);
+  }
+  return undefined;
 }
 
 export function containerDir(root: string, id: string): string {
@@ -59,7 +79,12 @@ export class ContainerLock {
     try {
       fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsruncError('container does not exist');
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new TsruncError('container does not exist');
+      // The root itself may be the problem (`--root /dev/null`); else a stray file has the id's name.
+      const ofRoot = rootProblem(path.dirname(dir));
+      if (ofRoot) throw ofRoot;
+      if (code === 'ENOTDIR') throw new TsruncError('container does not exist');
       throw e;
     }
     addon().flock(fd, 'ex', true);
@@ -71,15 +96,42 @@ export class ContainerLock {
   }
 }
 
+/**
+ * mkdir -p, made by hand: Node's recursive mkdir never returns for a path whose parent refuses
+ * new entries with ENOENT (`/proc/nope/root`); this gives up after one try per component.
+ */
+function makeDirs(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+  }
+  makeDirs(path.dirname(dir));
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    // Another create made it meanwhile.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(dir).isDirectory()) throw e;
+  }
+}
+
 /** Creates <root>/<id> exclusively and locks it. */
 export function createContainerDir(root: string, id: string): ContainerLock {
-  fs.mkdirSync(path.resolve(root), { recursive: true, mode: 0o711 });
+  try {
+    makeDirs(path.resolve(root));
+  } catch (e) {
+    throw rootProblem(root) ?? rootError(root, e);
+  }
   const dir = containerDir(root, id);
   try {
     fs.mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TsruncError('container with given ID already exists');
-    throw e;
+    // Not the id's fault (validated already): the root is unwritable or read-only.
+    throw rootError(root, e);
   }
   return ContainerLock.acquire(dir);
 }
@@ -155,14 +207,36 @@ export function listContainerIds(root: string): string[] {
     return fs.readdirSync(path.resolve(root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+    throw rootProblem(root) ?? rootError(root, e);
   }
+}
+
+/** The pid file cannot be written: named as the user gave it, never by its temporary file. */
+function pidFileError(file: string, e: unknown): TsruncError {
+  return new TsruncError(`pid file ${file}: ${errnoText(e)}`);
+}
+
+/** Refuses, before anything is created, a pid file whose directory is missing or is not one. */
+export function checkPidFileDir(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    throw pidFileError(file, e);
+  }
+  if (!st.isDirectory()) throw new TsruncError(`pid file ${file}: ${dir} is not a directory`);
 }
 
 /** Writes the pid file the way clients expect: the bare decimal pid, atomically. */
 export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-  fs.renameSync(tmp, abs);
+  try {
+    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw pidFileError(file, e);
+  }
 }
