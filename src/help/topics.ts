@@ -115,4 +115,4 @@ export const TOPICS: Readonly<Record<string, Topic>> = {
 };
 
 /** The exit statuses every command shares; run and exec add the container process's own. */
-export const EXIT_STATUS = 'tsrunc exits with 0 on success and 1 on failure, after an error line on standard error (or in --log) that names what failed and why. run and exec in the foreground exit with the status of the process they waited for, 128+N when signal N killed it.';
+export const EXIT_STATUS = 'tsrunc exits with 0 on success and 1 on failure (exec: 255, as any other status may be the process\'s own), after an error line on standard error (or in --log) that names what failed and why. run and exec in the foreground exit with the status of the process they waited for, 128+N when signal N killed it.';
