@@ -102,9 +102,12 @@ export function bashCompletion(): string {
   return lines.join('\n');
 }
 
-/** Text safe inside a single-quoted zsh word and an _arguments [description]. */
-function zshDescription(text: string): string {
-  return text.replace(/'/g, '\'\\\'\'').replace(/([[\]:\\])/g, '\\$1');
+/**
+ * Text for a single-quoted zsh word: backslash-escaped where _arguments' [description] (brackets)
+ * or _describe's name:description (colons) would end early, then its quotes closed and reopened.
+ */
+function zshDescription(text: string, special: RegExp = /[[\]\\]/g): string {
+  return text.replace(special, '\\$&').replace(/'/g, '\'\\\'\'');
 }
 
 function zshValue(spec: OptionSpec): string {
@@ -121,8 +124,9 @@ function zshOptions(table: OptionTable): string[] {
     const value = spec.type === 'boolean' ? '' : zshValue(spec);
     const repeat = spec.repeatable ? '*' : '';
     if (spec.alias) {
-      const excl = repeat ? '' : `(-${spec.alias} --${name})`;
-      return `'${excl}'{${repeat}-${spec.alias},${repeat}--${name}${spec.type === 'boolean' ? '' : '='}}'${desc}${value}'`;
+      // A repeatable one is marked with a quoted '*' (unquoted, zsh would take it for a glob).
+      const excl = repeat ? '*' : `(-${spec.alias} --${name})`;
+      return `'${excl}'{-${spec.alias},--${name}${spec.type === 'boolean' ? '' : '='}}'${desc}${value}'`;
     }
     return `'${repeat}--${name}${spec.type === 'boolean' ? '' : '='}${desc}${value}'`;
   });
@@ -152,7 +156,7 @@ export function zshCompletion(): string {
     '    command)',
     '      local -a commands',
     '      commands=(',
-    ...COMMANDS.map((c) => `        '${c.name}:${zshDescription(c.describe)}'`),
+    ...COMMANDS.map((c) => `        '${c.name}:${zshDescription(c.describe, /[:\\]/g)}'`),
     "        'help:show the help of a command'",
     '      )',
     "      _describe -t commands 'tsrunc command' commands && ret=0",
@@ -163,7 +167,7 @@ export function zshCompletion(): string {
     `        help) _arguments '1:command:(${COMMANDS.map((c) => c.name).join(' ')})' && ret=0 ;;`,
   ];
   for (const c of COMMANDS) {
-    const args = [...zshOptions(c.options), "'(- *)--help[show this command''s help]'"];
+    const args = [...zshOptions(c.options), "'(- *)--help[show the help of this command]'"];
     if (takesId(c)) args.push("'1:container id:_tsrunc_ids'");
     if (c.passThroughAfter !== undefined) args.push("'*::arguments:_normal'");
     lines.push(`        ${c.name}) _arguments \\`, ...args.map((a, i) => `            ${a}${i < args.length - 1 ? ' \\' : ' && ret=0 ;;'}`));
