@@ -1,6 +1,6 @@
-// The command-line surface as data: every command, option, alias and default, in one place. yargs is
-// configured from it (help, errors, unusual syntax) and so is the fast parser in argv.ts that
-// handles ordinary invocations without loading yargs.
+// The command-line surface as data: every command, option, alias and default, in one place. The
+// fast parser in argv.ts (ordinary invocations, without loading yargs), yargs (unusual syntax),
+// the help (src/help/render.ts), the man pages and the shell completions are all made from it.
 import { DEFAULT_ROOT } from './context';
 
 export interface OptionSpec {
@@ -97,17 +97,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       'console-socket': { type: 'string', arg: 'SOCKET', describe: 'unix socket that receives the terminal\'s master fd (with --tty or "terminal": true)' },
       detach: { type: 'boolean', alias: 'd', default: false, describe: 'return once the process runs, without waiting for it' },
       'pid-file': { type: 'string', arg: 'FILE', describe: 'write the process\'s pid (as seen from the host) to this file' },
-      cwd: { type: 'string', arg: 'DIR', describe: 'working directory inside the container' },
+      cwd: { type: 'string', arg: 'DIR', describe: 'directory the process starts in, a path inside the container (default: the config\'s cwd)' },
       env: { type: 'string', alias: 'e', repeatable: true, arg: 'NAME=VALUE', describe: 'add NAME=VALUE to the environment of config.json\'s process (repeatable)' },
-      user: { type: 'string', alias: 'u', arg: 'UID[:GID]', describe: 'run as uid[:gid]' },
+      user: { type: 'string', alias: 'u', arg: 'UID[:GID]', describe: 'numeric user, and optionally group, to run the process as (default: the config\'s user)' },
       'additional-gids': { type: 'string', alias: 'g', repeatable: true, arg: 'GID', describe: 'add a supplementary group id (repeatable)' },
       cap: { type: 'string', alias: 'c', repeatable: true, arg: 'CAP', describe: 'add a capability to the bounding, effective and permitted sets (repeatable)' },
-      'no-new-privs': { type: 'boolean', default: false, describe: 'set no_new_privs for the process' },
-      apparmor: { type: 'string', arg: 'PROFILE', describe: 'AppArmor profile for the process' },
-      'process-label': { type: 'string', arg: 'LABEL', describe: 'SELinux label for the process' },
+      'no-new-privs': { type: 'boolean', default: false, describe: 'keep the process and its children from gaining privileges through setuid files or file capabilities' },
+      apparmor: { type: 'string', arg: 'PROFILE', describe: 'confine the process with this AppArmor profile (refused on a host without AppArmor)' },
+      'process-label': { type: 'string', arg: 'LABEL', describe: 'run the process under this SELinux label (refused on a host without SELinux)' },
       'preserve-fds': { type: 'number', default: 0, arg: 'N', describe: 'hand N more fds after stdio (and $LISTEN_FDS) to the process' },
       cgroup: { type: 'string', repeatable: true, arg: 'CGROUP', describe: 'run in a sub-cgroup of the container: PATH (cgroup v2) or CONTROLLER[,CONTROLLER]:PATH (v1), repeatable' },
-      'ignore-paused': { type: 'boolean', default: false, describe: 'exec even when the container is paused' },
+      'ignore-paused': { type: 'boolean', default: false, describe: 'accept a paused container; the process runs once it is resumed' },
     },
   },
   { name: 'pause', usage: 'pause <container-id>', describe: 'freeze every process of the container (its cgroup)', positional: [1, 1], options: {} },
@@ -120,7 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'events', usage: 'events [options] <container-id>', describe: 'stream the container\'s resource statistics and OOM kills as JSON lines', positional: [1, 1],
     options: {
       interval: { type: 'string', default: '5s', arg: 'DURATION', describe: 'time between two statistics lines (a duration: 500ms, 5s, 1m)' },
-      stats: { type: 'boolean', default: false, describe: 'print the statistics once and exit' },
+      stats: { type: 'boolean', default: false, describe: 'print a single statistics line and exit' },
     },
   },
   {
@@ -139,7 +139,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'cpuset-mems': { type: 'string', arg: 'LIST', describe: 'memory nodes the container may use' },
       memory: { type: 'string', arg: 'BYTES', describe: 'memory limit in bytes, or with a unit (512m, 1g); -1: no limit' },
       'memory-reservation': { type: 'string', arg: 'BYTES', describe: 'soft memory limit (memory.low on cgroup v2)' },
-      'memory-swap': { type: 'string', arg: 'BYTES', describe: 'limit of memory plus swap; -1: unlimited swap' },
+      'memory-swap': { type: 'string', arg: 'BYTES', describe: 'cap on memory and swap together; -1 lifts the swap limit' },
       'kernel-memory': { type: 'string', arg: 'BYTES', describe: 'ignored: kernel memory limits no longer exist' },
       'kernel-memory-tcp': { type: 'string', arg: 'BYTES', describe: 'ignored: kernel memory limits no longer exist' },
       'pids-limit': { type: 'string', arg: 'N', describe: 'most processes the container may have (0 or -1: no limit)' },

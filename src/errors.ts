@@ -73,9 +73,11 @@ export function plainMessage(e: unknown): string {
  */
 export function withoutNodeCodes(message: string): string {
   return message.replace(/\b(E[A-Z0-9]{2,}): ([^,'\n]+)(?:, (\w+)(?: '([^']*)')?(?: -> '([^']*)')?)?/g,
-    (_m, code: string, text: string, syscall?: string, file?: string, dest?: string) => {
+    (_m, code: string, text: string, syscall: string | undefined, file: string | undefined, dest: string | undefined, at: number) => {
       const reason = STRERROR[code] ?? text;
       if (!syscall) return reason;
-      return `${[GO_SYSCALL[syscall] ?? syscall, file, dest].filter(Boolean).join(' ')}: ${reason}`;
+      const subject = [GO_SYSCALL[syscall] ?? syscall, file, dest].filter(Boolean).join(' ');
+      // "open /x: EROFS: ..., open '/x'" already says which call on which file.
+      return message.slice(0, at).endsWith(`${subject}: `) ? reason : `${subject}: ${reason}`;
     });
 }
