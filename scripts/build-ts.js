@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the TypeScript side: generated validators, then type-check + compile to dist/ (sources,
-// tests, bench). The executable users run is made from the sources by build-executable.js.
+// tests, bench), and the man pages and completions. The executable users run is made from the
+// sources by build-executable.js.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,3 +17,5 @@ if (fs.existsSync(generator)) run(process.execPath, [generator]);
 // Stale test files must not linger (node --test runs every file in dist/test).
 fs.rmSync(path.join(top, 'dist', 'test'), { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.json']);
+// Man pages and shell completion, from the same command table as the parser (docs/cli.md).
+run(process.execPath, [path.join(top, 'scripts', 'build-docs.js')]);

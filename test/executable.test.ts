@@ -36,6 +36,9 @@ test('installed under a prefix, the executable runs a container from its own lib
   for (const f of ['bin/tsrunc', 'libexec/tsrunc/tsrunc-launcher', 'libexec/tsrunc/tsrunc_addon.node']) {
     assert.ok(fs.statSync(path.join(prefix, f)).mode & 0o111, `${f} installed and executable`);
   }
+  for (const f of ['share/man/man8/tsrunc.8', 'share/man/man8/tsrunc-create.8', 'share/bash-completion/completions/tsrunc', 'share/zsh/vendor-completions/_tsrunc']) {
+    assert.ok(fs.statSync(path.join(prefix, f)).size > 0, `${f} installed`);
+  }
   // Run through a symlink in another directory, as /usr/bin/x -> /opt/... links are, and with the
   // build tree's natives out of reach (a copy that fell back on them would still pass otherwise).
   fs.symlinkSync(path.join(prefix, 'bin', 'tsrunc'), path.join(elsewhere, 'tsrunc'));
