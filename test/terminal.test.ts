@@ -5,7 +5,7 @@
 // status.
 import { after, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OutputWaiter, openMaster, startConsoleReceiver, type ConsoleReceiver } from './helpers/console-socket';
@@ -33,6 +33,20 @@ function both(name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>, 
 // Waits for lines: "size" prints the pty's size, "tty" its name, "quit" exits 7, anything else
 // is echoed as got:LINE; a SIGINT (Ctrl-C as a byte through a raw relay) is trapped.
 const INNER = 'echo READY; trap "echo INTERRUPTED" INT; while :; do if read line; then case $line in size) stty size;; tty) tty;; quit) exit 7;; *) echo "got:$line";; esac; fi; done';
+
+/** Runs a shell command line under a real terminal made by util-linux `script`; the output of
+ * both streams goes to one waiter. */
+function underScript(cmd: string): { p: ChildProcessWithoutNullStreams; out: OutputWaiter; closed: Promise<void> } {
+  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = new OutputWaiter();
+  p.stdout.on('data', (d: Buffer) => out.feed(d));
+  p.stderr.on('data', (d: Buffer) => out.feed(d));
+  const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+  return { p, out, closed };
+}
+
+/** A shell word for any string. */
+const shellWord = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const terminalBundle = (extra: BundleOptions = {}): BundleOptions => ({
   args: ['sh', '-c', INNER],
@@ -120,13 +134,7 @@ describe(`terminals (${sut.label}${pair.ref ? ', each case also against runc' : 
       await withContainer(rt, 'tty-fg', kind === 'run' ? terminalBundle() : { args: ['sleep', '60'] }, async (b, id) => {
         if (kind === 'exec -t') expectOk(await rt.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
         const argv = [...rt.argv, '--root', rt.root, ...(kind === 'run' ? ['run', '--bundle', b.dir, id] : ['exec', '-t', id, 'sh', '-c', INNER])];
-        const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-        const cmd = `stty rows 33 cols 77; echo OUTER=$(tty); ${argv.map(q).join(' ')}; echo STATUS=$?`;
-        const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = new OutputWaiter();
-        p.stdout.on('data', (d: Buffer) => out.feed(d));
-        p.stderr.on('data', (d: Buffer) => out.feed(d));
-        const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+        const { p, out, closed } = underScript(`stty rows 33 cols 77; echo OUTER=$(tty); ${argv.map(shellWord).join(' ')}; echo STATUS=$?`);
         try {
           const outer = /OUTER=(\S+)/.exec(await out.waitFor(/OUTER=\S+\r?\n/))?.[1] as string;
           await out.waitFor('READY', 20_000);
@@ -158,14 +166,8 @@ describe(`terminals (${sut.label}${pair.ref ? ', each case also against runc' : 
     const size = 256 * 1024;
     const inner = 'stty raw -echo; echo READY; head -c ' + size + ' | wc -c; exit 3';
     await withContainer(rt, 'tty-paste', terminalBundle({ args: ['sh', '-c', inner] }), async (b, id) => {
-      const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
       const argv = [...rt.argv, '--root', rt.root, 'run', '--bundle', b.dir, id];
-      const cmd = `stty raw -echo; ${argv.map(q).join(' ')}; echo STATUS=$?`;
-      const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out = new OutputWaiter();
-      p.stdout.on('data', (d: Buffer) => out.feed(d));
-      p.stderr.on('data', (d: Buffer) => out.feed(d));
-      const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+      const { p, out, closed } = underScript(`stty raw -echo; ${argv.map(shellWord).join(' ')}; echo STATUS=$?`);
       try {
         await out.waitFor('READY', 20_000);
         p.stdin.write(Buffer.alloc(size, 'x'));
