@@ -1,17 +1,26 @@
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { openCgroups } from '../cgroups/manager';
+import type { CgroupManager } from '../cgroups/manager';
 import { withContainer } from '../container/lookup';
 import { containerPids, signalInit } from '../container/process-signal';
 import { parseSignal } from '../container/signals';
+import type { ContainerState } from '../state/store';
 
 const SIGKILL = 9;
 
+// The cgroup drivers load only when needed (--all, or thawing a paused container for SIGKILL):
+// a plain signal to the init is what engines send for every container.
+async function cgroupsOf(state: ContainerState): Promise<CgroupManager | undefined> {
+  const { openCgroups } = await import('../cgroups/manager');
+  return openCgroups(state.tsrunc.cgroup);
+}
+
 export default async function kill(args: { id: string; positional: string[]; all: boolean }, ctx: CommandContext): Promise<number> {
   const signal = parseSignal(args.positional[1]);
-  await withContainer(ctx.opts.root, args.id, (c) => {
+  await withContainer(ctx.opts.root, args.id, async (c) => {
     if (c.status === 'stopped') throw new TsruncError('container not running');
-    const cgroups = openCgroups(c.state.tsrunc.cgroup);
+    const thaw = signal === SIGKILL && c.status === 'paused';
+    const cgroups = args.all || thaw ? await cgroupsOf(c.state) : undefined;
     if (args.all && cgroups) {
       // Through the cgroup: every process, including those outside the init's pid namespace
       // view and any forked meanwhile (the cgroup is frozen while signalled, or cgroup.kill).
@@ -24,7 +33,7 @@ export default async function kill(args: { id: string; positional: string[]; all
       signalInit(c.state, signal);
     }
     // A frozen process dies of SIGKILL only once thawed (v1); other signals wait for resume.
-    if (signal === SIGKILL && c.status === 'paused' && cgroups) cgroups.thaw();
+    if (thaw && cgroups) cgroups.thaw();
   });
   return 0;
 }

@@ -5,11 +5,9 @@ import * as path from 'node:path';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import { addon, POLLHUP, POLLIN } from '../native/addon';
 import type { Spec } from '../config/types';
-import { runHooks, hookState } from '../hooks/run';
 import type { Logger } from '../log';
 import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
 import type { OpenContainer } from './lookup';
-import { destroyContainer } from './destroy';
 import { openInit } from './process-signal';
 
 /**
@@ -17,8 +15,9 @@ import { openInit } from './process-signal';
  * continues the lifecycle at delete (runtime-spec 1.3 runtime.md): the container is destroyed,
  * poststop hooks run, and nothing is left. Returns the error to throw.
  */
-function failedByHook(c: OpenContainer, log: Logger, e: unknown): unknown {
+async function failedByHook(c: OpenContainer, log: Logger, e: unknown): Promise<unknown> {
   try {
+    const { destroyContainer } = await import('./destroy');
     destroyContainer({ ...c, status: 'running' }, true, log);
   } catch (cleanup) {
     log.warn(`deleting ${c.state.id} after its hook failed: ${(cleanup as Error).message}`);
@@ -26,20 +25,26 @@ function failedByHook(c: OpenContainer, log: Logger, e: unknown): unknown {
   return e;
 }
 
-export function startContainer(c: OpenContainer, log: Logger): void {
+// The hook runner and the destroy path (the cgroup drivers) load only when a container has such
+// hooks or one failed: `start` is one of the commands engines call for every container.
+async function runStartHooks(spec: Spec, kind: 'prestart' | 'poststart', c: OpenContainer, log: Logger): Promise<void> {
+  if (!spec.hooks?.[kind]?.length) return;
+  const { runHooks, hookState } = await import('../hooks/run');
+  try {
+    runHooks(spec, kind, hookState(c.state, kind === 'prestart' ? 'created' : 'running', c.state.pid), log);
+  } catch (e) {
+    throw await failedByHook(c, log, e);
+  }
+}
+
+export async function startContainer(c: OpenContainer, log: Logger): Promise<void> {
   if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
 
   // prestart (deprecated, config.md): after `start` is called, before the process runs, in the
   // runtime's namespaces; the container is "created". A failure stops it (poststop at delete).
   const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
-  if (spec) {
-    try {
-      runHooks(spec, 'prestart', hookState(c.state, 'created', c.state.pid), log);
-    } catch (e) {
-      throw failedByHook(c, log, e);
-    }
-  }
+  if (spec) await runStartHooks(spec, 'prestart', c, log);
 
   const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
   // The pidfd is taken before the fifo is opened: opening it releases the init, and a short-lived
@@ -79,16 +84,10 @@ export function startContainer(c: OpenContainer, log: Logger): void {
       byHook = failure.step?.endsWith(' hooks') ?? false;
       text = describeNativeFailure(failure);
     } catch { /* keep raw text */ }
-    if (byHook) throw failedByHook(c, log, new TsruncError(text));
+    if (byHook) throw await failedByHook(c, log, new TsruncError(text));
     throw new TsruncError(text);
   }
   // poststart: after the process has started, before start returns (runc 1.1 runs them at create).
   // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
-  if (spec) {
-    try {
-      runHooks(spec, 'poststart', hookState(c.state, 'running', c.state.pid), log);
-    } catch (e) {
-      throw failedByHook(c, log, e);
-    }
-  }
+  if (spec) await runStartHooks(spec, 'poststart', c, log);
 }
