@@ -37,6 +37,15 @@ export interface PodmanOptions {
   timeoutMs?: number;
 }
 
+/** The names in a directory, or undefined when it does not exist. */
+function entriesOf(dir: string): Set<string> | undefined {
+  try {
+    return new Set(fs.readdirSync(dir));
+  } catch {
+    return undefined;
+  }
+}
+
 export class Podman {
   readonly base: string;
   readonly ioDir: string;
@@ -46,6 +55,10 @@ export class Podman {
   readonly storageConfPath: string;
   /** podman (c/image) keeps this cache for root whatever the storage says; ours if it was not there. */
   private readonly blobCacheWasThere = fs.existsSync(BLOB_INFO_CACHE);
+  /** What the runtime's default root held before: podman's containers live there, and tsrunc
+   * caches compiled seccomp filters in it (seccomp-*.bpf); what these tests add goes at cleanup. */
+  private readonly runtimeRoot = tsruncIsRunc() ? '/run/runc' : '/run/tsrunc';
+  private readonly runtimeRootBefore = entriesOf(this.runtimeRoot);
 
   /** `runtimes` maps names (used with `--runtime NAME`) to wrappers; the first is the default. */
   constructor(base: string, runtimes: Record<string, RuntimeWrapper>) {
@@ -111,7 +124,7 @@ export class Podman {
 
   /** The runtime's state directory of a container (its default root: podman passes none). */
   stateDir(fullId: string): string {
-    return path.join(tsruncIsRunc() ? '/run/runc' : '/run/tsrunc', fullId);
+    return path.join(this.runtimeRoot, fullId);
   }
 
   cgroupOf(fullId: string): string {
@@ -132,6 +145,12 @@ export class Podman {
     for (const pid of killProcessesMentioning(this.base)) problems.push(`killed leftover process ${pid}`);
     for (const dir of await removeCgroupTree(this.cgroupParent)) problems.push(`cgroup ${dir} would not go`);
     for (const m of removeTree(this.base)) problems.push(`mount ${m} was left`);
+    for (const name of entriesOf(this.runtimeRoot) ?? []) {
+      if (!this.runtimeRootBefore?.has(name) && /^seccomp-[0-9a-f]+\.bpf$/.test(name)) fs.rmSync(path.join(this.runtimeRoot, name), { force: true });
+    }
+    if (this.runtimeRootBefore === undefined) {
+      try { fs.rmdirSync(this.runtimeRoot); } catch { /* gone already, or holds what is not ours */ }
+    }
     if (!this.blobCacheWasThere) {
       fs.rmSync(BLOB_INFO_CACHE, { force: true });
       for (const dir of [path.dirname(BLOB_INFO_CACHE), path.dirname(path.dirname(BLOB_INFO_CACHE))]) {
