@@ -1,5 +1,6 @@
-// OCI hooks with runtime-spec 1.3's semantics (tsrunc only: runc 1.1 runs poststart during create
-// and treats a failing poststart as a warning). Every hook appends a marker line with its name,
+// OCI hooks with runtime-spec 1.3's semantics. Mostly tsrunc only: runc 1.1 runs poststart during
+// create and treats a failing poststart as a warning. prestart's place (during create, before
+// pivot_root, status "creating") is the same in runc 1.1, so those cases run against runc first. Every hook appends a marker line with its name,
 // argv, stdin state and mount namespace; the cases check order, status, pid, namespace, env,
 // timeouts and each kind of failure, and that nothing is left behind.
 import { describe, test } from 'node:test';
@@ -7,10 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
-import { describeResult } from './helpers/runtime';
-import { expectOk, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+import { describeResult, type Runtime } from './helpers/runtime';
+import { expectOk, forEachRuntime, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
 
-const { sut } = runtimesForSuite();
+const pair = runtimesForSuite();
+const { sut } = pair;
 
 const HOOK = `#!/bin/sh
 # hook NAME [fail|sleep]: one line per call: name, $0, the state on stdin, the mount namespace and the
@@ -75,20 +77,20 @@ async function expectDeleted(id: string, b: Bundle): Promise<void> {
 const cgroupGone = (b: Bundle): boolean => !fs.existsSync(path.join('/sys/fs/cgroup/pids', String(b.spec.linux.cgroupsPath)));
 
 describe(`hooks (${sut.label})`, () => {
-  test('createRuntime (create), prestart and poststart (start), poststop (delete): in order, with the status, pid and namespace the spec says', TEST_TIMEOUT, async () => {
+  test('prestart and createRuntime (create), poststart (start), poststop (delete): in order, with the status, pid and namespace the spec says', TEST_TIMEOUT, async () => {
     await withContainer(sut, 'hk-order', withHooks({ prestart: [{}], createRuntime: [{}, {}], poststart: [{}], poststop: [{}] }), async (b, id) => {
       arm(b);
       const c = await sut.exec(['create', '--bundle', b.dir, id]);
       expectOk(c, 'create');
       assert.equal(c.stdout, '', 'a hook\'s stdout never reaches the runtime\'s');
       const { pid } = await sut.state(id);
-      assert.deepEqual(lines(b).map((l) => l.name), ['createRuntime0', 'createRuntime1'], 'create runs createRuntime only');
+      // runtime-spec 1.3 config.md: prestart during create, before the createRuntime hooks.
+      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1'], 'create runs prestart, then createRuntime');
       expectOk(await sut.exec(['start', id]), 'start');
       expectOk(await sut.exec(['delete', '--force', id]), 'delete --force');
       const all = lines(b);
-      // prestart belongs to start (config.md: after start is called, before the process runs).
-      assert.deepEqual(all.map((l) => l.name), ['createRuntime0', 'createRuntime1', 'prestart0', 'poststart0', 'poststop0']);
-      assert.deepEqual(all.map((l) => l.state.status), ['creating', 'creating', 'created', 'running', 'stopped']);
+      assert.deepEqual(all.map((l) => l.name), ['prestart0', 'createRuntime0', 'createRuntime1', 'poststart0', 'poststop0']);
+      assert.deepEqual(all.map((l) => l.state.status), ['creating', 'creating', 'creating', 'running', 'stopped']);
       for (const l of all.slice(0, 4)) assert.equal(l.state.pid, pid, `${l.name} sees the init's pid`);
       assert.equal(all[4].state.pid, undefined, 'no pid once stopped');
       for (const l of all) {
@@ -232,16 +234,54 @@ describe(`hooks (${sut.label})`, () => {
     });
   });
 
-  test('a prestart hook that fails: start fails, the process never runs, the container is stopped and deleted', TEST_TIMEOUT, async () => {
-    await withContainer(sut, 'hk-prestart', { ...withHooks({ prestart: [{ how: 'fail' }], poststop: [{}] }), args: ['sh', '-c', 'echo ran > /ran'], readonly: false }, async (b, id) => {
+  // Runs once per runtime, runc first: runc 1.1 already runs prestart where runtime-spec 1.1+ puts it.
+  const PRESTART_PROBE = `pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p'); ` +
+    'echo "root=$(readlink /proc/$pid/root) mnt=$(readlink /proc/self/ns/mnt) proc=$(grep -c " $ROOTFS/proc " /proc/$pid/mountinfo)" >> $LOG';
+  forEachRuntime(pair, 'prestart runs during create, in the runtime\'s namespaces, after the mounts and before pivot_root, with status "creating" and the init\'s pid', async (_t, rt: Runtime) => {
+    await withContainer(rt, 'hk-pre', { ...withHooks({ prestart: [{}], createRuntime: [{}] }), args: ['true'] }, async (b, id) => {
       arm(b);
-      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
-      const r = await sut.exec(['start', id]);
+      const hooks = b.spec.hooks as Record<string, { path: string; args: string[]; env: string[] }[]>;
+      hooks.prestart.push({ path: '/bin/busybox', args: ['sh', '-c', PRESTART_PROBE], env: [`ROOTFS=${b.rootfs}`, `LOG=${path.join(b.dir, 'probe.log')}`] });
+      b.writeSpec();
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+      const { pid, status } = await rt.state(id);
+      assert.equal(status, 'created');
+      const seen = lines(b);
+      assert.deepEqual(seen.map((l) => l.name), ['prestart0', 'createRuntime0'], 'prestart ran during create, before createRuntime');
+      assert.equal(seen[0].state.status, 'creating');
+      assert.equal(seen[0].state.pid, pid, 'the init\'s pid as the runtime sees it');
+      assert.equal(seen[0].mnt, hostMnt, 'in the runtime\'s mount namespace');
+      const probe = fs.readFileSync(path.join(b.dir, 'probe.log'), 'utf8').trim();
+      assert.match(probe, /^root=\/ /, `the init had not pivoted yet: ${probe}`);
+      assert.match(probe, / proc=[1-9]/, `the container's /proc was already mounted: ${probe}`);
+      expectOk(await rt.exec(['start', id]), 'start');
+      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'createRuntime0'], 'start runs no prestart hook');
+    });
+  });
+
+  forEachRuntime(pair, 'a prestart hook that fails: create fails naming it, the process never runs, nothing is left', async (_t, rt: Runtime) => {
+    await withContainer(rt, 'hk-prefail', { ...withHooks({ prestart: [{ how: 'fail' }], createRuntime: [{}] }), args: ['sh', '-c', 'echo ran > /ran'], readonly: false }, async (b, id) => {
+      arm(b);
+      const r = await rt.exec(['create', '--bundle', b.dir, id]);
       assert.notEqual(r.code, 0, describeResult(r));
-      assert.match(r.stderr, /prestart hook #0 .*exit status 3/, describeResult(r));
+      assert.match(r.stderr, /exit status 3/, describeResult(r));
       assert.ok(!fs.existsSync(path.join(b.rootfs, 'ran')), 'the process never ran');
-      await expectDeleted(id, b);
+      assert.deepEqual(lines(b).map((l) => l.name), ['prestart0'], 'no createRuntime hook after a failed prestart');
+      assert.ok(!rt.listedIds().includes(id), 'no state left');
+      assert.ok(cgroupGone(b), 'no cgroup left');
+    });
+  });
+
+  test('a failing prestart hook stops the container: poststop runs (runtime.md), and the message names the hook', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'hk-prestop', withHooks({ prestart: [{ how: 'fail' }], poststop: [{}] }), async (b, id) => {
+      arm(b);
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /prestart hook #0 .*exit status 3.*hook prestart0 says no/, describeResult(r));
       assert.deepEqual(lines(b).map((l) => l.name), ['prestart0', 'poststop0'], 'the lifecycle went on at delete: poststop ran');
+      assert.deepEqual(lines(b).map((l) => l.state.status), ['creating', 'stopped']);
+      assert.ok(!sut.listedIds().includes(id), 'no state left');
+      assert.ok(cgroupGone(b), 'no cgroup left');
     });
   });
 

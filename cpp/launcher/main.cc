@@ -239,7 +239,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   OR_DIE(ch, setupDev(plan, rootfd.get()));
   if (plan.hasProcess) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process.cwd));
   hostProc.reset();
-  if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "createRuntime"));
+  if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
   // In the container's namespaces, before pivot_root: the host's paths still resolve.
   OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating", hostPid)));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));

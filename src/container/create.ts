@@ -121,7 +121,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
 
-    if (hasHooks(spec, 'createRuntime')) plan.hooksBeforePivot = true;
+    if (hasHooks(spec, 'prestart', 'createRuntime')) plan.hooksBeforePivot = true;
     if (hasHooks(spec, 'createContainer', 'startContainer')) {
       const planHooks = (list: Hook[] | undefined) => (list ?? []).map((h) => ({ path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }));
       plan.containerHooks = {
@@ -132,10 +132,12 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     }
     launchStarted = true;
     const launched = launch(plan, ctx.log, (_phase, pid) => {
-      // Before pivot_root, in the runtime's namespaces (prestart belongs to `start`: config.md).
-      const container = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
+      // The environment exists, pivot_root has not happened; both phases run in the runtime's
+      // namespaces, prestart first (runtime-spec 1.3 config.md; 1.0.2 had prestart in `start`).
+      const state = hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating', pid);
       try {
-        runHooks(spec, 'createRuntime', hookState(container, 'creating', pid), ctx.log);
+        runHooks(spec, 'prestart', state, ctx.log);
+        runHooks(spec, 'createRuntime', state, ctx.log);
       } catch (e) {
         hookFailed = true;
         throw e;

@@ -11,7 +11,7 @@ import type { OpenContainer } from './lookup';
 import { openInit } from './process-signal';
 
 /**
- * A failing prestart, startContainer or poststart hook fails `start`, stops the container and
+ * A failing startContainer or poststart hook fails `start`, stops the container and
  * continues the lifecycle at delete (runtime-spec 1.3 runtime.md): the container is destroyed,
  * poststop hooks run, and nothing is left. Returns the error to throw.
  */
@@ -27,11 +27,11 @@ async function failedByHook(c: OpenContainer, log: Logger, e: unknown): Promise<
 
 // The hook runner and the destroy path (the cgroup drivers) load only when a container has such
 // hooks or one failed: `start` is one of the commands engines call for every container.
-async function runStartHooks(spec: Spec, kind: 'prestart' | 'poststart', c: OpenContainer, log: Logger): Promise<void> {
-  if (!spec.hooks?.[kind]?.length) return;
+async function runPoststartHooks(spec: Spec, c: OpenContainer, log: Logger): Promise<void> {
+  if (!spec.hooks?.poststart?.length) return;
   const { runHooks, hookState } = await import('../hooks/run');
   try {
-    runHooks(spec, kind, hookState(c.state, kind === 'prestart' ? 'created' : 'running', c.state.pid), log);
+    runHooks(spec, 'poststart', hookState(c.state, 'running', c.state.pid), log);
   } catch (e) {
     throw await failedByHook(c, log, e);
   }
@@ -41,10 +41,6 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
   if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
 
-  // prestart (deprecated, config.md): after `start` is called, before the process runs, in the
-  // runtime's namespaces; the container is "created". A failure stops it (poststop at delete).
-  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
-  if (spec) await runStartHooks(spec, 'prestart', c, log);
 
   const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
   // The pidfd is taken before the fifo is opened: opening it releases the init, and a short-lived
@@ -89,5 +85,6 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
   }
   // poststart: after the process has started, before start returns (runc 1.1 runs them at create).
   // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
-  if (spec) await runStartHooks(spec, 'poststart', c, log);
+  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  if (spec) await runPoststartHooks(spec, c, log);
 }

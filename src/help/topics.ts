@@ -26,7 +26,7 @@ export const TOPICS: Readonly<Record<string, Topic>> = {
     ],
   },
   start: {
-    details: 'Runs the prestart and poststart hooks around it and returns once the program has been executed. A container can be started once; a stopped one has to be deleted and created again.',
+    details: 'Runs the poststart hooks after it and returns once the program has been executed. A container can be started once; a stopped one has to be deleted and created again.',
     examples: [{ lines: ['tsrunc start web1'], explain: 'Let the created container web1 run its program.' }],
   },
   run: {

@@ -128,7 +128,7 @@ export interface LaunchPlan {
   /** createContainer/startContainer hooks, run by the init in the container's namespaces; `state`
    * is the OCI state they read (status and pid filled in by the init). */
   containerHooks?: { createContainer: PlanHook[]; startContainer: PlanHook[]; state: Record<string, unknown> };
-  /** createRuntime hooks exist: the init asks for them (`hook`) before pivot_root. */
+  /** prestart or createRuntime hooks exist: the init asks for them (`hook`) before pivot_root. */
   hooksBeforePivot?: boolean;
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
