@@ -151,6 +151,19 @@ function diskDevice(): string | undefined {
   return undefined;
 }
 
+/** Waits until the files read the same twice 300 ms apart (a sleeping container's counters). */
+async function settled(files: string[]): Promise<void> {
+  const snap = (): string => files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '')).join('\0');
+  let last = snap();
+  for (let i = 0; i < 30; i++) {
+    await sleep(300);
+    const now = snap();
+    if (now === last) return;
+    last = now;
+  }
+  assert.fail(`the container's counters never settled: ${files.join(', ')}`);
+}
+
 const v1Mounted = (c: string): boolean => fs.existsSync(path.join(V1_ROOT, c, 'cgroup.procs'));
 const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), 'utf8').trim();
 
@@ -277,6 +290,10 @@ test('runc 1.1 prints the same stats for the same cgroups (runc events --stats)'
   });
   const run = await runc.exec(['run', '-d', '--bundle', b.dir, id]);
   assert.equal(run.code, 0, describeResult(run));
+  // Right after `run -d` the init may still be execing sleep (CPU periods, page-ins): the counters
+  // compared below must have settled first, or the two reads differ by what happened in between.
+  await settled(['cpu/cpu.stat', 'cpuacct/cpuacct.usage', 'blkio/blkio.throttle.io_serviced_recursive', 'memory/memory.failcnt']
+    .map((f) => path.join(V1_ROOT, path.dirname(f), cgroupName, path.basename(f))));
   const ev = await runc.exec(['events', '--stats', id]);
   assert.equal(ev.code, 0, describeResult(ev));
   const ours = readStatsV1(Object.fromEntries(

@@ -132,7 +132,10 @@ describe('containerd (ctr, runc v2 shim) on the runtime under test', { skip: mis
       expectCode(r, 0, 'ctr task ps');
       const pids = r.stdout.split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).filter((n) => n > 0);
       assert.ok(pids.includes(pid), `ps lists the init ${pid}\n${describeCommand(r)}`);
-      const sleeper = pids.find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\x00300'));
+      // The counter's loop forks short-lived processes that ps may list and that are gone a moment
+      // later: a vanished pid is simply not the sleeper.
+      const cmdline = (p: number): string => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'); } catch { return ''; } };
+      const sleeper = pids.find((p) => cmdline(p).startsWith('sleep\x00300'));
       assert.ok(sleeper !== undefined, `ps lists the exec'd sleep\n${describeCommand(r)}`);
     });
 
