@@ -121,10 +121,14 @@ test('cpu: idle, cpus and mems; realtime limits are refused, zero ones accepted'
   refused({ cpu: { realtimePeriod: 1000000 } }, /^linux\.resources\.cpu\.realtimePeriod: /);
 });
 
-test('pids: limit → pids.max, negative as "max", zero unset', () => {
+test('pids: limit → pids.max, negative as "max", 0 a limit written as 1 (runc ≥ 1.4), absent or null unset', () => {
   assert.deepEqual(lines({ pids: { limit: 100 } }), ['pids.max=100']);
   assert.deepEqual(lines({ pids: { limit: -1 } }), ['pids.max=max']);
-  assert.deepEqual(lines({ pids: { limit: 0 } }), []);
+  assert.deepEqual(lines({ pids: { limit: -7 } }), ['pids.max=max']);
+  assert.deepEqual(lines({ pids: { limit: 0 } }), ['pids.max=1']);
+  assert.deepEqual(lines({ pids: {} }), []);
+  assert.deepEqual(lines(JSON.parse('{"pids": {"limit": null}}') as Resources), []);
+  assert.deepEqual(v2Writes({ pids: { limit: 0 } }).controllers, ['pids'], 'the controller is enabled for a 0 limit');
 });
 
 test('io: weight → io.weight converted, or io.bfq.weight as is when BFQ is there', () => {

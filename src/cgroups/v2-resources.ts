@@ -14,6 +14,7 @@
 import { integerValue } from '../config/exact-integers';
 import type { BlockIO, CPU, HugepageLimit, Memory, Pids, Rdma, Resources, ThrottleDevice } from '../config/types';
 import { TsruncError } from '../errors';
+import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite } from './types';
 
 export interface V2Resources {
@@ -83,9 +84,8 @@ export function v2Writes(resources: Resources, current?: CgroupReader): V2Resour
 }
 
 function pidsWrites(pids: Pids, out: Collector): void {
-  const limit = int(pids, 'limit');
-  // Any negative limit means "no limit" in the spec's words; 0 is unset, as in runc.
-  if (limit !== 0n) out.write('pids.max', limit < 0n ? 'max' : limit.toString());
+  const max = pidsMaxText(pids);
+  if (max !== undefined) out.write('pids.max', max);
 }
 
 /**

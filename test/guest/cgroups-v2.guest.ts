@@ -67,6 +67,31 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
     });
   });
 
+  // runc ≥ 1.4: 0 is a real limit, written as 1 so the init's own clone3(CLONE_INTO_CGROUP) is
+  // still allowed; update --pids-limit -1 lifts it, 0 sets it again.
+  test('pids.limit 0: the init is born, pids.max is 1 and nothing forks; update -1 lifts it, 0 sets it', T, async () => {
+    await withContainer(rt, 'v2-pids0', {
+      args: ['sh', '-c', 'echo before; sleep 0; echo after'],
+      mutate: (s) => { s.linux.resources = { ...s.linux.resources, pids: { limit: 0 } }; },
+    }, async (b, id) => {
+      const r = await rt.runToCompletion(b.dir, id);
+      assert.match(r.stdout, /before/, describeResult(r.result));
+      assert.match(r.stderr, /can't fork|Resource temporarily unavailable/, describeResult(r.result));
+      assert.doesNotMatch(r.stdout, /after/, describeResult(r.result));
+    });
+    await withContainer(rt, 'v2-pids0u', {
+      args: ['sleep', '60'],
+      mutate: (s) => { s.linux.resources = { ...s.linux.resources, pids: { limit: 0 } }; },
+    }, async (b, id) => {
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+      assert.equal(read(dirOf(b), 'pids.max'), '1');
+      expectOk(await rt.exec(['update', '--pids-limit', '-1', id]), 'update --pids-limit -1');
+      assert.equal(read(dirOf(b), 'pids.max'), 'max');
+      expectOk(await rt.exec(['update', '--pids-limit', '0', id]), 'update --pids-limit 0');
+      assert.equal(read(dirOf(b), 'pids.max'), '1');
+    });
+  });
+
   test('memory.max OOM-kills a hog and events reports it', T, async () => {
     const goDir = fs.mkdtempSync(path.join(process.cwd(), '.guest-oom-'));
     try {
