@@ -133,6 +133,8 @@ test('sysctl keys: slash form, namespaces, /proc/sys path', () => {
   assert.equal(sysctlPlacement('kernel.msgmax').namespace, 'ipc');
   assert.equal(sysctlPlacement('kernel.hostname').conflictsWith, '/hostname');
   assert.equal(sysctlPlacement('vm.swappiness').namespace, undefined);
+  assert.equal(sysctlPlacement('user.max_user_namespaces').namespace, 'user');
+  assert.equal(sysctlPlacement('user/max_ipc_namespaces').namespace, 'user');
 });
 
 test('filesystem checks only run with a bundle', () => {
