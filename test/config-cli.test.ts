@@ -167,6 +167,20 @@ test('validate reports what create would refuse beyond the spec: a read-only roo
   assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/root\/readonly: a read-only rootfs needs a mount namespace/);
 });
 
+test('validate fails a config with linux.intelRdt as create does: no resctrl here; a syntax error comes first', (t) => {
+  if (fs.existsSync('/sys/fs/resctrl/schemata')) return t.skip('this host mounts resctrl');
+  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'mount' }], intelRdt: { closID: 'g', enableMonitoring: true } } };
+  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle(config)]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(logMessages(r.stderr).map((l) => `${l.level} ${l.msg}`), [
+    'warning config.json: /process: not set; the container can be created but not started',
+    'error config.json: /linux/intelRdt: intelRdt is specified in config, but Intel RDT is not enabled (no resctrl filesystem is mounted)',
+  ]);
+  const bad = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle({ ...config, linux: { ...config.linux, intelRdt: { memBwSchema: 'L3:0=f' } } })]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.deepEqual(logMessages(bad.stderr).map((l) => l.msg), ['config.json: /linux/intelRdt/memBwSchema: must start with "MB:" (got "L3:0=f")']);
+});
+
 test('validate reports a security label this host cannot apply as an error, not a "not implemented" warning', (t) => {
   const host = detectLsm();
   if (host.apparmor || host.selinux) return t.skip('this host has AppArmor or SELinux');
