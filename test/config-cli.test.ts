@@ -230,6 +230,25 @@ test('features: a runtime-spec features document built from the runtime\'s table
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
 });
 
+test('features: every field of runtime-spec 1.3.0\'s features.md and features-linux.md, each saying what this build does', () => {
+  const f = JSON.parse(tsrunc(['features']).stdout);
+  // The spec's full example has these (plus potentiallyUnsafeConfigAnnotations, mountExtensions, netDevices).
+  assert.deepEqual(Object.keys(f).sort(), ['annotations', 'hooks', 'linux', 'mountOptions', 'ociVersionMax', 'ociVersionMin', 'potentiallyUnsafeConfigAnnotations']);
+  assert.deepEqual(Object.keys(f.linux).sort(), ['apparmor', 'capabilities', 'cgroup', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'namespaces', 'netDevices', 'seccomp', 'selinux']);
+  assert.deepEqual(Object.keys(f.linux.seccomp).sort(), ['actions', 'archs', 'enabled', 'knownFlags', 'operators', 'supportedFlags']);
+  // tsrunc acts on no config.json annotation: an empty list ("none"), not an absent one ("unknown").
+  assert.deepEqual(f.potentiallyUnsafeConfigAnnotations, []);
+  // No resctrl side: create refuses linux.intelRdt, so nothing of it is claimed.
+  assert.deepEqual(f.linux.intelRdt, { enabled: false, schemata: false, monitoring: false });
+  // Memory policies are listed once they are applied; the names are then the config schema's.
+  const schema = JSON.parse(fs.readFileSync(path.join(TOP, 'src/config/schema/config.schema.json'), 'utf8'));
+  const policy = schema.definitions.MemoryPolicy.properties;
+  assert.deepEqual(f.linux.memoryPolicy, RUNTIME_SUPPORT.memoryPolicy
+    ? { modes: [...policy.mode.enum].sort(), flags: [...policy.flags.items.enum].sort() }
+    : { modes: [], flags: [] });
+  assert.deepEqual(f.linux.netDevices, { enabled: RUNTIME_SUPPORT.netDevices });
+});
+
 // --- features against sources that do not share its tables
 
 interface FeaturesDoc {

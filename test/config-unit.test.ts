@@ -117,6 +117,13 @@ test('features follow the runtime-support table', () => {
   assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
   assert.deepEqual(later.linux.mountExtensions, { idmap: { enabled: true } });
   assert.equal(later.linux.cgroup.systemd, true);
+  assert.deepEqual(now.potentiallyUnsafeConfigAnnotations, []);
+  assert.deepEqual(now.linux.memoryPolicy, { modes: [], flags: [] });
+  const policies = buildFeatures({ ...RUNTIME_SUPPORT, memoryPolicy: true, unsafeConfigAnnotations: ['org.example.hook.', 'bundle'] });
+  // The names are the config schema's (runtime-spec 1.3's), sorted as runc prints them.
+  const policy = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'src/config/schema/config.schema.json'), 'utf8')).definitions.MemoryPolicy.properties;
+  assert.deepEqual(policies.linux.memoryPolicy, { modes: [...policy.mode.enum].sort(), flags: [...policy.flags.items.enum].sort() });
+  assert.deepEqual(policies.potentiallyUnsafeConfigAnnotations, ['org.example.hook.', 'bundle']);
 });
 
 test('unimplementedParts names each section this build accepts but does not enforce', () => {
