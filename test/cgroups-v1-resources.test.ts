@@ -212,11 +212,12 @@ describe('cpu and cpuset writes', () => {
 });
 
 describe('pids, blkio, hugetlb, network, rdma writes', () => {
-  test('pids: a positive limit as is, 0 and -1 as max, none when absent', () => {
+  test('pids: a positive limit as is, 0 as the limit 1 (runc ≥ 1.4), -1 as max, none when absent or null', () => {
     assert.deepEqual(of('pids', { pids: { limit: 32 } }), ['pids/pids.max=32']);
-    assert.deepEqual(of('pids', { pids: { limit: 0 } }), ['pids/pids.max=max']);
+    assert.deepEqual(of('pids', { pids: { limit: 0 } }), ['pids/pids.max=1']);
     assert.deepEqual(of('pids', { pids: { limit: -1 } }), ['pids/pids.max=max']);
     assert.deepEqual(of('pids', { pids: {} }), []);
+    assert.deepEqual(of('pids', JSON.parse('{"pids": {"limit": null}}') as Resources), []);
   });
 
   const blockIO: Resources = {

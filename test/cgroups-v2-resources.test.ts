@@ -1,8 +1,9 @@
 // src/cgroups/v2-resources.ts: linux.resources → cgroup v2 file writes, field by field, with the
-// exact text runc 1.1's fs2 driver writes; `current` stands in for the container's cgroup files.
+// exact text runc's fs2 driver writes (1.1, but cpu.weight as ≥ 1.3.2 and pids.max as ≥ 1.4);
+// `current` stands in for the container's cgroup files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { v2Writes } from '../src/cgroups/v2-resources';
+import { sharesToWeight, v2Writes } from '../src/cgroups/v2-resources';
 import type { CgroupReader } from '../src/cgroups/types';
 import type { Resources } from '../src/config/types';
 import { recordExactIntegers } from '../src/config/exact-integers';
@@ -25,7 +26,7 @@ test('each write names its controller by the file prefix; controllers come in th
   assert.deepEqual(out.writes, [
     { controller: 'pids', file: 'pids.max', value: '10' },
     { controller: 'memory', file: 'memory.max', value: '4096' },
-    { controller: 'cpu', file: 'cpu.weight', value: '39' },
+    { controller: 'cpu', file: 'cpu.weight', value: '100' },
     { controller: 'cpuset', file: 'cpuset.cpus', value: '0' },
   ]);
   assert.deepEqual(out.controllers, ['cpuset', 'cpu', 'memory', 'pids']);
@@ -83,15 +84,26 @@ test('integers beyond 2^53 are written exactly as config.json spells them', () =
   assert.deepEqual(lines(resources), ['pids.max=9007199254740993', 'memory.max=9223372036854775807']);
 });
 
-test('cpu: shares → cpu.weight with runc 1.1\'s formula, clamped to v1\'s share range', () => {
+test('cpu: shares → cpu.weight by runc ≥ 1.3.2\'s quadratic on a log scale, clamped to v1\'s share range', () => {
   const weight = (shares: number): string => lines({ cpu: { shares } })[0];
-  assert.equal(weight(1024), 'cpu.weight=39');
+  // The fixed points: both ends and the two defaults.
   assert.equal(weight(2), 'cpu.weight=1');
+  assert.equal(weight(1024), 'cpu.weight=100');
   assert.equal(weight(262144), 'cpu.weight=10000');
-  assert.equal(weight(512), 'cpu.weight=20');
+  // Between them, rounded up (runc's integration helper gives the same: awk over its formula).
+  for (const [shares, w] of [[3, 2], [10, 4], [100, 17], [256, 35], [512, 59], [2048, 174], [10000, 627], [65536, 3023], [131072, 5478], [262143, 10000]]) {
+    assert.equal(weight(shares), `cpu.weight=${w}`, `${shares} shares`);
+  }
   assert.equal(weight(1), 'cpu.weight=1');
   assert.equal(weight(1 << 20), 'cpu.weight=10000');
   assert.deepEqual(lines({ cpu: { shares: 0 } }), []);
+  // Monotonic over the whole range: a larger share never gets a smaller weight.
+  let last = 0n;
+  for (let s = 2n; s <= 262144n; s += 97n) {
+    const w = sharesToWeight(s);
+    assert.ok(w >= last && w >= 1n && w <= 10000n, `${s} shares → ${w}`);
+    last = w;
+  }
 });
 
 test('cpu: quota and period → cpu.max; one alone keeps the other half of the current cpu.max', () => {
@@ -121,10 +133,14 @@ test('cpu: idle, cpus and mems; realtime limits are refused, zero ones accepted'
   refused({ cpu: { realtimePeriod: 1000000 } }, /^linux\.resources\.cpu\.realtimePeriod: /);
 });
 
-test('pids: limit → pids.max, negative as "max", zero unset', () => {
+test('pids: limit → pids.max, negative as "max", 0 a limit written as 1 (runc ≥ 1.4), absent or null unset', () => {
   assert.deepEqual(lines({ pids: { limit: 100 } }), ['pids.max=100']);
   assert.deepEqual(lines({ pids: { limit: -1 } }), ['pids.max=max']);
-  assert.deepEqual(lines({ pids: { limit: 0 } }), []);
+  assert.deepEqual(lines({ pids: { limit: -7 } }), ['pids.max=max']);
+  assert.deepEqual(lines({ pids: { limit: 0 } }), ['pids.max=1']);
+  assert.deepEqual(lines({ pids: {} }), []);
+  assert.deepEqual(lines(JSON.parse('{"pids": {"limit": null}}') as Resources), []);
+  assert.deepEqual(v2Writes({ pids: { limit: 0 } }).controllers, ['pids'], 'the controller is enabled for a 0 limit');
 });
 
 test('io: weight → io.weight converted, or io.bfq.weight as is when BFQ is there', () => {

@@ -133,6 +133,34 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     });
   });
 
+  // runc ≥ 1.4 reads pids.limit 0 as a limit (written as 1, the init being the only task); the
+  // installed runc 1.1 reads it as "unset" and writes nothing, so this runs against tsrunc only.
+  tsruncOnly('pids.limit 0 is a limit: pids.max 1 and no fork; update sets 0, -1 lifts it, an absent limit keeps it', async (_t, rt) => {
+    await withContainer(rt, 'cg-pids0', withResources({ pids: { limit: 0 } }, {
+      args: ['sh', '-c', 'echo before; sleep 0; echo after'],
+    }), async (b, id) => {
+      const r = await rt.runToCompletion(b.dir, id);
+      assert.match(r.stdout, /before/, describeResult(r.result));
+      assert.match(r.stderr, /can't fork|Resource temporarily unavailable/, describeResult(r.result));
+      assert.doesNotMatch(r.stdout, /after/, describeResult(r.result));
+    });
+    await withContainer(rt, 'cg-pids0u', withResources({ pids: { limit: 0 } }, { args: ['sleep', '60'] }), async (b, id) => {
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+      const max = path.join(v1Dir('pids', cgroupPathOf(b)), 'pids.max');
+      assert.equal(readFile(max), '1');
+      expectOk(await rt.exec(['update', '--pids-limit', '-1', id]), 'update --pids-limit -1');
+      assert.equal(readFile(max), 'max');
+      expectOk(await rt.exec(['update', '--pids-limit', '0', id]), 'update --pids-limit 0');
+      assert.equal(readFile(max), '1');
+      const file = path.join(b.dir, 'resources.json');
+      for (const [resources, want] of [[{ pids: { limit: 12 } }, '12'], [{ pids: {} }, '12'], [{ memory: { limit: 64 * MiB } }, '12'], [{ pids: { limit: 0 } }, '1']] as const) {
+        fs.writeFileSync(file, JSON.stringify(resources));
+        expectOk(await rt.exec(['update', '--resources', file, id]), `update --resources ${JSON.stringify(resources)}`);
+        assert.equal(readFile(max), want, JSON.stringify(resources));
+      }
+    });
+  });
+
   // runc appends its default device rules (/dev/null rwm among them) after the config's, so a
   // config cannot restrict /dev/null there; tsrunc adds a default only for a device the config
   // has no rule of its own for (README, differences from runc).

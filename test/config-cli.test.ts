@@ -167,6 +167,20 @@ test('validate reports what create would refuse beyond the spec: a read-only roo
   assert.match(logMessages(r.stderr).at(-1)?.msg ?? '', /^config\.json: \/root\/readonly: a read-only rootfs needs a mount namespace/);
 });
 
+test('validate fails a config with linux.intelRdt as create does: no resctrl here; a syntax error comes first', (t) => {
+  if (fs.existsSync('/sys/fs/resctrl/schemata')) return t.skip('this host mounts resctrl');
+  const config = { ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'mount' }], intelRdt: { closID: 'g', enableMonitoring: true } } };
+  const r = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle(config)]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(logMessages(r.stderr).map((l) => `${l.level} ${l.msg}`), [
+    'warning config.json: /process: not set; the container can be created but not started',
+    'error config.json: /linux/intelRdt: intelRdt is specified in config, but Intel RDT is not enabled (no resctrl filesystem is mounted)',
+  ]);
+  const bad = tsrunc(['--log-format', 'json', 'validate', '--bundle', bundle({ ...config, linux: { ...config.linux, intelRdt: { memBwSchema: 'L3:0=f' } } })]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.deepEqual(logMessages(bad.stderr).map((l) => l.msg), ['config.json: /linux/intelRdt/memBwSchema: must start with "MB:" (got "L3:0=f")']);
+});
+
 test('validate reports a security label this host cannot apply as an error, not a "not implemented" warning', (t) => {
   const host = detectLsm();
   if (host.apparmor || host.selinux) return t.skip('this host has AppArmor or SELinux');
@@ -214,6 +228,25 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.mountExtensions, { idmap: { enabled: false } });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
+});
+
+test('features: every field of runtime-spec 1.3.0\'s features.md and features-linux.md, each saying what this build does', () => {
+  const f = JSON.parse(tsrunc(['features']).stdout);
+  // The spec's full example has these (plus potentiallyUnsafeConfigAnnotations, mountExtensions, netDevices).
+  assert.deepEqual(Object.keys(f).sort(), ['annotations', 'hooks', 'linux', 'mountOptions', 'ociVersionMax', 'ociVersionMin', 'potentiallyUnsafeConfigAnnotations']);
+  assert.deepEqual(Object.keys(f.linux).sort(), ['apparmor', 'capabilities', 'cgroup', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'namespaces', 'netDevices', 'seccomp', 'selinux']);
+  assert.deepEqual(Object.keys(f.linux.seccomp).sort(), ['actions', 'archs', 'enabled', 'knownFlags', 'operators', 'supportedFlags']);
+  // tsrunc acts on no config.json annotation: an empty list ("none"), not an absent one ("unknown").
+  assert.deepEqual(f.potentiallyUnsafeConfigAnnotations, []);
+  // No resctrl side: create refuses linux.intelRdt, so nothing of it is claimed.
+  assert.deepEqual(f.linux.intelRdt, { enabled: false, schemata: false, monitoring: false });
+  // Memory policies are listed once they are applied; the names are then the config schema's.
+  const schema = JSON.parse(fs.readFileSync(path.join(TOP, 'src/config/schema/config.schema.json'), 'utf8'));
+  const policy = schema.definitions.MemoryPolicy.properties;
+  assert.deepEqual(f.linux.memoryPolicy, RUNTIME_SUPPORT.memoryPolicy
+    ? { modes: [...policy.mode.enum].sort(), flags: [...policy.flags.items.enum].sort() }
+    : { modes: [], flags: [] });
+  assert.deepEqual(f.linux.netDevices, { enabled: RUNTIME_SUPPORT.netDevices });
 });
 
 // --- features against sources that do not share its tables

@@ -13,6 +13,7 @@ import { closest } from '../src/config/suggest';
 import type { Spec } from '../src/config/types';
 import { validateSpec } from '../src/config/validate';
 import { planRlimits } from '../src/plan/security';
+import { refuseIntelRdt, resctrlMountPoint } from '../src/linux/intel-rdt';
 import { RUNTIME_SUPPORT } from '../src/linux/runtime-support';
 import { SECCOMP_FLAG_NAMES } from '../src/linux/seccomp-names';
 import { dottedSysctlKey, sysctlPlacement, sysctlProcPath } from '../src/linux/sysctl';
@@ -116,13 +117,20 @@ test('features follow the runtime-support table', () => {
   assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
   assert.deepEqual(later.linux.mountExtensions, { idmap: { enabled: true } });
   assert.equal(later.linux.cgroup.systemd, true);
+  assert.deepEqual(now.potentiallyUnsafeConfigAnnotations, []);
+  assert.deepEqual(now.linux.memoryPolicy, { modes: [], flags: [] });
+  const policies = buildFeatures({ ...RUNTIME_SUPPORT, memoryPolicy: true, unsafeConfigAnnotations: ['org.example.hook.', 'bundle'] });
+  // The names are the config schema's (runtime-spec 1.3's), sorted as runc prints them.
+  const policy = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'src/config/schema/config.schema.json'), 'utf8')).definitions.MemoryPolicy.properties;
+  assert.deepEqual(policies.linux.memoryPolicy, { modes: [...policy.mode.enum].sort(), flags: [...policy.flags.items.enum].sort() });
+  assert.deepEqual(policies.potentiallyUnsafeConfigAnnotations, ['org.example.hook.', 'bundle']);
 });
 
 test('unimplementedParts names each section this build accepts but does not enforce', () => {
   const lines = unimplementedParts(fixture('valid/full-featured.json') as Spec);
   const pointers = lines.map((l) => l.split(': ')[1]);
-  // Every hook kind runs now; the rest of what this build leaves out:
-  assert.deepEqual(pointers, ['/linux/intelRdt', '/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
+  // Every hook kind runs now and intelRdt fails create (refuseIntelRdt); the rest of what this build leaves out:
+  assert.deepEqual(pointers, ['/linux/netDevices', '/linux/memoryPolicy', '/mounts/3', '/mounts/4']);
   assert.deepEqual(unimplementedParts(fixture('valid/minimal.json') as Spec), []);
 });
 
@@ -133,6 +141,8 @@ test('sysctl keys: slash form, namespaces, /proc/sys path', () => {
   assert.equal(sysctlPlacement('kernel.msgmax').namespace, 'ipc');
   assert.equal(sysctlPlacement('kernel.hostname').conflictsWith, '/hostname');
   assert.equal(sysctlPlacement('vm.swappiness').namespace, undefined);
+  assert.equal(sysctlPlacement('user.max_user_namespaces').namespace, 'user');
+  assert.equal(sysctlPlacement('user/max_ipc_namespaces').namespace, 'user');
 });
 
 test('filesystem checks only run with a bundle', () => {
@@ -199,4 +209,39 @@ test('rlimits: soft above hard and values above 2^64-1 are caught although the d
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('linux.intelRdt: the spec\'s syntax rules, each naming its JSON path', () => {
+  const check = (intelRdt: Record<string, unknown>): { problems: string[]; warnings: string[] } =>
+    validateSpec({ ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { intelRdt } });
+  // The spec's own example and the 1.1 fields are fine.
+  assert.deepEqual(check({ closID: 'guaranteed_group', schemata: ['L3:0=7f0;1=1f', 'L2:0=f;1=f;2=f;3=f', 'MB:0=20;1=70'] }), { problems: [], warnings: [] });
+  assert.deepEqual(check({ closID: '/', l3CacheSchema: 'L3:0=ffff0;1=3ff', memBwSchema: 'MB:0=20;1=70', enableMonitoring: true }), { problems: [], warnings: [] });
+  // closID names one directory of resctrl ("/" alone is its root).
+  for (const clos of ['.', '..', 'a/b', '/a', '']) {
+    assert.deepEqual(check({ closID: clos }).problems, [`config.json: /linux/intelRdt/closID: must be "/" or a plain directory name (got ${JSON.stringify(clos)})`], clos);
+  }
+  // memBwSchema: MUST start with "MB:", MUST NOT hold a newline.
+  assert.deepEqual(check({ memBwSchema: 'L3:0=f' }).problems, ['config.json: /linux/intelRdt/memBwSchema: must start with "MB:" (got "L3:0=f")']);
+  assert.deepEqual(check({ memBwSchema: 'MB:0=20\nMB:1=70' }).problems, ['config.json: /linux/intelRdt/memBwSchema: must not contain newlines']);
+  // l3CacheSchema: SHOULD start with "L3" and SHOULD NOT hold a newline: a warning only.
+  const l3 = check({ l3CacheSchema: 'MB:0=20' });
+  assert.deepEqual(l3.problems, []);
+  assert.match(l3.warnings.join('\n'), /\/linux\/intelRdt\/l3CacheSchema: should start with "L3" and be a single line/);
+  // schemata: one line per element.
+  assert.deepEqual(check({ schemata: ['L3:0=f', 'MB:0=20\nMB:1=70'] }).problems, ['config.json: /linux/intelRdt/schemata/1: must not contain newlines; use one entry per line']);
+});
+
+test('linux.intelRdt is refused up front: no resctrl here, or not implemented where resctrl is mounted', () => {
+  const spec = { ociVersion: '1.3.0', linux: { intelRdt: { closID: 'g' } } } as Spec;
+  assert.throws(() => refuseIntelRdt(spec, () => undefined), /^TsruncError: config\.json: \/linux\/intelRdt: intelRdt is specified in config, but Intel RDT is not enabled \(no resctrl filesystem is mounted\)$/);
+  assert.throws(() => refuseIntelRdt(spec, () => '/sys/fs/resctrl'), /^TsruncError: config\.json: \/linux\/intelRdt: Intel RDT is not implemented by this tsrunc build \(resctrl is mounted at \/sys\/fs\/resctrl\)$/);
+  assert.doesNotThrow(() => refuseIntelRdt({ ociVersion: '1.3.0', linux: {} } as Spec, () => undefined));
+  const mountinfo = [
+    '25 1 0:22 / / rw,relatime - ext4 /dev/vda rw',
+    '40 25 0:35 / /sys/fs/resctrl rw,relatime - resctrl resctrl rw',
+  ].join('\n');
+  assert.equal(resctrlMountPoint(mountinfo), '/sys/fs/resctrl');
+  assert.equal(resctrlMountPoint(mountinfo.split('\n')[0]), undefined);
+  assert.equal(resctrlMountPoint(fs.readFileSync('/proc/self/mountinfo', 'utf8')), fs.existsSync('/sys/fs/resctrl/schemata') ? '/sys/fs/resctrl' : undefined);
 });

@@ -336,6 +336,55 @@ describe(`namespaces (${sut.label}${ref ? ', each case also against runc' : ''})
     assert.equal(fs.readFileSync(msgmaxFile, 'utf8').trim(), hostMsgmax, 'host kernel.msgmax changed');
   });
 
+  // /proc/sys/user/* are the ucount limits of the writer's user namespace (a new one starts at
+  // INT_MAX for each); runc ≥ 1.4 allows them with a user namespace of the container's own.
+  const UCOUNT = '/proc/sys/user/max_user_namespaces';
+  /** Fails if the host's value changed, after putting it back. */
+  const assertUcountKept = (host: string): void => {
+    const now = fs.readFileSync(UCOUNT, 'utf8').trim();
+    if (now !== host) fs.writeFileSync(UCOUNT, host);
+    assert.equal(now, host, 'the host\'s max_user_namespaces changed');
+  };
+  both('user.* sysctls set the container\'s own user namespace limits, not the host\'s', {
+    runcSkip: runcAtLeast(1, 4) ? undefined : `runc ${runcVersion.join('.')} refuses every user.* sysctl (allowed with a user namespace since runc 1.4)`,
+  }, async (_t, rt) => {
+    const host = fs.readFileSync(UCOUNT, 'utf8').trim();
+    const want = host === '77' ? '78' : '77';
+    await withBundle({
+      args: sh(`echo "userns $(cat ${UCOUNT})"; echo "ipcns $(cat /proc/sys/user/max_ipc_namespaces)"`),
+      namespaces: [...baseNamespaces(), { type: 'user' }],
+      mutate: (s) => {
+        Object.assign(s.linux, userMappings);
+        s.mounts = s.mounts.filter((m) => m.destination !== '/sys/fs/cgroup');
+        s.linux.sysctl = { 'user.max_user_namespaces': want, 'user/max_ipc_namespaces': '12' };
+      },
+    }, async (b) => {
+      const r = await runOk(rt, b, `ucount-${rt.kind}`);
+      const o = keyed(r.stdout);
+      assert.equal(o.get('userns'), want, r.stdout);
+      assert.equal(o.get('ipcns'), '12', r.stdout);
+    });
+    assertUcountKept(host);
+  });
+
+  both('a user.* sysctl without a user namespace is refused, naming the key, and nothing is left', {}, async (_t, rt) => {
+    const host = fs.readFileSync(UCOUNT, 'utf8').trim();
+    await withBundle({
+      args: ['true'],
+      mutate: (s) => { s.linux.sysctl = { 'user.max_user_namespaces': host === '77' ? '78' : '77' }; },
+    }, async (b) => {
+      const id = uniqueId(`ucount-host-${rt.kind}`);
+      const r = await rt.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /user\.max_user_namespaces/, describeResult(r));
+      // runc 1.4+: "setting ucounts without a user namespace not allowed"; runc 1.1: "is not in a separate kernel namespace".
+      if (!isRunc(rt)) assert.match(r.stderr, /\/linux\/sysctl\/user\.max_user_namespaces: needs a user namespace/, describeResult(r));
+      assert.notEqual((await rt.exec(['state', id])).code, 0, 'no container is left');
+      assert.ok(!fs.existsSync(path.join(rt.root, id)), 'no state directory is left');
+    });
+    assertUcountKept(host);
+  });
+
   const KINDS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts'];
   const printLinks = sh(`for n in ${KINDS.join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`);
 

@@ -6,6 +6,7 @@
 import type { BlockIO, CPU, Device, HugepageLimit, Memory, Network, Pids, Rdma, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { deviceRules, deviceRuleText, normaliseAccess } from './devices';
+import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite, DeviceRule } from './types';
 
 /**
@@ -311,10 +312,8 @@ function realtimeWrites(cpu: CPU, cg: CurrentCgroup): CgroupWrite[] {
 // ---- pids ---------------------------------------------------------------------------------------
 
 function pidsWrites(pids: Pids | undefined): CgroupWrite[] {
-  // runc 1.1 writes "max" for a negative limit and nothing for 0 (its "unset"); the spec's
-  // optional limit makes 0 a value, read here as no limit like -1.
-  if (pids?.limit === undefined) return [];
-  return [write('pids', 'pids.max', pids.limit > 0 ? int(pids.limit) : 'max')];
+  const max = pidsMaxText(pids);
+  return max === undefined ? [] : [write('pids', 'pids.max', max)];
 }
 
 // ---- blkio --------------------------------------------------------------------------------------

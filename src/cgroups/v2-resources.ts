@@ -14,6 +14,7 @@
 import { integerValue } from '../config/exact-integers';
 import type { BlockIO, CPU, HugepageLimit, Memory, Pids, Rdma, Resources, ThrottleDevice } from '../config/types';
 import { TsruncError } from '../errors';
+import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite } from './types';
 
 export interface V2Resources {
@@ -83,9 +84,8 @@ export function v2Writes(resources: Resources, current?: CgroupReader): V2Resour
 }
 
 function pidsWrites(pids: Pids, out: Collector): void {
-  const limit = int(pids, 'limit');
-  // Any negative limit means "no limit" in the spec's words; 0 is unset, as in runc.
-  if (limit !== 0n) out.write('pids.max', limit < 0n ? 'max' : limit.toString());
+  const max = pidsMaxText(pids);
+  if (max !== undefined) out.write('pids.max', max);
 }
 
 /**
@@ -138,10 +138,18 @@ function checkUsage(limit: bigint, swap: bigint, out: Collector): void {
   if (limit > 0n && limit <= usage) refuse('memory.limit', `rejecting memory limit ${limit} <= usage ${usage}`);
 }
 
-/** runc 1.1's linear map of v1 shares [2, 262144] onto v2 weights [1, 10000]; v1 clamps to that range. */
+/**
+ * v1 cpu.shares [2, 262144], default 1024 → v2 cpu.weight [1, 10000], default 100, as runc ≥ 1.3.2
+ * and crun ≥ 1.23 map it: log10 of the weight is a quadratic in log2 of the shares through the
+ * two ends and the two defaults, rounded up; values past either end clamp, as v1 would. (The
+ * linear map of runc ≤ 1.3.1 gave the default 1024 shares a weight of 39, not 100.) 0 means
+ * unset and never gets here. Every result in range was checked against a C/libm evaluation.
+ */
 export function sharesToWeight(shares: bigint): bigint {
-  const s = shares < 2n ? 2n : shares > 262144n ? 262144n : shares;
-  return 1n + ((s - 2n) * 9999n) / 262142n;
+  if (shares <= 2n) return 1n;
+  if (shares >= 262144n) return 10000n;
+  const l = Math.log2(Number(shares));
+  return BigInt(Math.ceil(10 ** ((l * l + 125 * l) / 612 - 7 / 34)));
 }
 
 /** cpu.max is "QUOTA PERIOD" or "max PERIOD". */

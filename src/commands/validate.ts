@@ -8,6 +8,7 @@ import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import { validateSpec } from '../config/validate';
 import { TsruncError } from '../errors';
+import { refuseIntelRdt } from '../linux/intel-rdt';
 import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 
 interface ValidateArgs { bundle?: string }
@@ -31,6 +32,13 @@ export default async function validate(args: ValidateArgs, ctx: CommandContext):
     ctx.log.warn('config.json: /process: not set; the container can be created but not started');
   }
   for (const line of unimplementedParts(spec as Spec)) ctx.log.warn(line);
+  try {
+    refuseIntelRdt(spec as Spec);
+  } catch (e) {
+    if (!(e instanceof TsruncError)) throw e;
+    ctx.log.error(e.message);
+    return 1;
+  }
   // What create would still refuse after validation: the plan builder's own rules (a config with
   // no mount namespace, for one), found by building the plan without running it.
   try {

@@ -4,6 +4,7 @@
 import { VERSION } from '../context';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { MOUNT_OPTIONS } from '../linux/mount-options';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../linux/memory-policy-names';
 import { NAMESPACE_TYPES } from '../linux/namespaces';
 import { FEATURE_GATED_MOUNT_OPTIONS, RUNTIME_SUPPORT, type RuntimeSupport } from '../linux/runtime-support';
 import { SECCOMP_ACTION_NAMES, SECCOMP_ARCHS, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS } from '../linux/seccomp-names';
@@ -28,10 +29,12 @@ export interface Features {
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     intelRdt: RuntimeSupport['intelRdt'];
+    memoryPolicy: { modes: string[]; flags: string[] };
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
   };
   annotations: Record<string, string>;
+  potentiallyUnsafeConfigAnnotations: string[];
 }
 
 const sorted = (list: readonly string[]): string[] => [...list].sort();
@@ -64,6 +67,11 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       apparmor: { enabled: support.apparmor },
       selinux: { enabled: support.selinux },
       intelRdt: { ...support.intelRdt },
+      // The names are listed once the policy is applied; until then none is "recognized".
+      memoryPolicy: {
+        modes: support.memoryPolicy ? sorted(MEMORY_POLICY_MODES) : [],
+        flags: support.memoryPolicy ? sorted(MEMORY_POLICY_FLAGS) : [],
+      },
       mountExtensions: { idmap: { enabled: support.idmapMounts } },
       netDevices: { enabled: support.netDevices },
     },
@@ -71,6 +79,7 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       'io.github.tsrunc.version': VERSION,
       ...(seccompBuild ? { 'io.github.seccomp.libseccomp.version': seccompBuild.libseccomp } : {}),
     },
+    potentiallyUnsafeConfigAnnotations: [...support.unsafeConfigAnnotations],
   };
 }
 

@@ -16,6 +16,7 @@ import { addon } from '../native/addon';
 import { detachHostMounts } from './host-mounts';
 import { ForegroundTerminal } from './foreground-terminal';
 import { launch, LaunchError } from '../native/launcher';
+import { refuseIntelRdt } from '../linux/intel-rdt';
 import { namespaceKind } from '../linux/namespaces';
 import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
@@ -80,6 +81,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   const bundle = path.resolve(opts.bundle ?? process.cwd());
   const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true, systemdCgroup: ctx.opts.systemdCgroup });
   for (const w of warnings) ctx.log.warn(w);
+  refuseIntelRdt(spec);
   // Accepted but not enforced yet: said out loud, never silently dropped.
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
   let consoleSocket = opts.consoleSocket;

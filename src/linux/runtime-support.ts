@@ -24,6 +24,12 @@ export interface RuntimeSupport {
   tmpcopyup: boolean;
   netDevices: boolean;
   memoryPolicy: boolean;
+  /**
+   * config.json annotations (a key, or a prefix ending in ".") that change what tsrunc does, for
+   * features' potentiallyUnsafeConfigAnnotations. tsrunc only passes annotations on (state, hooks,
+   * the seccomp agent), so none: an empty list, which the spec distinguishes from "unknown".
+   */
+  unsafeConfigAnnotations: readonly string[];
 }
 
 export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
@@ -43,6 +49,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   tmpcopyup: true,
   netDevices: false,
   memoryPolicy: false,
+  unsafeConfigAnnotations: [],
 };
 
 /** Mount options that only mean something when an optional feature above is implemented. */

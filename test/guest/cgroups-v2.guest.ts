@@ -36,7 +36,7 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
   test('the init is born in its cgroup with every resource written; delete removes it', T, async () => {
     const resources = {
       memory: { limit: 64 * MiB, reservation: 16 * MiB, swap: 96 * MiB },
-      cpu: { shares: 1024, quota: 50000, period: 100000 },
+      cpu: { shares: 512, quota: 50000, period: 100000 },
       pids: { limit: 40 },
       unified: { 'memory.high': String(48 * MiB) },
     };
@@ -50,7 +50,7 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
       assert.equal(read(dir, 'memory.swap.max'), String(32 * MiB), 'swap.max excludes memory');
       assert.equal(read(dir, 'memory.high'), String(48 * MiB), 'unified keys are written as given');
       assert.equal(read(dir, 'cpu.max'), '50000 100000');
-      assert.equal(read(dir, 'cpu.weight'), '39', 'runc\'s shares → weight conversion of 1024');
+      assert.equal(read(dir, 'cpu.weight'), '59', 'runc ≥ 1.3.2\'s shares → weight conversion of 512');
       assert.equal(read(dir, 'pids.max'), '40');
       expectOk(await rt.exec(['delete', '--force', id]), 'delete --force');
       assert.ok(!fs.existsSync(dir), `${dir} is removed`);
@@ -64,6 +64,31 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
     }, async (b, id) => {
       const r = await rt.runToCompletion(b.dir, id);
       assert.match(r.stderr, /can't fork|Resource temporarily unavailable/, describeResult(r.result));
+    });
+  });
+
+  // runc ≥ 1.4: 0 is a real limit, written as 1 so the init's own clone3(CLONE_INTO_CGROUP) is
+  // still allowed; update --pids-limit -1 lifts it, 0 sets it again.
+  test('pids.limit 0: the init is born, pids.max is 1 and nothing forks; update -1 lifts it, 0 sets it', T, async () => {
+    await withContainer(rt, 'v2-pids0', {
+      args: ['sh', '-c', 'echo before; sleep 0; echo after'],
+      mutate: (s) => { s.linux.resources = { ...s.linux.resources, pids: { limit: 0 } }; },
+    }, async (b, id) => {
+      const r = await rt.runToCompletion(b.dir, id);
+      assert.match(r.stdout, /before/, describeResult(r.result));
+      assert.match(r.stderr, /can't fork|Resource temporarily unavailable/, describeResult(r.result));
+      assert.doesNotMatch(r.stdout, /after/, describeResult(r.result));
+    });
+    await withContainer(rt, 'v2-pids0u', {
+      args: ['sleep', '60'],
+      mutate: (s) => { s.linux.resources = { ...s.linux.resources, pids: { limit: 0 } }; },
+    }, async (b, id) => {
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+      assert.equal(read(dirOf(b), 'pids.max'), '1');
+      expectOk(await rt.exec(['update', '--pids-limit', '-1', id]), 'update --pids-limit -1');
+      assert.equal(read(dirOf(b), 'pids.max'), 'max');
+      expectOk(await rt.exec(['update', '--pids-limit', '0', id]), 'update --pids-limit 0');
+      assert.equal(read(dirOf(b), 'pids.max'), '1');
     });
   });
 
@@ -118,10 +143,11 @@ guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest
         const deadline = Date.now() + 10_000;
         while (fs.readFileSync(count, 'utf8') === at && Date.now() < deadline) await sleep(50);
         assert.notEqual(fs.readFileSync(count, 'utf8'), at, 'progress after resume');
-        expectOk(await rt.exec(['update', '--memory', '32m', '--pids-limit', '9', '--cpu-quota', '30000', id]), 'update');
+        expectOk(await rt.exec(['update', '--memory', '32m', '--pids-limit', '9', '--cpu-quota', '30000', '--cpu-share', '2048', id]), 'update');
         assert.equal(read(dirOf(b), 'memory.max'), String(32 * MiB));
         assert.equal(read(dirOf(b), 'pids.max'), '9');
         assert.match(read(dirOf(b), 'cpu.max'), /^30000 /);
+        assert.equal(read(dirOf(b), 'cpu.weight'), '174', '2048 shares');
       });
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });
