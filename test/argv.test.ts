@@ -34,6 +34,9 @@ const AGREED: string[][] = [
   ['create', '--bundle', '/b', '--pid-file', '/b/pid', 'c1'],
   ['create', '-b', '/b', '--preserve-fds', '2', '--no-pivot', '--no-new-keyring', 'c1'],
   ['create', '--console-socket', '/tmp/s.sock', 'c1', '--bundle=/b'],
+  ['create', '--pidfd-socket', '/tmp/p.sock', '--bundle', '/b', 'c1'],
+  ['run', '-d', '--pidfd-socket=/tmp/p.sock', '-b', '/b', 'c1'],
+  ['exec', '--detach', '--pidfd-socket', '/tmp/p.sock', '--pid-file', '/tmp/e.pid', 'c1', 'sleep', '9'],
   ['run', '-d', '--keep', '-b', '/b', 'c1'],
   ['list', '--format', 'json'],
   ['list', '-q'],
@@ -57,6 +60,7 @@ const LEFT_TO_YARGS: string[][] = [
   ['--help'], ['state', '--help'], ['nosuchcommand', 'x'], ['state', '--bogus', 'c1'],
   ['list', '--format', 'yaml'], ['create', '--preserve-fds', 'two', 'c1'], ['state', 'c1', '--root', '/x'],
   ['spec', '--rootless'], ['delete', '-fq', 'c1'], ['kill', 'c1', '--', '9'], [],
+  ['create', '--pidfd-socket', '--bundle', '/b', 'c1'], ['kill', '--pidfd-socket', '/tmp/p.sock', 'c1'],
 ];
 
 for (const argv of LEFT_TO_YARGS) {

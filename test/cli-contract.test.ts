@@ -304,6 +304,53 @@ describe(`CLI contract (${sut.label}${ref ? ', runc cases also against runc' : '
     });
   });
 
+  describe('kill', () => {
+    both('kill of a stopped container: plain kill says "container not running", kill --all exits 0', async (_t, rt) => {
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['true'] }, async (b, id) => {
+        await createStartWithFds(rt, b, id, {});
+        const plain = await rt.exec(['kill', id, '9']);
+        assert.equal(plain.code, 1, describeResult(plain));
+        assert.match(plain.stderr, /container not running/, describeResult(plain));
+        // containerd's task delete sends this after the task exited and treats a failure as one.
+        for (const args of [['kill', '--all', id, '9'], ['kill', '-a', id, 'KILL'], ['kill', '--all', id]]) {
+          expectOk(await rt.exec(args), args.join(' '));
+        }
+        const bad = await rt.exec(['kill', '--all', id, 'NOSUCHSIGNAL']);
+        assert.equal(bad.code, 1, describeResult(bad));
+        assert.match(bad.stderr, /unknown signal \\?"NOSUCHSIGNAL\\?"/, describeResult(bad));
+        assert.equal((await rt.state(id)).status, 'stopped');
+      });
+    });
+
+    both('kill --all of a created container stops it (through its cgroup), as plain kill does', async (_t, rt) => {
+      for (const args of [['--all'], []]) {
+        await withContainer(rt, `cli-${rt.kind}`, { args: ['sleep', '100'] }, async (b, id) => {
+          expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+          const { pid } = await rt.state(id);
+          expectOk(await rt.exec(['kill', ...args, id, '9']), `kill ${args.join(' ')}`);
+          assert.ok(await waitForExit(pid), `init ${pid} survived kill ${args.join(' ')} 9`);
+          await rt.waitForStatus(id, 'stopped');
+        });
+      }
+    });
+
+    both('kill --all of a stopped container without a pid namespace kills what its init left in the cgroup', async (_t, rt) => {
+      // Without a pid namespace the init's exit takes nothing with it: the sleep stays in the cgroup.
+      const namespaces = [{ type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network' }];
+      await withContainer(rt, `cli-${rt.kind}`, { args: ['sh', '-c', 'sleep 1000 & echo $!'], namespaces }, async (b, id) => {
+        const left = Number((await createStartWithFds(rt, b, id, {})).trim());
+        assert.ok(left > 0 && processAlive(left), `precondition: the init's child ${left} outlives it`);
+        const procs = fs.readFileSync(`/sys/fs/cgroup/pids${String(b.spec.linux.cgroupsPath)}/cgroup.procs`, 'utf8');
+        assert.deepEqual(procs.split('\n').filter(Boolean).map(Number), [left], 'precondition: it is all that is left in the cgroup');
+        const plain = await rt.exec(['kill', id, '9']);
+        assert.equal(plain.code, 1, describeResult(plain));
+        assert.ok(processAlive(left), 'plain kill of a stopped container signals nothing');
+        expectOk(await rt.exec(['kill', '--all', id, '9']), 'kill --all');
+        assert.ok(await waitForExit(left), `${left}, left in the cgroup, survived kill --all`);
+      });
+    });
+  });
+
   describe('the waiting init', () => {
     tsruncOnly('holds no fd of the caller\'s and no handle on the host\'s /proc', async (_t, rt) => {
       await withContainer(rt, `cli-${rt.kind}`, { args: ['true'] }, async (b, id) => {

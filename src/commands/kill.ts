@@ -18,7 +18,14 @@ async function cgroupsOf(state: ContainerState): Promise<CgroupManager | undefin
 export default async function kill(args: { id: string; positional: string[]; all: boolean }, ctx: CommandContext): Promise<number> {
   const signal = parseSignal(args.positional[1]);
   await withContainer(ctx.opts.root, args.id, async (c) => {
-    if (c.status === 'stopped') throw new TsruncError('container not running');
+    if (c.status === 'stopped') {
+      if (!args.all) throw new TsruncError('container not running');
+      // As runc: --all of a stopped container succeeds (containerd's task delete sends it after
+      // the exit), and still reaches what is left in its cgroup (no pid namespace of its own,
+      // so the init's children outlive it). Never by pid: the init's number may be reused.
+      (await cgroupsOf(c.state))?.signalAll(signal);
+      return;
+    }
     const thaw = signal === SIGKILL && c.status === 'paused';
     const cgroups = args.all || thaw ? await cgroupsOf(c.state) : undefined;
     if (args.all && cgroups) {

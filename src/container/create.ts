@@ -18,6 +18,7 @@ import { ForegroundTerminal } from './foreground-terminal';
 import { launch, LaunchError } from '../native/launcher';
 import { refuseIntelRdt } from '../linux/intel-rdt';
 import { namespaceKind } from '../linux/namespaces';
+import { PidfdSocket } from './pidfd-socket';
 import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
@@ -30,6 +31,8 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: sent a pidfd of the init before create returns. */
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -93,8 +96,16 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   const rootfs = resolveRootfs(spec, bundle);
   const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
   const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
+  // Last of the checks: a connection is something the listener sees, made only once the rest passed.
+  const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(opts.pidfdSocket) : undefined;
 
-  const lock = createContainerDir(ctx.opts.root, id);
+  let lock;
+  try {
+    lock = createContainerDir(ctx.opts.root, id);
+  } catch (e) {
+    pidfdSocket?.close();
+    throw e;
+  }
   let committed = false;
   let cgroupsMade = false;
   let hookFailed = false;
@@ -147,6 +158,9 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     });
     let pidFileWritten = false;
     try {
+      // Before commit (and, as runc, before the pid file): until then the init is the launcher's
+      // unreaped child, so the number still names it.
+      pidfdSocket?.send(launched.initPid, 'standard');
       const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot, cgroups });
       writeState(lock.dir, state);
       if (opts.pidFile) { writePidFile(opts.pidFile, launched.initPid); pidFileWritten = true; }
@@ -176,6 +190,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       if (hookFailed) runPoststopHooks(spec, hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'stopped'), ctx.log);
       removeContainerDir(lock.dir);
     }
+    pidfdSocket?.close();
     lock.release();
   }
 }

@@ -19,6 +19,7 @@ import { detectLsm } from '../linux/lsm';
 import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { ForegroundTerminal } from './foreground-terminal';
+import { PidfdSocket } from './pidfd-socket';
 
 export interface ExecOptions {
   id: string;
@@ -27,6 +28,8 @@ export interface ExecOptions {
   processFile?: string;
   tty: boolean;
   consoleSocket?: string;
+  /** --pidfd-socket: sent a pidfd of the new process before exec returns. */
+  pidfdSocket?: string;
   detach: boolean;
   pidFile?: string;
   cwd?: string;
@@ -128,6 +131,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   }
   let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;
+  let pidfdSocket: PidfdSocket | undefined;
   // Installed before the process exists: the process may run (and be signalled through us) before
   // the launch returns; a signal that early is delivered as soon as its pid is known.
   const pending: NodeJS.Signals[] = [];
@@ -165,6 +169,8 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     const sub = parseSubCgroups(o.cgroup);
     if (!cgroups && Object.keys(sub).length > 0) throw new TsruncError('--cgroup: the container has no cgroup');
     const listenFds = Number.parseInt(globalThis.process.env.LISTEN_FDS ?? '', 10);
+    // After every check, before the process exists (a connection is something the listener sees).
+    if (o.pidfdSocket) pidfdSocket = PidfdSocket.connect(o.pidfdSocket);
     const plan = buildExecPlan(stored, c.state, process, {
       preserveFds: o.preserveFds,
       listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
@@ -187,6 +193,9 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     }
     pid = launched.initPid;
     try {
+      // Before commit (and, as runc, before the pid file): until then the process is the
+      // launcher's unreaped child, so the number still names it.
+      pidfdSocket?.send(pid, 'setns');
       if (o.pidFile) writePidFile(o.pidFile, pid);
       launched.commit();
     } catch (e) {
@@ -198,6 +207,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     terminal?.close();
     throw e;
   } finally {
+    pidfdSocket?.close();
     c.lock.release();
   }
   if (o.detach) return 0;

@@ -1,7 +1,8 @@
 // Console sockets for tests, like runc's recvtty: a receiver listening where --console-socket
-// points, a pty master read and written without blocking the event loop, waiting for output, and
-// a stand-in for the container side (a python child that opens a pty, sends the master the way
-// runc does and runs a shell on the slave).
+// points (startFdReceiver also serves --pidfd-socket, whose wire format is the same), a pty master
+// read and written without blocking the event loop, waiting for output, and a stand-in for the
+// container side (a python child that opens a pty, sends the master the way runc does and runs a
+// shell on the slave).
 //
 // Run as a program (`node console-socket.js proxy-fixture COMMAND`), this file is the foreground
 // side under test: it proxies its own terminal to such a pty with proxyTerminal, as `tsrunc run`
@@ -34,32 +35,72 @@ export interface ConsoleReceiver {
   close(): void;
 }
 
-export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
+/** One message received the way runc's --console-socket and --pidfd-socket send them. */
+export interface ReceivedFd {
+  /** The descriptor (close-on-exec), now the caller's. */
+  fd: number;
+  /** The message's data: the pty's name, or runc's kind of process for a pidfd. */
+  data: string;
+  /** With `checkClosed`: the sender's end closed within 2 s of the message (no process of the
+   * container kept it). */
+  senderClosed?: boolean;
+}
+
+export interface FdReceiver {
+  /** Where the socket listens. */
+  path: string;
+  /** Accepts the next connection and receives the one descriptor it carries. */
+  receive(timeoutMs?: number, checkClosed?: boolean): Promise<ReceivedFd>;
+  /** Stops listening and removes the socket. */
+  close(): void;
+}
+
+/** A listener for either protocol: one connection, one message, one SCM_RIGHTS descriptor. */
+export async function startFdReceiver(): Promise<FdReceiver> {
   const where = makeConsoleSocketPath();
   const listenFd = addon().listenUnix(where.path);
-  let name: string | undefined;
   let closed = false;
   return {
     path: where.path,
-    async master(timeoutMs = 15_000): Promise<number> {
+    async receive(timeoutMs = 15_000, checkClosed = false): Promise<ReceivedFd> {
       await readable(listenFd, timeoutMs, `a connection on ${where.path}`);
       const conn = addon().acceptUnix(listenFd, 0);
       try {
-        await readable(conn, timeoutMs, `the master on ${where.path}`);
+        await readable(conn, timeoutMs, `a descriptor on ${where.path}`);
         const got = addon().recvFd(conn, 0);
-        name = got.data;
-        return got.fd;
+        if (!checkClosed) return got;
+        // End of file (not more data) within a short while: the sender let go of its end.
+        let senderClosed = false;
+        try {
+          await readable(conn, 2_000, 'the sender to close');
+          senderClosed = fs.readSync(conn, Buffer.alloc(1)) === 0;
+        } catch { /* still open after 2 s */ }
+        return { ...got, senderClosed };
       } finally {
         fs.closeSync(conn);
       }
     },
-    lastName: () => name,
     close(): void {
       if (closed) return;
       closed = true;
       fs.closeSync(listenFd);
       where.cleanup();
     },
+  };
+}
+
+export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
+  const receiver = await startFdReceiver();
+  let name: string | undefined;
+  return {
+    path: receiver.path,
+    async master(timeoutMs = 15_000): Promise<number> {
+      const got = await receiver.receive(timeoutMs);
+      name = got.data;
+      return got.fd;
+    },
+    lastName: () => name,
+    close: () => receiver.close(),
   };
 }
 
