@@ -13,6 +13,7 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -x /usr/bin/time ] || need_apt+=(time)                             # peak RSS figures in the benchmark
 [ -e /usr/lib/x86_64-linux-gnu/libseccomp.a ] || need_apt+=(libseccomp-dev)  # seccomp, linked into the static launcher
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3-minimal)   # the seccomp notify agent in the tests
+command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)                   # the zsh completion is driven for real by the CLI tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
