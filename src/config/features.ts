@@ -5,6 +5,7 @@ import { VERSION } from '../context';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { MOUNT_OPTIONS } from '../linux/mount-options';
 import { NAMESPACE_TYPES } from '../linux/namespaces';
+import { MEMPOLICY_FLAGS, MEMPOLICY_MODES } from '../linux/numa';
 import { FEATURE_GATED_MOUNT_OPTIONS, RUNTIME_SUPPORT, type RuntimeSupport } from '../linux/runtime-support';
 import { SECCOMP_ACTION_NAMES, SECCOMP_ARCHS, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS } from '../linux/seccomp-names';
 
@@ -30,6 +31,8 @@ export interface Features {
     intelRdt: RuntimeSupport['intelRdt'];
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
+    /** Present when the runtime applies linux.memoryPolicy: the names it recognises. */
+    memoryPolicy?: { modes: string[]; flags: string[] };
   };
   annotations: Record<string, string>;
 }
@@ -66,6 +69,7 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       intelRdt: { ...support.intelRdt },
       mountExtensions: { idmap: { enabled: support.idmapMounts } },
       netDevices: { enabled: support.netDevices },
+      ...(support.memoryPolicy ? { memoryPolicy: { modes: sorted(Object.keys(MEMPOLICY_MODES)), flags: sorted(Object.keys(MEMPOLICY_FLAGS)) } } : {}),
     },
     annotations: {
       'io.github.tsrunc.version': VERSION,

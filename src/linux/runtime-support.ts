@@ -42,7 +42,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   idmapMounts: false,
   tmpcopyup: true,
   netDevices: false,
-  memoryPolicy: false,
+  memoryPolicy: true,
 };
 
 /** Mount options that only mean something when an optional feature above is implemented. */
