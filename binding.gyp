@@ -19,6 +19,7 @@
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",
         "cpp/launcher/main.cc",
+        "cpp/launcher/mempolicy.cc",
         "cpp/launcher/namespaces.cc",
         "cpp/launcher/plan.cc",
         "cpp/launcher/process.cc",

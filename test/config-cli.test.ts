@@ -116,7 +116,6 @@ test('validate prints warnings and notes what this build does not enforce', () =
     'config.json: /root/readOnly: unknown property, ignored (did you mean "readonly"?)',
     'config.json: /mounts/0/destination: relative destination "proc" is deprecated; it is taken as "/proc"',
     'config.json: /process: not set; the container can be created but not started',
-    'config.json: /linux/memoryPolicy: NUMA memory policy is not implemented by this tsrunc build',
   ]);
 });
 
@@ -227,6 +226,11 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.deepEqual(f.linux.selinux, { enabled: true });
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.mountExtensions, { idmap: { enabled: false } });
+  // features-linux.md 1.3.0: every mode and flag the spec names (runc lists them sorted too).
+  assert.deepEqual(f.linux.memoryPolicy, {
+    modes: ['MPOL_BIND', 'MPOL_DEFAULT', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'],
+    flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
+  });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
 });
 

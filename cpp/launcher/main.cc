@@ -106,8 +106,8 @@ Result setUpConsole(const Plan& plan, const Channel& ch) {
   return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);
 }
 
-// Everything before the process may run, in runc's order: cwd, rlimits, scheduling, credentials,
-// umask, the executable looked up, no_new_privs, and a notifying seccomp filter.
+// Everything before the process may run, in runc's order: cwd, rlimits, scheduling, memory policy,
+// credentials, umask, the executable looked up, no_new_privs, and a notifying seccomp filter.
 void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env, std::string& executable) {
   const ProcessPlan& p = plan.process;
   env = processEnvironment(p);
@@ -117,6 +117,7 @@ void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env
   if (inCwd && inCwd->err != EACCES) failAndExit(ch, *inCwd);
   OR_DIE(ch, applyRlimits(p));
   OR_DIE(ch, applySchedulingAttributes(p.scheduling));
+  OR_DIE(ch, applyMemoryPolicy(plan.memoryPolicy));
   // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
   OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
   if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "sys.h"
+
 namespace {
 // struct sched_attr (SCHED_ATTR_SIZE_VER1); <linux/sched/types.h> cannot be included next to
 // glibc's <sched.h>, which redefines struct sched_param.
@@ -30,18 +32,6 @@ std::vector<int> cpuList(const json::Value& list) {
   return out;
 }
 
-// Back in list form ("0-3,7"; the plan's numbers are sorted), for the error message.
-std::string describeCpus(const std::vector<int>& cpus) {
-  std::string text;
-  for (size_t i = 0; i < cpus.size();) {
-    size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) j++;
-    text += (text.empty() ? "" : ",") + std::to_string(cpus[i]) + (j > i ? "-" + std::to_string(cpus[j]) : "");
-    i = j + 1;
-  }
-  return text;
-}
-
 // Sized for the largest CPU named rather than cpu_set_t's fixed 1024: the kernel ignores bits
 // past its own CPU count, and fails only when no CPU of the mask is usable.
 Result setAffinity(const std::vector<int>& cpus, const std::string& step) {
@@ -56,7 +46,7 @@ Result setAffinity(const std::vector<int>& cpus, const std::string& step) {
   int rc = ::sched_setaffinity(0, size, set);
   int err = errno;
   CPU_FREE(set);
-  if (rc != 0) return inStep(fail("sched_setaffinity", describeCpus(cpus), err), step);
+  if (rc != 0) return inStep(fail("sched_setaffinity", sys::listText(cpus), err), step);
   return ok();
 }
 }  // namespace

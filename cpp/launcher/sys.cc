@@ -91,4 +91,15 @@ bool readFile(const std::string& path, std::string& out) {
   return n == 0;
 }
 
+std::string listText(const std::vector<int>& sorted) {
+  std::string text;
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i;
+    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1) j++;
+    text += (text.empty() ? "" : ",") + std::to_string(sorted[i]) + (j > i ? "-" + std::to_string(sorted[j]) : "");
+    i = j + 1;
+  }
+  return text;
+}
+
 }  // namespace sys

@@ -102,5 +102,7 @@ bool writeFile(const std::string& path, const std::string& data, int& err);
 // Every field between separators, empty ones included ("a::b" on ':' gives "a", "", "b").
 std::vector<std::string> split(const std::string& text, char sep);
 bool readFile(const std::string& path, std::string& out);
+// Sorted CPU or node numbers in the kernel's list form ("0-3,7"), for messages.
+std::string listText(const std::vector<int>& sorted);
 
 }  // namespace sys

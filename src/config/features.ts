@@ -4,8 +4,8 @@
 import { VERSION } from '../context';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { MOUNT_OPTIONS } from '../linux/mount-options';
-import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../linux/memory-policy-names';
 import { NAMESPACE_TYPES } from '../linux/namespaces';
+import { MEMPOLICY_FLAGS, MEMPOLICY_MODES } from '../linux/numa';
 import { FEATURE_GATED_MOUNT_OPTIONS, RUNTIME_SUPPORT, type RuntimeSupport } from '../linux/runtime-support';
 import { SECCOMP_ACTION_NAMES, SECCOMP_ARCHS, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS } from '../linux/seccomp-names';
 
@@ -67,10 +67,10 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
       apparmor: { enabled: support.apparmor },
       selinux: { enabled: support.selinux },
       intelRdt: { ...support.intelRdt },
-      // The names are listed once the policy is applied; until then none is "recognized".
+      // The names are listed only while the policy is applied; otherwise none is "recognized".
       memoryPolicy: {
-        modes: support.memoryPolicy ? sorted(MEMORY_POLICY_MODES) : [],
-        flags: support.memoryPolicy ? sorted(MEMORY_POLICY_FLAGS) : [],
+        modes: support.memoryPolicy ? sorted(Object.keys(MEMPOLICY_MODES)) : [],
+        flags: support.memoryPolicy ? sorted(Object.keys(MEMPOLICY_FLAGS)) : [],
       },
       mountExtensions: { idmap: { enabled: support.idmapMounts } },
       netDevices: { enabled: support.netDevices },

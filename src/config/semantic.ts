@@ -4,6 +4,7 @@ import type { Findings } from './findings';
 import { checkFilesystem } from './rules/filesystem';
 import { asObject, get, NamespaceIndex, type RuleInput, type RuleOptions } from './rules/guards';
 import { checkLinuxMisc } from './rules/linux-misc';
+import { checkMemoryPolicy } from './rules/memory-policy';
 import { checkMounts } from './rules/mounts';
 import { checkNamespaces } from './rules/namespaces';
 import { checkProcess } from './rules/process';
@@ -19,6 +20,7 @@ const RULES: readonly ((input: RuleInput, out: Findings) => void)[] = [
   checkCgroups,
   checkSeccomp,
   checkLinuxMisc,
+  checkMemoryPolicy,
 ];
 
 export function checkSemantics(doc: unknown, out: Findings, options: RuleOptions & { bundle?: string }): void {

@@ -48,7 +48,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   idmapMounts: false,
   tmpcopyup: true,
   netDevices: false,
-  memoryPolicy: false,
+  memoryPolicy: true,
   unsafeConfigAnnotations: [],
 };
 

@@ -10,6 +10,7 @@ import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
 import { labelledMountData, requireLsmSupport } from './lsm';
 import { planMount } from './mounts';
+import { planMemoryPolicy } from './memory-policy';
 import { planSeccomp } from './seccomp';
 import { planScheduling } from './scheduling';
 import { planCapabilities, planRlimits } from './security';
@@ -148,5 +149,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (seccomp) plan.seccomp = seccomp;
 
   if (spec.process) plan.process = planProcess(spec, spec.process, listenFds, opts.warn);
+  const memoryPolicy = planMemoryPolicy(linux.memoryPolicy);
+  if (memoryPolicy) plan.memoryPolicy = memoryPolicy;
   return plan;
 }

@@ -7,6 +7,7 @@ import { NAMESPACE_KINDS } from '../linux/namespaces';
 import type { CgroupPlacement } from '../cgroups/manager';
 import type { ContainerState } from '../state/store';
 import { planConsole, planProcess } from './build';
+import { planMemoryPolicy } from './memory-policy';
 import { planExecCpuAffinity } from './scheduling';
 import { planSeccomp } from './seccomp';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
@@ -72,5 +73,8 @@ export function buildExecPlan(spec: Spec, state: ContainerState, process: Proces
   const consolePlan = planConsole(process, opts.consoleSocket, opts.consoleRelay);
   if (consolePlan) plan.console = consolePlan;
   if (opts.cgroup) plan.cgroup = opts.cgroup;
+  // runc sets the container's memory policy on exec'd processes too.
+  const memoryPolicy = planMemoryPolicy(linux.memoryPolicy);
+  if (memoryPolicy) plan.memoryPolicy = memoryPolicy;
   return plan;
 }

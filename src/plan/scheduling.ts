@@ -59,7 +59,8 @@ export const PERSONALITY_DOMAINS: Readonly<Record<string, number>> = {
 /** Highest CPU number accepted in a list: the kernel's NR_CPUS cannot exceed 8192. */
 export const MAX_CPU = 8191;
 
-function known(table: Readonly<Record<string, number>>, name: string, at: string): number {
+/** The kernel number of a name validation has already accepted. */
+export function known(table: Readonly<Record<string, number>>, name: string, at: string): number {
   const n = table[name];
   if (n === undefined) throw new TsruncError(`config.json: ${at}: unknown value ${JSON.stringify(name)}`);
   return n;

@@ -2,6 +2,7 @@
 // (cpp/launcher/plan.h). Every decision is made here; the launcher only applies. Documented in
 // docs/launch-plan.md. Bump PLAN_VERSION on an incompatible change.
 
+import type { PlanMemoryPolicy } from './memory-policy';
 import type { PlanScheduling } from './scheduling';
 
 export const PLAN_VERSION = 1;
@@ -132,4 +133,6 @@ export interface LaunchPlan {
   hooksBeforePivot?: boolean;
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
+  /** linux.memoryPolicy: set_mempolicy(2) by the init (and an exec'd process) before "ready". */
+  memoryPolicy?: PlanMemoryPolicy;
 }

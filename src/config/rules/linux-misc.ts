@@ -1,4 +1,4 @@
-// The smaller linux.* sections: devices, intelRdt, memoryPolicy.
+// The smaller linux.* sections: devices, intelRdt (memoryPolicy has memory-policy.ts).
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asArray, asObject, asString, get, type RuleInput } from './guards';
@@ -6,7 +6,6 @@ import { asArray, asObject, asString, get, type RuleInput } from './guards';
 export function checkLinuxMisc({ linux }: RuleInput, out: Findings): void {
   checkDevices(linux, out);
   checkIntelRdt(asObject(get(linux, 'intelRdt')), out);
-  checkMemoryPolicy(asObject(get(linux, 'memoryPolicy')), out);
 }
 
 function checkDevices(linux: Record<string, unknown> | undefined, out: Findings): void {
@@ -40,20 +39,4 @@ function checkIntelRdt(rdt: Record<string, unknown> | undefined, out: Findings):
   (asArray(get(rdt, 'schemata')) ?? []).forEach((line, i) => {
     if (asString(line)?.includes('\n')) out.problem(`${at}/schemata/${i}`, 'must not contain newlines; use one entry per line');
   });
-}
-
-const NO_NODES = new Set(['MPOL_DEFAULT', 'MPOL_LOCAL']);
-const NEEDS_NODES = new Set(['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED_MANY']);
-
-function checkMemoryPolicy(policy: Record<string, unknown> | undefined, out: Findings): void {
-  const mode = asString(get(policy, 'mode'));
-  if (mode === undefined) return;
-  const at = '/linux/memoryPolicy';
-  const nodes = asString(get(policy, 'nodes')) ?? '';
-  if (NO_NODES.has(mode) && nodes !== '') out.problem(`${at}/nodes`, `must be empty for ${mode} (got ${show(nodes)})`);
-  if (NEEDS_NODES.has(mode) && nodes === '') out.problem(`${at}/nodes`, `${mode} needs at least one node`);
-  const flags = asArray(get(policy, 'flags')) ?? [];
-  if (flags.includes('MPOL_F_STATIC_NODES') && flags.includes('MPOL_F_RELATIVE_NODES')) {
-    out.problem(`${at}/flags`, 'MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other');
-  }
 }
