@@ -131,6 +131,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.kind = v.str("kind", "create");
   plan.hooksBeforePivot = v.flag("hooksBeforePivot");
   parseContainerHooks(v["containerHooks"], plan.containerHooks);
+  parseNetDevices(v["netDevices"], plan.netDevices);
   const json::Value& target = v["targetInit"];
   plan.targetInitPid = static_cast<pid_t>(target.integer("pid"));
   plan.targetInitStartTime = target.str("startTime");

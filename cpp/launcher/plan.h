@@ -12,6 +12,7 @@
 #include "cgroups.h"
 #include "failure.h"
 #include "hooks.h"
+#include "netdevices.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "scheduling.h"
@@ -110,6 +111,7 @@ struct Plan {
   ContainerHooksPlan containerHooks;  // createContainer/startContainer, run by the init itself
   pid_t hostPid = 0;                  // the init's pid on the host (from "go"), for hook states
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
+  std::vector<NetDevicePlan> netDevices;  // moved by the launcher between "child" and "go"
 
   const NamespacePlan* ns(const std::string& type) const;
   bool newNamespace(const std::string& type) const {

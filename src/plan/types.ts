@@ -132,4 +132,9 @@ export interface LaunchPlan {
   hooksBeforePivot?: boolean;
   /** Where the launcher puts the init before "go" (src/cgroups/manager.ts CgroupPlacement). */
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
+  /** linux.netDevices: moved by the launcher into the init's network namespace before "go". */
+  netDevices?: PlanNetDevice[];
 }
+
+/** `name` is the name in the container (the host's when the config gives none); may hold "%d". */
+export interface PlanNetDevice { hostName: string; name: string }
