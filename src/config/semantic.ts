@@ -6,6 +6,7 @@ import { asObject, get, NamespaceIndex, type RuleInput, type RuleOptions } from 
 import { checkLinuxMisc } from './rules/linux-misc';
 import { checkMounts } from './rules/mounts';
 import { checkNamespaces } from './rules/namespaces';
+import { checkNetDevices } from './rules/net-devices';
 import { checkProcess } from './rules/process';
 import { checkCgroups } from './rules/resources';
 import { checkSeccomp } from './rules/seccomp';
@@ -19,6 +20,7 @@ const RULES: readonly ((input: RuleInput, out: Findings) => void)[] = [
   checkCgroups,
   checkSeccomp,
   checkLinuxMisc,
+  checkNetDevices,
 ];
 
 export function checkSemantics(doc: unknown, out: Findings, options: RuleOptions & { bundle?: string }): void {
