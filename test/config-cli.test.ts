@@ -213,6 +213,7 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.deepEqual(f.linux.selinux, { enabled: true });
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.mountExtensions, { idmap: { enabled: false } });
+  assert.deepEqual(f.linux.netDevices, { enabled: true });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
 });
 

@@ -17,7 +17,6 @@ export function unimplementedParts(spec: Spec, support: Readonly<RuntimeSupport>
   if (linux.seccomp && !support.seccomp) note('/linux/seccomp', 'seccomp');
   if (linux.resources && !(support.cgroup.v1 || support.cgroup.v2)) note('/linux/resources', 'cgroup resource control');
   if (linux.intelRdt && !support.intelRdt.enabled) note('/linux/intelRdt', 'Intel RDT');
-  if (linux.netDevices && !support.netDevices) note('/linux/netDevices', 'moving network devices');
   if (linux.memoryPolicy && !support.memoryPolicy) note('/linux/memoryPolicy', 'NUMA memory policy');
   if (!support.idmapMounts) {
     (spec.mounts ?? []).forEach((m, i) => {
