@@ -347,32 +347,39 @@ describe('the launcher refuses on its own (plan driven directly)', () => {
     const [bundle, fifo] = process.argv.slice(1);
     const spec = JSON.parse(fs.readFileSync(bundle + '/config.json', 'utf8'));
     const plan = buildLaunchPlan(spec, resolveRootfs(spec, bundle), {
-      id: 'nd-direct', bundle, execFifo: fifo, noPivot: false, noNewKeyring: false, preserveFds: 0, debug: false,
+      id: 'nd-direct', bundle, execFifo: fifo, noPivot: false, noNewKeyring: false, preserveFds: 0, debug: true,
     });
-    try { launch(plan, new Logger(undefined, 'text', false)).abort(); console.log('launched'); } catch (e) { console.log(e.message); }
+    try { launch(plan, new Logger(undefined, 'text', true)).abort(); console.log('launched'); } catch (e) { console.log(e.message); }
   `;
 
-  async function launchDirectly(b: Bundle): Promise<string> {
-    let out = '';
+  /** The launcher's error, and whether it got as far as an init to move devices to (its debug line). */
+  async function launchDirectly(b: Bundle): Promise<{ error: string; initExisted: boolean }> {
+    let r: ReturnType<typeof spawnSync> | undefined;
     await withExecFifo(async (fifo) => {
       const before = hostInterfaces();
-      out = sh('nsenter', [`--net=${HOST_NS_PATH}`, process.execPath, '-e', script, b.dir, fifo]).trim();
+      r = spawnSync('nsenter', [`--net=${HOST_NS_PATH}`, process.execPath, '-e', script, b.dir, fifo], { encoding: 'utf8' });
       assert.deepEqual(hostInterfaces(), before, 'the host interfaces are as they were');
     });
     b.cleanup();
-    return out;
+    assert.equal(r?.status, 0, String(r?.stderr));
+    return { error: String(r.stdout).trim(), initExisted: /moving \d+ network device\(s\) into the network namespace of init/.test(String(r.stderr)) };
   }
 
-  test('a device gone since validation, no network namespace, or the runtime\'s own', TEST_TIMEOUT, async () => {
+  test('a device gone since validation, no network namespace, or the runtime\'s own: before any process exists', TEST_TIMEOUT, async () => {
     const a = ifb([['10.213.14.2/24']]);
-    assert.equal(await launchDirectly(netDevicesBundle({ [a]: {}, ndgone: {} })),
-      'move network device ndgone into the container: no such device');
-    assert.equal(await launchDirectly(netDevicesBundle({ [a]: {} }, { mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'network'); } })),
-      'move network devices into the container: the container has no network namespace of its own');
-    assert.equal(await launchDirectly(netDevicesBundle({ [a]: {} }, {
+    assert.deepEqual(await launchDirectly(netDevicesBundle({ [a]: {}, ndgone: {} })),
+      { error: 'move network device ndgone into the container: no such device', initExisted: false });
+    assert.deepEqual(await launchDirectly(netDevicesBundle({ [a]: {} }, { mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'network'); } })),
+      { error: 'move network devices into the container: the container has no network namespace of its own', initExisted: false });
+    assert.deepEqual(await launchDirectly(netDevicesBundle({ [a]: {} }, {
       mutate: (s) => { s.linux.namespaces = s.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: HOST_NS_PATH } : n)); },
-    })), `move network devices into the container: the network namespace ${HOST_NS_PATH} is the runtime's own`);
-    assert.equal(await launchDirectly(netDevicesBundle({ [a]: { name: 'lo' } })),
-      `move network device ${a} into the container: lo already exists in the container's network namespace`);
+    })), { error: `move network devices into the container: the network namespace ${HOST_NS_PATH} is the runtime's own`, initExisted: false });
+  });
+
+  test('a name already in the container\'s namespace: found once it exists, before anything moves', TEST_TIMEOUT, async () => {
+    const a = ifb([['10.213.15.2/24']]);
+    const c = ifb([['10.213.15.3/24']]);
+    assert.deepEqual(await launchDirectly(netDevicesBundle({ [c]: {}, [a]: { name: 'lo' } })),
+      { error: `move network device ${a} into the container: lo already exists in the container's network namespace`, initExisted: true });
   });
 });

@@ -90,8 +90,6 @@ Result NetDeviceMover::openSockets(pid_t initPid) {
 Result NetDeviceMover::checkNames(std::vector<rtnl::Link>& containerLinks) {
   if (int err = container_.links(containerLinks)) return inStep(fail("list links", "", err), "move network devices into the container");
   for (const NetDevicePlan& dev : devices_) {
-    rtnl::Link link;
-    if (int err = host_.linkByName(dev.hostName, link)) return deviceFailure(dev, "", "", err);
     if (isTemplate(dev.name)) continue;
     for (const rtnl::Link& l : containerLinks) {
       if (l.name == dev.name) {
@@ -106,6 +104,7 @@ Result NetDeviceMover::checkNames(std::vector<rtnl::Link>& containerLinks) {
 }
 
 Result NetDeviceMover::moveOne(const NetDevicePlan& dev, std::vector<rtnl::Link>& containerLinks) {
+  // Looked up again: checkNetDevices() ran before the fork, and the host may have changed since.
   rtnl::Link link;
   if (int err = host_.linkByName(dev.hostName, link)) return deviceFailure(dev, "", "", err);
   Moved moved{&dev, (link.flags & IFF_UP) != 0, {}, 0, dev.name};
@@ -146,6 +145,7 @@ Result NetDeviceMover::configureInside(Moved& moved) {
 
 Result NetDeviceMover::moveInto(pid_t initPid) {
   if (devices_.empty()) return ok();
+  debugLog("moving " + std::to_string(devices_.size()) + " network device(s) into the network namespace of init " + std::to_string(initPid));
   TRY(openSockets(initPid));
   std::vector<rtnl::Link> containerLinks;
   TRY(checkNames(containerLinks));
