@@ -231,6 +231,7 @@ test('features: a runtime-spec features document built from the runtime\'s table
     modes: ['MPOL_BIND', 'MPOL_DEFAULT', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'],
     flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
   });
+  assert.deepEqual(f.linux.netDevices, { enabled: true });
   for (const [k, v] of Object.entries(f.annotations)) assert.ok(typeof k === 'string' && typeof v === 'string');
 });
 

@@ -130,7 +130,7 @@ test('unimplementedParts names each section this build accepts but does not enfo
   const lines = unimplementedParts(fixture('valid/full-featured.json') as Spec);
   const pointers = lines.map((l) => l.split(': ')[1]);
   // Every hook kind runs now and intelRdt fails create (refuseIntelRdt); the rest of what this build leaves out:
-  assert.deepEqual(pointers, ['/linux/netDevices', '/mounts/3', '/mounts/4']);
+  assert.deepEqual(pointers, ['/mounts/3', '/mounts/4']);
   assert.deepEqual(unimplementedParts(fixture('valid/minimal.json') as Spec), []);
 });
 

@@ -296,3 +296,13 @@ test('a label the host cannot apply is refused by the plan builder, each with it
   assert.throws(() => buildLaunchPlan(labelledSpec(), '/b/rootfs', { ...OPTS, lsm: { apparmor: true, selinux: false } }), /mount label/);
   assert.throws(() => buildLaunchPlan(spec({ process: { ...PROCESS, apparmorProfile: 'p' } }), '/b/rootfs', { ...OPTS, lsm: { apparmor: false, selinux: true } }), /apparmor profile/);
 });
+
+test('netDevices: in config order, the host name kept when the config gives none; no field without devices', () => {
+  const s = spec();
+  s.linux!.netDevices = { ifb3: { name: 'eth0' }, veth9: {}, ifb4: { name: 'net%d' } };
+  assert.deepEqual(buildLaunchPlan(s, '/b/rootfs', OPTS).netDevices, [
+    { hostName: 'ifb3', name: 'eth0' }, { hostName: 'veth9', name: 'veth9' }, { hostName: 'ifb4', name: 'net%d' },
+  ]);
+  s.linux!.netDevices = {};
+  assert.equal('netDevices' in buildLaunchPlan(s, '/b/rootfs', OPTS), false);
+});

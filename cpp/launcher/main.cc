@@ -24,6 +24,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
+#include "netdevices.h"
 #include "plan.h"
 #include "process.h"
 #include "rootfs.h"
@@ -330,7 +331,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
 
 class Launcher {
  public:
-  Launcher(const Plan& plan, Channel& cli) : plan_(plan), cli_(cli) {}
+  Launcher(const Plan& plan, Channel& cli) : plan_(plan), cli_(cli), netDevices_(plan.netDevices) {}
 
   int run(std::vector<JoinedNamespace>& joined) {
     int sp[2];
@@ -384,6 +385,9 @@ class Launcher {
         initFd_.reset(sys::pidfdOpen(init_));
         reapStage1();
         if (Result r = joinCgroups(plan_.cgroup, init_, msg.flag("inCgroup"))) return abort(*r);
+        // The init's network namespace is the container's now, and the init waits for "go": the
+        // devices are there before any of its setup or hooks run.
+        if (Result r = netDevices_.moveInto(init_)) return abort(*r);
         json::Value go = json::Value::object();
         go.set("type", json::Value::string("go"));
         go.set("pid", json::Value::number(init_));
@@ -421,6 +425,7 @@ class Launcher {
     else if (init_ > 0) ::kill(init_, SIGKILL);
     if (stage1_ > 0 && !stage1Reaped_) { ::kill(stage1_, SIGKILL); reapStage1(); }
     if (init_ > 0) ::waitpid(init_, nullptr, 0);
+    netDevices_.putBack();
     cli_.sendFailure(f);
     return 1;
   }
@@ -477,6 +482,7 @@ class Launcher {
   pid_t stage1_ = -1, init_ = -1;
   bool stage1Reaped_ = false;
   sys::Fd initFd_;
+  NetDeviceMover netDevices_;
 };
 
 // `tsrunc delete` of a container without a mount namespace: the mounts it made in the runtime's
@@ -549,6 +555,7 @@ int main(int argc, char** argv) {
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }
   if (Result r = confirmTargetInit(plan, plan.targetInitFd)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = checkNetDevices(plan)) { cliMoved.sendFailure(*r); return 1; }
   Launcher launcher(plan, cliMoved);
   return launcher.run(joined);
 }

@@ -132,6 +132,7 @@ Result parsePlan(const json::Value& v, Plan& plan) {
   plan.hooksBeforePivot = v.flag("hooksBeforePivot");
   parseContainerHooks(v["containerHooks"], plan.containerHooks);
   parseMemoryPolicy(v["memoryPolicy"], plan.memoryPolicy);
+  parseNetDevices(v["netDevices"], plan.netDevices);
   const json::Value& target = v["targetInit"];
   plan.targetInitPid = static_cast<pid_t>(target.integer("pid"));
   plan.targetInitStartTime = target.str("startTime");

@@ -13,6 +13,7 @@
 #include "failure.h"
 #include "hooks.h"
 #include "mempolicy.h"
+#include "netdevices.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "scheduling.h"
@@ -112,6 +113,7 @@ struct Plan {
   pid_t hostPid = 0;                  // the init's pid on the host (from "go"), for hook states
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
   MemoryPolicyPlan memoryPolicy;  // for the init and for an exec'd process alike (as runc)
+  std::vector<NetDevicePlan> netDevices;  // moved by the launcher between "child" and "go"
 
   const NamespacePlan* ns(const std::string& type) const;
   bool newNamespace(const std::string& type) const {

@@ -7,6 +7,7 @@ import { checkLinuxMisc } from './rules/linux-misc';
 import { checkMemoryPolicy } from './rules/memory-policy';
 import { checkMounts } from './rules/mounts';
 import { checkNamespaces } from './rules/namespaces';
+import { checkNetDevices } from './rules/net-devices';
 import { checkProcess } from './rules/process';
 import { checkCgroups } from './rules/resources';
 import { checkSeccomp } from './rules/seccomp';
@@ -21,6 +22,7 @@ const RULES: readonly ((input: RuleInput, out: Findings) => void)[] = [
   checkSeccomp,
   checkLinuxMisc,
   checkMemoryPolicy,
+  checkNetDevices,
 ];
 
 export function checkSemantics(doc: unknown, out: Findings, options: RuleOptions & { bundle?: string }): void {

@@ -16,7 +16,6 @@ export function unimplementedParts(spec: Spec, support: Readonly<RuntimeSupport>
   }
   if (linux.seccomp && !support.seccomp) note('/linux/seccomp', 'seccomp');
   if (linux.resources && !(support.cgroup.v1 || support.cgroup.v2)) note('/linux/resources', 'cgroup resource control');
-  if (linux.netDevices && !support.netDevices) note('/linux/netDevices', 'moving network devices');
   if (!support.idmapMounts) {
     (spec.mounts ?? []).forEach((m, i) => {
       const idmapOption = m.options?.some((o) => o === 'idmap' || o === 'ridmap');

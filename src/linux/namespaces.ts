@@ -1,5 +1,6 @@
 // The namespace kinds tsrunc knows, in the order the launcher joins them (user first so that the
 // others are joined with the right owner, mount last-but-two so /proc paths of the others resolve).
+import * as fs from 'node:fs';
 import type { NamespaceType } from '../config/types';
 
 export interface NamespaceKind {
@@ -25,4 +26,20 @@ export const NAMESPACE_TYPES: readonly NamespaceType[] = NAMESPACE_KINDS.map((k)
 
 export function namespaceKind(type: string): NamespaceKind | undefined {
   return NAMESPACE_KINDS.find((k) => k.type === type);
+}
+
+/**
+ * Whether the namespace file at `path` is this process's own namespace of that type (same nsfs
+ * inode as /proc/self/ns/<name>); undefined when either cannot be read.
+ */
+export function isRuntimesOwnNamespace(type: NamespaceType, path: string): boolean | undefined {
+  const kind = namespaceKind(type);
+  if (kind === undefined) return undefined;
+  try {
+    const own = fs.statSync(`/proc/self/ns/${kind.procName}`);
+    const other = fs.statSync(path);
+    return own.dev === other.dev && own.ino === other.ino;
+  } catch {
+    return undefined;
+  }
 }

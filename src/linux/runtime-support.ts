@@ -47,7 +47,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   intelRdt: { enabled: false, schemata: false, monitoring: false },
   idmapMounts: false,
   tmpcopyup: true,
-  netDevices: false,
+  netDevices: true,
   memoryPolicy: true,
   unsafeConfigAnnotations: [],
 };

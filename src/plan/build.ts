@@ -151,5 +151,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (spec.process) plan.process = planProcess(spec, spec.process, listenFds, opts.warn);
   const memoryPolicy = planMemoryPolicy(linux.memoryPolicy);
   if (memoryPolicy) plan.memoryPolicy = memoryPolicy;
+  const netDevices = Object.entries(linux.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
+  if (netDevices.length > 0) plan.netDevices = netDevices;
   return plan;
 }

@@ -135,4 +135,9 @@ export interface LaunchPlan {
   cgroup?: { intoCgroup?: string; procsFiles: string[] };
   /** linux.memoryPolicy: set_mempolicy(2) by the init (and an exec'd process) before "ready". */
   memoryPolicy?: PlanMemoryPolicy;
+  /** linux.netDevices: moved by the launcher into the init's network namespace before "go". */
+  netDevices?: PlanNetDevice[];
 }
+
+/** `name` is the name in the container (the host's when the config gives none); may hold "%d". */
+export interface PlanNetDevice { hostName: string; name: string }

@@ -143,10 +143,11 @@ export class Runtime {
   private readonly live = new Set<ChildProcess>();
   private ioCounter = 0;
 
-  constructor(kind: RuntimeKind) {
+  /** `wrapper` runs before the runtime's command, e.g. nsenter into another network namespace. */
+  constructor(kind: RuntimeKind, opts: { wrapper?: string[] } = {}) {
     this.kind = kind;
     const cmd = runtimeCommand(kind);
-    this.argv = cmd.argv;
+    this.argv = [...(opts.wrapper ?? []), ...cmd.argv];
     this.label = cmd.label;
     this.base = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-rt-${kind}-`));
     // One level down so that "../x"-style ids resolve inside base, where the tests look.

@@ -6,16 +6,18 @@
 // launcher, which verifies every namespace fd with the ioctl before joining it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NAMESPACE_KINDS } from '../../linux/namespaces';
+import { isRuntimesOwnNamespace, NAMESPACE_KINDS } from '../../linux/namespaces';
 import { sysctlPlacement } from '../../linux/sysctl';
 import type { Findings } from '../findings';
 import { join } from '../pointer';
 import { asArray, asObject, asString, get, ownEntries, type RuleInput } from './guards';
+import { checkNetDevicesOnHost } from './net-devices';
 
 export function checkFilesystem(input: RuleInput, bundle: string, out: Findings): void {
   checkRoot(input, bundle, out);
   checkNamespacePaths(input, out);
   checkHostNetworkSysctl(input, out);
+  checkNetDevicesOnHost(input, out);
 }
 
 function errnoText(e: unknown): string {
@@ -75,15 +77,8 @@ function checkHostNetworkSysctl({ linux, namespaces }: RuleInput, out: Findings)
   if (net?.path === undefined) return;
   const netKeys = ownEntries(asObject(get(linux, 'sysctl'))).map(([k]) => k).filter((k) => sysctlPlacement(k).namespace === 'network');
   if (netKeys.length === 0) return;
-  let same = false;
-  try {
-    const a = fs.statSync('/proc/self/ns/net');
-    const b = fs.statSync(net.path);
-    same = a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return; // a missing path is reported by checkNamespacePaths
-  }
-  if (!same) return;
+  // A missing path (undefined) is reported by checkNamespacePaths.
+  if (isRuntimesOwnNamespace('network', net.path) !== true) return;
   for (const key of netKeys) {
     out.problem(join('/linux/sysctl', key), `would change the host: /linux/namespaces/${net.index}/path is the host's network namespace`);
   }
