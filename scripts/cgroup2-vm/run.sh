@@ -10,7 +10,8 @@
 #
 # Needs: root, and the kernel unpacked by prepare.sh (scripts/setup.sh runs it; the Debian mirror
 # is needed once). Debian's user-mode-linux is a Linux 6.1 kernel that runs as ordinary host
-# processes (ptrace, no KVM).
+# processes (ptrace, no KVM). UML is started with a small ptrace shim preloaded (xstate-shim.c,
+# built into the cache with cc), without which it cannot boot on a CPU with AMX: see README.md.
 #
 # Inside the guest (built by uml-init.sh, the guest's PID 1):
 #   /              overlay: host "/" over hostfs READ-ONLY + tmpfs upper (writes are discarded)
@@ -66,6 +67,9 @@ D=
 UML=$D/usr/bin/linux.uml
 KMODDIR=$D/usr/lib/uml/modules/$(ls "$D/usr/lib/uml/modules")
 [ -x "$UML" ] || die "$UML is missing (remove $CACHE/uml-current and prepare again)"
+# The ptrace shim UML needs on CPUs with a larger XSAVE area than it knows (README); it does
+# nothing elsewhere. Built here too for a cache prepared before it existed.
+SHIM=$("$HERE/build-shim.sh") || die "cannot build the lane's xstate shim (see above)"
 
 # ---- the job -----------------------------------------------------------
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -136,7 +140,7 @@ if [ -n "${CG2VM_DEBUG:-}" ]; then ARGS+=(printk.time=1); else ARGS+=(quiet logl
 SPID=
 forward() { [ -z "$SPID" ] || kill -TERM "$SPID" 2> /dev/null || true; }
 trap forward TERM INT HUP
-setsid setpriv --pdeathsig TERM -- "$HERE/supervise.sh" "$W" "$UML" "${ARGS[@]}" < /dev/null &
+setsid setpriv --pdeathsig TERM -- "$HERE/supervise.sh" "$W" "$SHIM" "$UML" "${ARGS[@]}" < /dev/null &
 SPID=$!
 while :; do
 	rc=0

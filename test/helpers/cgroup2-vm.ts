@@ -9,7 +9,7 @@
 // node 20's `node --test dist/test/` runs every .js file under a directory named "test".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -72,7 +72,23 @@ export function cgroup2LaneUnavailable(): string | undefined {
   for (const tool of ['/bin/busybox', '/usr/bin/setpriv', '/usr/bin/setsid']) {
     if (!fs.existsSync(tool)) return `${tool} is missing (the lane's init and supervisor need it)`;
   }
+  if (!haveCc()) return 'no C compiler (cc): run.sh builds the lane\'s ptrace shim with it (run bash scripts/setup.sh)';
   return undefined;
+}
+
+/** True when `cc` is on PATH (the lane's shim and the lane tests' C checks are compiled with it). */
+export function haveCc(): boolean {
+  return spawnSync('/bin/sh', ['-c', 'command -v cc'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The lane's ptrace shim for user-mode-linux (scripts/cgroup2-vm/xstate-shim.c), built into the
+ * lane's cache by build-shim.sh when not yet there: its path.
+ */
+export function laneXstateShim(): string {
+  const r = spawnSync('/bin/bash', [path.join(repoRoot(), 'scripts', 'cgroup2-vm', 'build-shim.sh')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build-shim.sh failed (status ${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 /**
