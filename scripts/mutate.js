@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Mutation testing of the TypeScript sources with StrykerJS, one area at a time:
+//   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
+//   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
+// Stryker copies the tree into .stryker-tmp/, puts every mutant of the area's files into the
+// sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
+// tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
+// against the CLI on Node from tsc's output (TSRUNC_BIN=node bin/tsrunc): every tsrunc the tests
+// start inherits the variable, so no executable has to be rebuilt per mutant. The report goes to
+// reports/mutation/AREA.{json,html}. Not part of the normal build or test run.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const areas = require('./mutation/areas');
+
+const top = path.resolve(__dirname, '..');
+
+function usage(msg) {
+  if (msg) console.error(`mutate: ${msg}`);
+  console.error(`usage: npm run mutate -- AREA [--mutate GLOB[:LINES]]...\nareas: ${Object.keys(areas).join(', ')}`);
+  process.exit(2);
+}
+
+function testFiles(names) {
+  return names.map((n) => path.join('dist', 'test', `${n}.test.js`)).filter((f) => fs.existsSync(path.join(process.cwd(), f)));
+}
+
+/** Per mutant (inside Stryker's sandbox): unit tests, then each container test file; stops at the first failure. */
+function runTests(area) {
+  const a = areas[area];
+  if (!a) usage(`unknown area ${area}`);
+  const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
+  const groups = [testFiles(a.unit), ...testFiles(a.container).map((f) => [f])].filter((g) => g.length > 0);
+  for (const files of groups) {
+    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot', ...files], { env, stdio: 'inherit' });
+    if (r.status !== 0) process.exit(1);
+  }
+  process.exit(0);
+}
+
+function main(argv) {
+  if (argv[0] === '--run-tests') return runTests(argv[1]);
+  const area = argv[0];
+  if (!area || !areas[area]) usage(area ? `unknown area ${area}` : 'no area given');
+  const mutate = [];
+  for (let i = 1; i < argv.length; i++) {
+    if (argv[i] === '--mutate' && argv[i + 1]) mutate.push(argv[++i]);
+    else usage(`unknown argument ${argv[i]}`);
+  }
+  const reports = path.join(top, 'reports', 'mutation');
+  fs.mkdirSync(reports, { recursive: true });
+  const config = {
+    testRunner: 'command',
+    commandRunner: { command: `node scripts/mutate.js --run-tests ${area}` },
+    // The sandbox has no dist/: compiled once per run, after the mutants are in the sources.
+    buildCommand: `${process.execPath} ${path.join(top, "node_modules", "typescript", "bin", "tsc")} -p tsconfig.json`,
+    checkers: ['typescript'],
+    tsconfigFile: 'tsconfig.json',
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    mutate: mutate.length > 0 ? mutate : areas[area].mutate,
+    coverageAnalysis: 'off',
+    // Containers share the machine's mounts and cgroups, and the tests measure timeouts: one at a time.
+    concurrency: 1,
+    timeoutMS: 30000,
+    timeoutFactor: 2,
+    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log'],
+    tempDirName: '.stryker-tmp',
+    reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
+    jsonReporter: { fileName: path.join('reports', 'mutation', `${area}.json`) },
+    htmlReporter: { fileName: path.join('reports', 'mutation', `${area}.html`) },
+    clearTextReporter: { allowColor: false, logTests: false },
+    thresholds: { high: 90, low: 70, break: null },
+  };
+  const file = path.join(os.tmpdir(), `tsrunc-stryker-${area}-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  try {
+    const stryker = path.join(top, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+    if (!fs.existsSync(stryker)) usage('StrykerJS is not installed: npm install (it is a dev dependency)');
+    const r = spawnSync(process.execPath, [stryker, 'run', file], { cwd: top, stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+main(process.argv.slice(2));
