@@ -1,0 +1,190 @@
+// What each kind of hook gets and what its failure does, seen from the hook and the host: exactly
+// the env given (read from /proc/self/environ of a program the hook execs directly, no shell), the
+// state on stdin with the annotations, only stdio as descriptors, a timeout for every phase the
+// launcher runs (createContainer, startContainer) as for the runtime's own, death by a signal as a
+// failure, and poststop after a create whose createContainer hook failed. Cases where runc 1.1.5
+// behaves the same run against it first. Where it does not, tsrunc follows the spec and the case is
+// tsrunc's: runc gives a hook without env its own environment, gives createContainer and
+// startContainer hooks its init's open descriptors (and poststop hooks what its caller left open)
+// and the init's pid inside the container (1)
+// rather than as the host sees it, and reports a failed startContainer hook nowhere (`start` has
+// returned by then).
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Bundle, BundleOptions, Spec } from './helpers/rootfs';
+import { describeResult, relatedProcesses, type Runtime } from './helpers/runtime';
+import { expectOk, forEachRuntime, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+
+const pair = runtimesForSuite();
+const { sut } = pair;
+
+type Phase = 'createRuntime' | 'createContainer' | 'startContainer' | 'prestart' | 'poststart' | 'poststop';
+const HOST_PHASES: Phase[] = ['createRuntime', 'createContainer', 'prestart', 'poststart', 'poststop'];
+const ANNOTATIONS = { 'org.example.hooks': 'effects' };
+
+interface HookSpec { path: string; args: string[]; env?: string[]; timeout?: number }
+
+/**
+ * A bundle whose hooks are made once its directory is known: `make(phase, out)` gives each hook,
+ * `out` the file it writes (the bundle's for the phases that run with the host's paths, the
+ * container's own root for startContainer, which runs after pivot_root).
+ */
+function hooked(phases: Phase[], make: (phase: Phase, out: string) => HookSpec, extra: BundleOptions = {}): BundleOptions & { arm: (b: Bundle) => void } {
+  return {
+    args: ['sleep', '60'],
+    readonly: false,
+    annotations: ANNOTATIONS,
+    ...extra,
+    arm: (b: Bundle) => {
+      const hooks: Record<string, HookSpec[]> = {};
+      for (const p of phases) hooks[p] = [make(p, p === 'startContainer' ? `/${p}.out` : path.join(b.dir, `${p}.out`))];
+      (b.spec as Spec & { hooks?: unknown }).hooks = hooks;
+      b.writeSpec();
+    },
+  };
+}
+
+const outFile = (b: Bundle, phase: Phase): string => (phase === 'startContainer' ? path.join(b.rootfs, `${phase}.out`) : path.join(b.dir, `${phase}.out`));
+const readOut = (b: Bundle, phase: Phase): string | undefined => (fs.existsSync(outFile(b, phase)) ? fs.readFileSync(outFile(b, phase), 'utf8') : undefined);
+
+/** create → start → delete, the whole lifecycle every hook belongs to. */
+async function lifecycle(rt: Runtime, b: Bundle, id: string): Promise<number> {
+  expectOk(await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: rt.ioPath(`${id}.out`), stderrPath: rt.ioPath(`${id}.err`) }), 'create');
+  const { pid } = await rt.state(id);
+  expectOk(await rt.exec(['start', id]), 'start');
+  expectOk(await rt.exec(['delete', '--force', id]), 'delete --force');
+  return pid;
+}
+
+const both = (name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>): void => forEachRuntime(pair, name, fn);
+const tsruncOnly = (name: string, fn: (rt: Runtime) => Promise<void>): void => { test(`${name} [tsrunc]`, TEST_TIMEOUT, () => fn(sut)); };
+
+async function expectOnlyStdio(rt: Runtime, phases: Phase[]): Promise<void> {
+  const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['sh', '-c', `ls /proc/self/fd > ${out}`] }));
+  await withContainer(rt, 'hke-fds', opts, async (b, id) => {
+    opts.arm(b);
+    await lifecycle(rt, b, id);
+    // ls's own directory fd is the one more.
+    for (const p of phases) assert.equal(readOut(b, p)?.split(/\s+/).filter(Boolean).sort().join(' '), '0 1 2 3', `${p} hook's descriptors`);
+  });
+}
+
+describe(`hooks: what they get and what their failure does (${sut.label})`, () => {
+  both('every phase\'s hook gets exactly the env given, nothing of the runtime\'s', async (_t, rt) => {
+    const phases: Phase[] = [...HOST_PHASES, 'startContainer'];
+    const opts = hooked(phases, (p, out) => ({ path: '/bin/busybox', args: ['cp', '/proc/self/environ', out], env: [`PHASE=${p}`, 'ONLY=this', 'EMPTY='] }));
+    await withContainer(rt, 'hke-env', opts, async (b, id) => {
+      opts.arm(b);
+      await lifecycle(rt, b, id);
+      for (const p of phases) {
+        assert.equal(readOut(b, p), `PHASE=${p}\0ONLY=this\0EMPTY=\0`, `${p} hook's environment`);
+      }
+    });
+  });
+
+  tsruncOnly('a hook without env gets an empty environment', async (rt) => {
+    const phases: Phase[] = ['createRuntime', 'createContainer', 'startContainer', 'poststop'];
+    const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['cp', '/proc/self/environ', out] }));
+    await withContainer(rt, 'hke-noenv', opts, async (b, id) => {
+      opts.arm(b);
+      await lifecycle(rt, b, id);
+      for (const p of phases) assert.equal(readOut(b, p), '', `${p} hook's environment`);
+    });
+  });
+
+  tsruncOnly('every hook reads the state on stdin: id, bundle, annotations, the status of its phase and the init\'s host pid', async (rt) => {
+    const phases: Phase[] = ['createRuntime', 'createContainer', 'startContainer', 'poststop'];
+    const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['sh', '-c', `cat > ${out}`] }));
+    await withContainer(rt, 'hke-state', opts, async (b, id) => {
+      opts.arm(b);
+      const pid = await lifecycle(rt, b, id);
+      const want: Record<string, string> = { createRuntime: 'creating', createContainer: 'creating', startContainer: 'created', poststop: 'stopped' };
+      for (const p of phases) {
+        const s = JSON.parse(readOut(b, p) ?? '{}') as { id?: string; bundle?: string; status?: string; pid?: number; annotations?: Record<string, string>; ociVersion?: string };
+        assert.equal(s.id, id, `${p}: id`);
+        assert.equal(s.bundle, b.dir, `${p}: bundle`);
+        assert.equal(s.status, want[p], `${p}: status`);
+        assert.deepEqual(s.annotations, ANNOTATIONS, `${p}: annotations`);
+        assert.equal(typeof s.ociVersion, 'string', `${p}: ociVersion`);
+        if (p !== 'poststop') assert.equal(s.pid, pid, `${p}: the init's pid as the host sees it`);
+      }
+    });
+  });
+
+  tsruncOnly('a hook of any phase has only stdin, stdout and stderr open', async (rt) => {
+    await expectOnlyStdio(rt, ['createRuntime', 'createContainer', 'startContainer', 'poststop']);
+  });
+
+  for (const phase of ['createContainer', 'startContainer'] as const) {
+    both(`a ${phase} hook that outlives its timeout is killed, the process never runs and the container stops`, async (_t, rt) => {
+      const opts = hooked([phase], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'exec sleep 37'], timeout: 1 }), { args: ['sh', '-c', 'echo ran > /ran'] });
+      await withContainer(rt, `hke-to-${phase}`, opts, async (b, id) => {
+        opts.arm(b);
+        const started = Date.now();
+        const create = await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: rt.ioPath(`${id}.out`), stderrPath: rt.ioPath(`${id}.err`), timeoutMs: 25_000 });
+        if (phase === 'createContainer') {
+          assert.notEqual(create.code, 0, describeResult(create));
+          assert.match(create.stderr, /timeout|timed out|killed/i, describeResult(create));
+        } else {
+          expectOk(create, 'create');
+          const start = await rt.exec(['start', id], { timeoutMs: 25_000 });
+          // runc's start has returned before its init runs the hook; tsrunc's waits for it (see the top).
+          if (rt.kind === 'tsrunc') {
+            assert.notEqual(start.code, 0, describeResult(start));
+            assert.match(start.stderr, /startContainer hook #0 .*timeout after 1s/, describeResult(start));
+          } else {
+            await rt.waitForStatus(id, 'stopped', 15_000);
+          }
+        }
+        assert.ok(Date.now() - started < 15_000, `failed at the timeout, not after the hook's 37 s (${Date.now() - started} ms)`);
+        assert.ok(!fs.existsSync(path.join(b.rootfs, 'ran')), 'the process never ran');
+        const sleeping = relatedProcesses({ ids: [id], paths: [b.dir] }).filter((p) => /sleep 37/.test(p.cmdline));
+        assert.deepEqual(sleeping, [], 'the hook was killed');
+      });
+    });
+  }
+
+  both('a createContainer hook killed by a signal fails create; poststop runs and nothing is left', async (_t, rt) => {
+    const opts = hooked(['createContainer', 'poststop'], (p, out) => (p === 'poststop'
+      ? { path: '/bin/busybox', args: ['sh', '-c', `cat > ${out}`] }
+      : { path: '/bin/busybox', args: ['sh', '-c', 'kill -9 $$'] }));
+    await withContainer(rt, 'hke-signal', opts, async (b, id) => {
+      opts.arm(b);
+      const r = await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: rt.ioPath(`${id}.out`), stderrPath: rt.ioPath(`${id}.err`) });
+      assert.notEqual(r.code, 0, describeResult(r));
+      const poststop = readOut(b, 'poststop');
+      assert.ok(poststop !== undefined, 'poststop ran after the failed create');
+      assert.equal((JSON.parse(poststop) as { status: string }).status, 'stopped');
+      const st = await rt.exec(['state', id]);
+      assert.notEqual(st.code, 0, `no container is left: ${describeResult(st)}`);
+    });
+  });
+
+  test('a createRuntime hook killed by a signal fails create naming the signal [tsrunc]', TEST_TIMEOUT, async () => {
+    // runc 1.1 words it differently ("signal: killed" inside its own error chain); the failure is the same.
+    const opts = hooked(['createRuntime'], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'kill -9 $$'] }));
+    await withContainer(sut, 'hke-rtsignal', opts, async (b, id) => {
+      opts.arm(b);
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /createRuntime hook #0 \(\/bin\/busybox\).*signal: SIGKILL/, describeResult(r));
+      assert.ok(!sut.listedIds().includes(id), 'no state left');
+    });
+  });
+
+  test('a poststop hook that outlives its timeout is killed with a warning; delete goes on [tsrunc]', TEST_TIMEOUT, async () => {
+    const opts = hooked(['poststop'], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'exec sleep 38'], timeout: 1 }));
+    await withContainer(sut, 'hke-poststop-to', opts, async (b, id) => {
+      opts.arm(b);
+      expectOk(await sut.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
+      const started = Date.now();
+      const r = await sut.exec(['delete', '--force', id], { timeoutMs: 25_000 });
+      expectOk(r, 'delete --force');
+      assert.ok(Date.now() - started < 15_000, `delete waited ${Date.now() - started} ms`);
+      assert.match(r.stderr, /level=warning.*poststop hook #0.*timeout after 1s/, describeResult(r));
+      assert.ok(!sut.listedIds().includes(id));
+    });
+  });
+});
