@@ -103,7 +103,7 @@ Result setUpConsole(const Plan& plan, const Channel& ch) {
   msg.set("name", json::Value::string("/dev/ptmx"));
   if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
   pty.master.reset();
-  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);
+  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0);
 }
 
 // Everything before the process may run, in runc's order: cwd, rlimits, scheduling, credentials,

@@ -95,7 +95,7 @@ module.exports = [
     'ws.ws_row = static_cast<unsigned short>(plan.rows);\n    ws.ws_col = static_cast<unsigned short>(plan.cols);',
     'ws.ws_row = static_cast<unsigned short>(plan.cols);\n    ws.ws_col = static_cast<unsigned short>(plan.rows);'),
   m('terminal', PTY, 'the pty slave is not given to the process user',
-    'if (::fchown(slave.get(), uid, gid) != 0)', 'if (false && ::fchown(slave.get(), uid, gid) != 0)'),
+    'if (::fchown(slave.get(), uid, static_cast<gid_t>(-1)) != 0)', 'if (false && ::fchown(slave.get(), uid, static_cast<gid_t>(-1)) != 0)'),
   m('terminal', PTY, 'the pty is not made the controlling terminal',
     'if (::ioctl(0, TIOCSCTTY, 0) != 0)', 'if (false && ::ioctl(0, TIOCSCTTY, 0) != 0)'),
   m('terminal', PTY, 'ONLCR not cleared on a master tsrunc relays itself',
