@@ -19,6 +19,7 @@ import { detectLsm } from '../linux/lsm';
 import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { ForegroundTerminal } from './foreground-terminal';
+import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
   id: string;
@@ -138,6 +139,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
   };
   const stopForwarding = () => { for (const sig of FORWARDED) globalThis.process.off(sig, forward); };
+  keepSigpipeHarmless();
   if (!o.detach) for (const sig of FORWARDED) globalThis.process.on(sig, forward);
   try {
     checkStatus(c, o.ignorePaused);
