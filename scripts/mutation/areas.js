@@ -8,7 +8,7 @@
 module.exports = {
   seccomp: {
     mutate: ['src/plan/seccomp.ts'],
-    unit: ['plan'],
+    unit: ['plan', 'seccomp-plan'],
     container: ['seccomp-effects', 'seccomp'],
   },
   cgroups: {
