@@ -180,6 +180,9 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     ctx.log.debug(`exec plan: ${JSON.stringify(plan)}`);
     // The process is the launcher's child; once the launcher exits it comes to us to be waited for.
     if (!o.detach) addon().setChildSubreaper();
+    // In a paused container (--ignore-paused) the process freezes as it joins the cgroup, so the
+    // launch returns only after `resume`, which needs the lock meanwhile.
+    if (c.status === 'paused') c.lock.release();
     let launched;
     try {
       launched = launch(plan, ctx.log);
