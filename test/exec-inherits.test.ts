@@ -182,6 +182,21 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
     });
   });
 
+  both('--ignore-paused: exec into a paused container waits, frozen with it, and runs once it is resumed', async (_t, rt) => {
+    await withRunning(rt, 'exi-paused', container(), async (_b, id) => {
+      expectOk(await rt.exec(['pause', id]), 'pause');
+      let settled = false;
+      const pending = rt.exec(['exec', '--ignore-paused', id, 'echo', 'ran'], { timeoutMs: 20_000 }).finally(() => { settled = true; });
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(settled, false, 'nothing runs in a frozen container');
+      assert.equal((await rt.state(id)).status, 'paused');
+      expectOk(await rt.exec(['resume', id], { timeoutMs: 10_000 }), 'resume, while the exec waits');
+      const r = await pending;
+      expectOk(r, 'exec --ignore-paused');
+      assert.equal(r.stdout, 'ran\n');
+    });
+  });
+
   test('--process-label and --apparmor are refused on a host without SELinux or AppArmor, before anything runs [tsrunc]', TEST_TIMEOUT, async (t) => {
     if (fs.existsSync('/sys/fs/selinux/enforce') || fs.existsSync('/sys/kernel/security/apparmor')) return t.skip('this host has an LSM that could apply the label');
     await withRunning(sut, 'exi-lsm', container(), async (_b, id) => {
