@@ -117,14 +117,15 @@ describe(`hooks: what they get and what their failure does (${sut.label})`, () =
     await expectOnlyStdio(rt, ['createRuntime', 'createContainer', 'startContainer', 'poststop']);
   });
 
-  for (const phase of ['createContainer', 'startContainer'] as const) {
+  // The hook ignores SIGTERM (inherited by sleep across exec): only SIGKILL ends it at its timeout.
+  for (const phase of ['createRuntime', 'createContainer', 'startContainer'] as const) {
     both(`a ${phase} hook that outlives its timeout is killed, the process never runs and the container stops`, async (_t, rt) => {
-      const opts = hooked([phase], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'exec sleep 37'], timeout: 1 }), { args: ['sh', '-c', 'echo ran > /ran'] });
+      const opts = hooked([phase], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'trap "" TERM; exec sleep 37'], timeout: 1 }), { args: ['sh', '-c', 'echo ran > /ran'] });
       await withContainer(rt, `hke-to-${phase}`, opts, async (b, id) => {
         opts.arm(b);
         const started = Date.now();
         const create = await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: rt.ioPath(`${id}.out`), stderrPath: rt.ioPath(`${id}.err`), timeoutMs: 25_000 });
-        if (phase === 'createContainer') {
+        if (phase !== 'startContainer') {
           assert.notEqual(create.code, 0, describeResult(create));
           assert.match(create.stderr, /timeout|timed out|killed/i, describeResult(create));
         } else {
@@ -174,8 +175,22 @@ describe(`hooks: what they get and what their failure does (${sut.label})`, () =
     });
   });
 
+  test('what a runtime-side hook writes to stderr goes to the log under its name; it runs in /', TEST_TIMEOUT, async () => {
+    const opts = hooked(['createRuntime', 'poststop'], (p, out) => ({ path: '/bin/busybox', args: ['sh', '-c', `pwd > ${out}; echo ${p}-says-hello >&2`] }));
+    await withContainer(sut, 'hke-log', opts, async (b, id) => {
+      opts.arm(b);
+      const c = await sut.exec(['create', '--bundle', b.dir, id], { stdoutPath: sut.ioPath(`${id}.out`), stderrPath: sut.ioPath(`${id}.err`) });
+      expectOk(c, 'create');
+      assert.match(c.stderr, /level=info msg="createRuntime hook #0 \(\/bin\/busybox\): createRuntime-says-hello"/, describeResult(c));
+      const d = await sut.exec(['delete', '--force', id]);
+      expectOk(d, 'delete --force');
+      assert.match(d.stderr, /level=info msg="poststop hook #0 \(\/bin\/busybox\): poststop-says-hello"/, describeResult(d));
+      for (const p of ['createRuntime', 'poststop'] as const) assert.equal(readOut(b, p), '/\n', `${p} hook's working directory`);
+    });
+  });
+
   test('a poststop hook that outlives its timeout is killed with a warning; delete goes on [tsrunc]', TEST_TIMEOUT, async () => {
-    const opts = hooked(['poststop'], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'exec sleep 38'], timeout: 1 }));
+    const opts = hooked(['poststop'], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'trap "" TERM; exec sleep 38'], timeout: 1 }));
     await withContainer(sut, 'hke-poststop-to', opts, async (b, id) => {
       opts.arm(b);
       expectOk(await sut.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
