@@ -44,7 +44,11 @@ if (listOnly) {
   process.exit(0);
 }
 
-const testFiles = (names) => names.map((n) => path.join(top, 'dist', 'test', `${n}.test.js`)).filter((f) => fs.existsSync(f));
+/** [file, pattern?] for each named test file that exists; NAME@PATTERN narrows a file to some tests. */
+const testFiles = (names) => names.map((n) => {
+  const [name, pattern] = n.split('@');
+  return [path.join(top, 'dist', 'test', `${name}.test.js`), pattern];
+}).filter(([f]) => fs.existsSync(f));
 
 // -o Makefile: make must not regenerate node-gyp's Makefile (its regeneration rule names paths
 // relative to the repository); the compile commands themselves use absolute include paths.
@@ -81,11 +85,13 @@ const env = {
 
 /** Runs the files one at a time, each in its own process group (so ^C here can end it and its
  * containers' cleanup still runs); the first failing file kills the mutant. */
-async function runTests(files, pattern) {
-  for (const f of files) {
-    const a = ['--test', '--test-concurrency=1', '--test-reporter=dot', ...(pattern ? ['--test-name-pattern', pattern] : []), f];
+async function runTests(files) {
+  for (const [f, pattern] of files) {
+    const a = ['--test', '--test-concurrency=1', ...(pattern ? ['--test-name-pattern', pattern] : []), f];
+    const log = fs.openSync(path.join(scratch, 'last-test.log'), 'w');
     const code = await new Promise((resolve) => {
-      child = spawn(process.execPath, a, { env, stdio: 'ignore', detached: true });
+      child = spawn(process.execPath, a, { env, stdio: ['ignore', log, log], detached: true });
+      fs.closeSync(log);
       child.on('exit', (c) => resolve(c));
       child.on('error', () => resolve(1));
     });
@@ -105,7 +111,10 @@ async function main() {
     // The tests must pass on the unmutated build, or every mutant would look killed.
     const everyFile = testFiles([...new Set(chosen.flatMap((m) => m.tests ?? [...(areas[m.area]?.unit ?? []), ...(areas[m.area]?.container ?? [])]))]);
     const broken = await runTests(everyFile);
-    if (broken) throw new Error(`${broken} fails without any mutant: fix that first`);
+    if (broken) {
+      const out = fs.readFileSync(path.join(scratch, 'last-test.log'), 'utf8').split('\n');
+      throw new Error(`${broken} fails without any mutant: fix that first\n${out.slice(-40).join('\n')}`);
+    }
     for (const m of chosen) {
       const file = path.join(scratch, m.file);
       const original = fs.readFileSync(file, 'utf8');
@@ -130,9 +139,9 @@ async function main() {
             status = 'compile error';
             detail = err;
           } else {
-            const killed = await runTests(files, m.pattern);
+            const killed = await runTests(files);
             status = killed ? 'killed' : 'survived';
-            detail = killed ? `by ${killed}` : `ran ${files.map((f) => path.basename(f, '.test.js')).join(', ')}`;
+            detail = killed ? `by ${killed}` : `ran ${files.map(([f]) => path.basename(f, '.test.js')).join(', ')}`;
           }
         } finally {
           restore();

@@ -23,8 +23,12 @@ function usage(msg) {
   process.exit(2);
 }
 
+/** [file, pattern?] for each named test file that exists; NAME@PATTERN narrows a file to some tests. */
 function testFiles(names) {
-  return names.map((n) => path.join('dist', 'test', `${n}.test.js`)).filter((f) => fs.existsSync(path.join(process.cwd(), f)));
+  return names.map((n) => {
+    const [name, pattern] = n.split('@');
+    return [path.join('dist', 'test', `${name}.test.js`), pattern];
+  }).filter(([f]) => fs.existsSync(path.join(process.cwd(), f)));
 }
 
 /** Per mutant (inside Stryker's sandbox): unit tests, then each container test file; stops at the first failure. */
@@ -32,9 +36,11 @@ function runTests(area) {
   const a = areas[area];
   if (!a) usage(`unknown area ${area}`);
   const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
-  const groups = [testFiles(a.unit), ...testFiles(a.container).map((f) => [f])].filter((g) => g.length > 0);
-  for (const files of groups) {
-    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot', ...files], { env, stdio: 'inherit' });
+  const unit = testFiles(a.unit).map(([f]) => f);
+  const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
+  for (const [files, pattern] of runs) {
+    const narrow = pattern ? ['--test-name-pattern', pattern] : [];
+    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot', ...narrow, ...files], { env, stdio: 'inherit' });
     if (r.status !== 0) process.exit(1);
   }
   process.exit(0);

@@ -2,7 +2,8 @@
 // TypeScript sources Stryker mutates and the tests that must notice. `unit` files run first (fast,
 // no containers), then `container` files one at a time; the first failing file kills the mutant.
 // A test file that does not exist (yet) is skipped, so an old tree can be measured with the same
-// list. Names are test/NAME.test.ts.
+// list. Names are test/NAME.test.ts; NAME@PATTERN runs only that file's tests matching PATTERN
+// (node --test-name-pattern), for files that mostly test something else.
 'use strict';
 
 module.exports = {
@@ -19,7 +20,7 @@ module.exports = {
       'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:77-147',
     ],
     unit: ['cgroups-v1-resources'],
-    container: ['cgroups-update', 'cgroups'],
+    container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
   },
   hooks: {
     mutate: ['src/hooks/run.ts', 'src/container/start.ts', 'src/container/destroy.ts'],
@@ -32,7 +33,9 @@ module.exports = {
     container: ['exec-inherits', 'exec'],
   },
   terminal: {
-    mutate: ['src/container/console.ts', 'src/container/foreground-terminal.ts'],
+    // The relay of a foreground terminal; receiving the master (the rest of console.ts) is the
+    // unit tests' (console.test.ts) and every create --console-socket's.
+    mutate: ['src/container/console.ts:217-328', 'src/container/foreground-terminal.ts'],
     unit: ['console'],
     container: ['terminal-effects', 'terminal'],
   },
