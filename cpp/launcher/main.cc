@@ -120,7 +120,10 @@ void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env
   // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
   OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
   if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
-  ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
+  // Without user.umask the init gets 0022 (runc's choice); an exec'd process keeps its caller's,
+  // as the spec says for an unset umask and runc does.
+  if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
+  else if (!plan.isExec()) ::umask(022);
   OR_DIE(ch, resolveExecutable(p, env, executable));
   OR_DIE(ch, setNoNewPrivileges(p));
   // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the
