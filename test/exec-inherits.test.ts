@@ -182,6 +182,19 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
     });
   });
 
+  both('without user.umask an exec\'d process keeps its caller\'s umask (the spec\'s "should not be changed"), here 077', async (_t, rt) => {
+    await withRunning(rt, 'exi-umask', { args: ['sleep', '120'] }, async (_b, id) => {
+      const old = process.umask(0o077);
+      try {
+        const r = await rt.exec(['exec', id, 'sh', '-c', 'umask']);
+        expectOk(r, 'exec');
+        assert.equal(r.stdout.trim(), '0077');
+      } finally {
+        process.umask(old);
+      }
+    });
+  });
+
   both('--ignore-paused: exec into a paused container waits, frozen with it, and runs once it is resumed', async (_t, rt) => {
     await withRunning(rt, 'exi-paused', container(), async (_b, id) => {
       expectOk(await rt.exec(['pause', id]), 'pause');
