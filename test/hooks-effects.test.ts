@@ -84,6 +84,19 @@ describe(`hooks: what they get and what their failure does (${sut.label})`, () =
     });
   });
 
+  both('every phase\'s hook gets its args as its argv, args[0] included (not its path)', async (_t, rt) => {
+    const phases: Phase[] = [...HOST_PHASES, 'startContainer'];
+    const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['cp', '/proc/self/cmdline', out] }));
+    await withContainer(rt, 'hke-argv', opts, async (b, id) => {
+      opts.arm(b);
+      await lifecycle(rt, b, id);
+      for (const p of phases) {
+        const out = p === 'startContainer' ? `/${p}.out` : path.join(b.dir, `${p}.out`);
+        assert.equal(readOut(b, p), `cp\0/proc/self/cmdline\0${out}\0`, `${p} hook's argv`);
+      }
+    });
+  });
+
   tsruncOnly('a hook without env gets an empty environment', async (rt) => {
     const phases: Phase[] = ['createRuntime', 'createContainer', 'startContainer', 'poststop'];
     const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['cp', '/proc/self/environ', out] }));
