@@ -127,6 +127,9 @@ async function main() {
       if (count !== 1) {
         status = 'stale';
         detail = `the text to replace occurs ${count} times`;
+      } else if (files.length === 0) {
+        status = 'no tests';
+        detail = `none of ${names.join(', ')} is built in dist/test`;
       } else {
         restore = () => {
           fs.writeFileSync(file, original);
