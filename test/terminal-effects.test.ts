@@ -113,21 +113,27 @@ describe(`terminal effects (${sut.label}${pair.ref ? ', each case also against r
     });
   });
 
-  both('foreground run under a terminal: the container\'s newlines reach it translated once (\\r\\n), not twice', async (_t, rt) => {
-    await withContainer(rt, 'tte-onlcr', { args: ['sh', '-c', 'echo one; echo two; exit 4'], terminal: true }, async (b, id) => {
-      const argv = [...rt.argv, '--root', rt.root, 'run', '--bundle', b.dir, id].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ');
-      const p = spawn('script', ['-qfec', `${argv}; echo STATUS=$?`, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out = new OutputWaiter();
-      p.stdout.on('data', (d: Buffer) => out.feed(d));
-      p.stderr.on('data', (d: Buffer) => out.feed(d));
-      const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
-      try {
-        await out.waitFor(/STATUS=4/, 20_000);
-        assert.match(out.all(), /one\r\ntwo\r\n/, JSON.stringify(out.all()));
-      } finally {
-        p.kill('SIGKILL');
-        await closed;
-      }
-    });
-  }, true);
+  // exec -t runs the process as soon as it is set up, before the relay is: only a pty whose ONLCR
+  // is off before the process writes keeps an early line from coming through as \r\r\n.
+  for (const kind of ['run', 'exec -t'] as const) {
+    both(`foreground ${kind} under a terminal: the process's newlines reach it translated once (\\r\\n), not twice`, async (_t, rt) => {
+      await withContainer(rt, 'tte-onlcr', kind === 'run' ? { args: ['sh', '-c', 'echo one; echo two; exit 4'], terminal: true } : { args: ['sleep', '60'] }, async (b, id) => {
+        if (kind === 'exec -t') expectOk(await rt.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
+        const cmd = kind === 'run' ? ['run', '--bundle', b.dir, id] : ['exec', '-t', id, 'sh', '-c', 'echo one; echo two; exit 4'];
+        const argv = [...rt.argv, '--root', rt.root, ...cmd].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ');
+        const p = spawn('script', ['-qfec', `${argv}; echo STATUS=$?`, '/dev/null'], { env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = new OutputWaiter();
+        p.stdout.on('data', (d: Buffer) => out.feed(d));
+        p.stderr.on('data', (d: Buffer) => out.feed(d));
+        const closed = new Promise<void>((resolve) => p.on('close', () => resolve()));
+        try {
+          await out.waitFor(/STATUS=4/, 20_000);
+          assert.match(out.all(), /one\r\ntwo\r\n/, JSON.stringify(out.all()));
+        } finally {
+          p.kill('SIGKILL');
+          await closed;
+        }
+      });
+    }, true);
+  }
 });
