@@ -19,7 +19,7 @@ module.exports = {
       'src/commands/update.ts', 'src/commands/pause.ts', 'src/commands/resume.ts',
       'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:77-147',
     ],
-    unit: ['cgroups-v1-resources'],
+    unit: ['cgroups-v1-resources', 'update-flags'],
     container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
   },
   hooks: {
