@@ -23,7 +23,8 @@ module.exports = {
     container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
   },
   hooks: {
-    mutate: ['src/hooks/run.ts', 'src/container/start.ts', 'src/container/destroy.ts'],
+    // The hook runner, and where start and delete call it or react to a hook's failure.
+    mutate: ['src/hooks/run.ts', 'src/container/start.ts:13-38', 'src/container/start.ts:79-88', 'src/container/destroy.ts:25-27'],
     unit: [],
     container: ['hooks-effects', 'hooks'],
   },
