@@ -202,6 +202,64 @@ describe(`hooks: what they get and what their failure does (${sut.label})`, () =
     });
   });
 
+  test('a failing runtime-side hook\'s error says how it ended, with its stderr when it wrote any', TEST_TIMEOUT, async () => {
+    const cases: [string, RegExp][] = [
+      ['exit 3', /: error running createRuntime hook #0 \(\/bin\/busybox\): exit status 3"/],
+      ['echo dying >&2; kill -9 $$', /: error running createRuntime hook #0 \(\/bin\/busybox\): signal: SIGKILL, stderr: dying"/],
+      ['printf "one\\n\\ntwo\\n" >&2; exit 4', /: error running createRuntime hook #0 \(\/bin\/busybox\): exit status 4, stderr: one"/],
+    ];
+    for (const [script, want] of cases) {
+      const opts = hooked(['createRuntime'], () => ({ path: '/bin/busybox', args: ['sh', '-c', script] }));
+      await withContainer(sut, 'hke-msg', opts, async (b, id) => {
+        opts.arm(b);
+        const r = await sut.exec(['create', '--bundle', b.dir, id]);
+        assert.notEqual(r.code, 0, describeResult(r));
+        assert.match(r.stderr, want, describeResult(r));
+        // The hook's stderr lines, blank ones left out, went to the log too.
+        assert.doesNotMatch(r.stderr, /createRuntime hook #0 \(\/bin\/busybox\): "/, 'no empty log line');
+      });
+    }
+  });
+
+  test('a hook whose program is missing fails create, naming the path and why', TEST_TIMEOUT, async () => {
+    const opts = hooked(['createRuntime'], () => ({ path: '/nonexistent/hook', args: ['hook'] }));
+    await withContainer(sut, 'hke-missing', opts, async (b, id) => {
+      opts.arm(b);
+      const r = await sut.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /error running createRuntime hook #0 \(\/nonexistent\/hook\): no such file or directory/, describeResult(r));
+      assert.ok(!sut.listedIds().includes(id), 'no state left');
+    });
+  });
+
+  test('empty annotations are left out of the state hooks read', TEST_TIMEOUT, async () => {
+    const opts = hooked(['createRuntime', 'poststop'], (_p, out) => ({ path: '/bin/busybox', args: ['sh', '-c', `cat > ${out}`] }), { annotations: {} });
+    await withContainer(sut, 'hke-noann', opts, async (b, id) => {
+      opts.arm(b);
+      await lifecycle(sut, b, id);
+      for (const p of ['createRuntime', 'poststop'] as const) assert.equal('annotations' in (JSON.parse(readOut(b, p) ?? '{}') as object), false, `${p}: ${readOut(b, p)}`);
+    });
+  });
+
+  test('start failing for a reason that is no hook\'s (exec format error) keeps the container, stopped; poststop runs at delete', TEST_TIMEOUT, async () => {
+    const opts = hooked(['poststop'], (_p, out) => ({ path: '/bin/busybox', args: ['sh', '-c', `cat > ${out}`] }), {
+      args: ['/notabinary'],
+      rootfsFiles: { notabinary: 'no interpreter line here\n' },
+    });
+    await withContainer(sut, 'hke-noexec', opts, async (b, id) => {
+      opts.arm(b);
+      fs.chmodSync(path.join(b.rootfs, 'notabinary'), 0o755);
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id], { stdoutPath: sut.ioPath(`${id}.out`), stderrPath: sut.ioPath(`${id}.err`) }), 'create');
+      const r = await sut.exec(['start', id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /exec format error/, describeResult(r));
+      assert.equal((await sut.state(id)).status, 'stopped', 'the container is kept, stopped');
+      assert.equal(readOut(b, 'poststop'), undefined, 'poststop waits for delete');
+      expectOk(await sut.exec(['delete', id]), 'delete');
+      assert.equal((JSON.parse(readOut(b, 'poststop') ?? '{}') as { status?: string }).status, 'stopped', 'poststop ran at delete');
+    });
+  });
+
   test('a poststop hook that outlives its timeout is killed with a warning; delete goes on [tsrunc]', TEST_TIMEOUT, async () => {
     const opts = hooked(['poststop'], () => ({ path: '/bin/busybox', args: ['sh', '-c', 'trap "" TERM; exec sleep 38'], timeout: 1 }));
     await withContainer(sut, 'hke-poststop-to', opts, async (b, id) => {
