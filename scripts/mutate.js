@@ -2,6 +2,7 @@
 // Mutation testing of the TypeScript sources with StrykerJS, one area at a time:
 //   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
 //   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
+//   npm run mutate -- AREA --survivors-of OLD.json     (only the lines of an earlier run's survivors)
 // Stryker copies the tree into .stryker-tmp/, puts every mutant of the area's files into the
 // sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
 // tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
@@ -46,14 +47,60 @@ function runTests(area) {
   process.exit(0);
 }
 
+/** A mutant's identity across edits of its file: what it does to which text. */
+const mutantKey = (m, source) => {
+  const lines = source.split('\n');
+  const text = lines.slice(m.location.start.line - 1, m.location.end.line).join('\n');
+  return `${m.mutatorName}|${m.replacement}|${text.trim()}`;
+};
+
+/** The earlier run's survivors, and the lines of the current files that hold them (moved lines found by their text). */
+function survivorsOf(reportFile) {
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const survivors = [];
+  const ranges = new Set();
+  for (const [file, f] of Object.entries(report.files)) {
+    const now = fs.existsSync(path.join(top, file)) ? fs.readFileSync(path.join(top, file), 'utf8').split('\n') : [];
+    const old = f.source.split('\n');
+    for (const m of f.mutants.filter((x) => x.status === 'Survived')) {
+      survivors.push({ file, key: mutantKey(m, f.source), where: `${file}:${m.location.start.line}`, what: `${m.mutatorName} ${m.replacement}` });
+      const span = old.slice(m.location.start.line - 1, m.location.end.line);
+      for (let i = 0; i + span.length <= now.length; i++) {
+        if (span.every((l, k) => now[i + k] === l)) ranges.add(`${file}:${i + 1}-${i + span.length}`);
+      }
+    }
+  }
+  return { survivors, ranges: [...ranges] };
+}
+
+/** Which of the earlier survivors the new report shows killed (or timed out). */
+function compareSurvivors(survivors, reportFile) {
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const now = new Map();
+  for (const [file, f] of Object.entries(report.files)) for (const m of f.mutants) now.set(`${file}|${mutantKey(m, f.source)}`, m.status);
+  let killed = 0;
+  for (const s of survivors) {
+    const status = now.get(`${s.file}|${s.key}`) ?? 'not found (its line changed)';
+    if (status === 'Killed' || status === 'Timeout') killed++;
+    console.log(`${status.padEnd(12)} ${s.where} ${s.what}`);
+  }
+  console.log(`\n${killed} of ${survivors.length} earlier survivors are killed now`);
+}
+
 function main(argv) {
   if (argv[0] === '--run-tests') return runTests(argv[1]);
   const area = argv[0];
   if (!area || !areas[area]) usage(area ? `unknown area ${area}` : 'no area given');
   const mutate = [];
+  let earlier;
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === '--mutate' && argv[i + 1]) mutate.push(argv[++i]);
+    else if (argv[i] === '--survivors-of' && argv[i + 1]) earlier = survivorsOf(argv[++i]);
     else usage(`unknown argument ${argv[i]}`);
+  }
+  if (earlier) {
+    if (earlier.ranges.length === 0) usage('the earlier report has no survivor whose lines are still there');
+    mutate.push(...earlier.ranges);
   }
   const reports = path.join(top, 'reports', 'mutation');
   fs.mkdirSync(reports, { recursive: true });
@@ -74,8 +121,8 @@ function main(argv) {
     ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log'],
     tempDirName: '.stryker-tmp',
     reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
-    jsonReporter: { fileName: path.join('reports', 'mutation', `${area}.json`) },
-    htmlReporter: { fileName: path.join('reports', 'mutation', `${area}.html`) },
+    jsonReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.json`) },
+    htmlReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.html`) },
     clearTextReporter: { allowColor: false, logTests: false },
     thresholds: { high: 90, low: 70, break: null },
   };
@@ -86,6 +133,7 @@ function main(argv) {
     if (!fs.existsSync(stryker)) usage('StrykerJS is not installed: npm install (it is a dev dependency)');
     const r = spawnSync(process.execPath, [stryker, 'run', file], { cwd: top, stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
+    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}${earlier ? '-survivors' : ''}.json`));
   } finally {
     fs.rmSync(file, { force: true });
   }
