@@ -127,6 +127,42 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
     });
   });
 
+  both('--cap of a capability the container has as inheritable makes it ambient too, so a non-root process keeps it', async (_t, rt) => {
+    await withRunning(rt, 'exi-capamb', container(), async (_b, id) => {
+      const got = await report(rt, id, ['--cap', 'CAP_NET_RAW']);
+      const withRaw = [...CAPS.ambient, 'CAP_NET_RAW'];
+      expectFields(got, { CapAmb: mask(withRaw), CapPrm: mask(withRaw), CapEff: mask(withRaw), CapInh: mask(CAPS.inheritable), CapBnd: mask(CAPS.bounding) }, 'exec --cap CAP_NET_RAW as 1000');
+    });
+  });
+
+  both('bad exec input is refused naming it, and nothing runs', async (_t, rt) => {
+    await withRunning(rt, 'exi-bad', container(), async (b, id) => {
+      const bad: [string[], RegExp][] = [
+        [['--user', 'alice'], /alice/],
+        [['--user', '1000:staff'], /staff/],
+        [['--additional-gids', 'x'], /"?x"?/],
+        [['--additional-gids', '-3'], /-3/],
+        [['--process', path.join(b.dir, 'missing.json')], /missing\.json: no such file or directory/],
+        [['--cgroup', 'pids:nope'], /nope/],
+        [['--cgroup', ':sub'], /sub/],
+      ];
+      for (const [flags, want] of bad) {
+        const r = await rt.exec(['exec', ...flags, id, 'sh', '-c', 'echo ran']);
+        assert.notEqual(r.code, 0, describeResult(r));
+        assert.doesNotMatch(r.stdout, /^ran$/m, `nothing ran: ${describeResult(r)}`);
+        assert.match(r.stderr, want, describeResult(r));
+      }
+      const empty = await rt.exec(['exec', id]);
+      assert.notEqual(empty.code, 0, describeResult(empty));
+      fs.writeFileSync(path.join(b.dir, 'broken.json'), '{"args": ["sh"');
+      const broken = await rt.exec(['exec', '--process', path.join(b.dir, 'broken.json'), id]);
+      assert.notEqual(broken.code, 0, describeResult(broken));
+      assert.match(broken.stderr, /broken\.json|JSON|unexpected (end|EOF)/i, describeResult(broken));
+      const ps = await rt.ok(['ps', '--format', 'json', id]);
+      assert.equal((JSON.parse(ps.stdout) as number[]).length, 1, `only the init: ${ps.stdout}`);
+    });
+  });
+
   both('--no-new-privs sets no_new_privs for that process only; the container\'s own setting is inherited otherwise', async (_t, rt) => {
     await withRunning(rt, 'exi-nnp', container({ noNewPrivileges: false }), async (_b, id, init) => {
       expectFields(await report(rt, id), { NoNewPrivs: '0', Seccomp: '2', mkdir: '1' }, 'exec');

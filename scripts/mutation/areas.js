@@ -30,7 +30,7 @@ module.exports = {
   },
   exec: {
     mutate: ['src/container/exec.ts', 'src/plan/exec.ts', 'src/commands/exec.ts'],
-    unit: ['plan'],
+    unit: ['plan', 'exec-flags'],
     container: ['exec-inherits', 'exec'],
   },
   terminal: {
