@@ -104,7 +104,7 @@ Result setUpConsole(const Plan& plan, const Channel& ch) {
   msg.set("name", json::Value::string("/dev/ptmx"));
   if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
   pty.master.reset();
-  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);
+  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0);
 }
 
 // Everything before the process may run, in runc's order: cwd, rlimits, scheduling, memory policy,
@@ -122,7 +122,10 @@ void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env
   // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
   OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
   if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
-  ::umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
+  // Without user.umask the init gets 0022 (runc's choice); an exec'd process keeps its caller's,
+  // as the spec says for an unset umask and runc does.
+  if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
+  else if (!plan.isExec()) ::umask(022);
   OR_DIE(ch, resolveExecutable(p, env, executable));
   OR_DIE(ch, setNoNewPrivileges(p));
   // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the

@@ -53,7 +53,7 @@ struct ProcessPlan {
   std::string cwd = "/";
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additionalGids;
-  int umask = -1;  // -1: leave the default (0022)
+  int umask = -1;  // -1: unset (the init gets 0022, an exec'd process keeps its caller's)
   bool hasCapabilities = false;  // absent: keep what the init has (the plan builder always sends the sets)
   uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
   bool noNewPrivileges = false;

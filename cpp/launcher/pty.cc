@@ -34,11 +34,11 @@ Result openPty(const ConsolePlan& plan, Pty& out) {
   return ok();
 }
 
-Result attachPtySlave(const Pty& pty, uid_t uid, gid_t gid) {
+Result attachPtySlave(const Pty& pty, uid_t uid) {
   const std::string step = "set up the console";
   sys::Fd slave(::open(pty.slaveName.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!slave.valid()) return inStep(fail("open", pty.slaveName), step);
-  if (::fchown(slave.get(), uid, gid) != 0) return inStep(fail("fchown", pty.slaveName), step);
+  if (::fchown(slave.get(), uid, static_cast<gid_t>(-1)) != 0) return inStep(fail("fchown", pty.slaveName), step);
   for (int fd = 0; fd < 3; fd++) {
     if (::dup2(slave.get(), fd) < 0) return inStep(fail("dup2", pty.slaveName), step);
   }

@@ -28,8 +28,9 @@ struct Pty {
 Result openPty(const ConsolePlan& plan, Pty& out);
 
 // In the process: the session is new (setsid); the slave becomes fds 0-2 and the controlling
-// terminal, owned by the process's user so it can reopen /dev/tty.
-Result attachPtySlave(const Pty& pty, uid_t uid, gid_t gid);
+// terminal, owned by the process's user so it can reopen /dev/tty. Its group stays the one devpts
+// gave it (the config's gid=5, tty), as runc leaves it: write(1) and wall rely on that group.
+Result attachPtySlave(const Pty& pty, uid_t uid);
 
 // In the launcher: connects to the console socket and sends the master.
 Result sendConsole(const ConsolePlan& plan, int master, const std::string& name);

@@ -6,6 +6,7 @@ import { createContainer } from '../container/create';
 import { destroyContainer } from '../container/destroy';
 import { openContainer, withContainer } from '../container/lookup';
 import { signalInit } from '../container/process-signal';
+import { keepSigpipeHarmless } from '../container/signals';
 import { startContainer } from '../container/start';
 import { addon } from '../native/addon';
 import { ForegroundTerminal } from '../container/foreground-terminal';
@@ -45,6 +46,7 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     try { signalInit(initState, os.constants.signals[sig]); } catch { /* already exiting */ }
   };
   // Before start: a signal that arrives while the process starts is forwarded, not fatal to us.
+  keepSigpipeHarmless();
   if (!args.detach) for (const sig of FORWARDED) process.on(sig, forward);
   try {
     await withContainer(ctx.opts.root, args.id, (c) => startContainer(c, ctx.log));

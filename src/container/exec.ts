@@ -20,6 +20,7 @@ import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { ForegroundTerminal } from './foreground-terminal';
 import { PidfdSocket } from './pidfd-socket';
+import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
   id: string;
@@ -142,6 +143,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
   };
   const stopForwarding = () => { for (const sig of FORWARDED) globalThis.process.off(sig, forward); };
+  keepSigpipeHarmless();
   if (!o.detach) for (const sig of FORWARDED) globalThis.process.on(sig, forward);
   try {
     checkStatus(c, o.ignorePaused);
@@ -184,6 +186,9 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     ctx.log.debug(`exec plan: ${JSON.stringify(plan)}`);
     // The process is the launcher's child; once the launcher exits it comes to us to be waited for.
     if (!o.detach) addon().setChildSubreaper();
+    // In a paused container (--ignore-paused) the process freezes as it joins the cgroup, so the
+    // launch returns only after `resume`, which needs the lock meanwhile.
+    if (c.status === 'paused') c.lock.release();
     let launched;
     try {
       launched = launch(plan, ctx.log);

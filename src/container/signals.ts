@@ -14,3 +14,15 @@ export function parseSignal(text: string | undefined): number {
   if (n === undefined) throw new TsruncError(`unknown signal "${text}"`);
   return n;
 }
+
+const ignore = (): void => {};
+
+/**
+ * Node starts with SIGPIPE ignored, but removing the last listener of a signal puts its default
+ * action back (terminate). Once run or exec stop forwarding signals, a poststop hook that exits
+ * before reading its state would then kill tsrunc at the write instead of failing it with EPIPE.
+ * A listener that stays keeps it harmless (and children still start with the default action).
+ */
+export function keepSigpipeHarmless(): void {
+  if (!process.listeners('SIGPIPE').includes(ignore)) process.on('SIGPIPE', ignore);
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Mutation testing of the TypeScript sources with StrykerJS, one area at a time:
+//   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
+//   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
+//   npm run mutate -- AREA --survivors-of OLD.json     (only the lines of an earlier run's survivors)
+// Stryker copies the tree into .stryker-tmp/, puts every mutant of the area's files into the
+// sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
+// tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
+// against the CLI on Node from tsc's output (TSRUNC_BIN=node bin/tsrunc): every tsrunc the tests
+// start inherits the variable, so no executable has to be rebuilt per mutant. The report goes to
+// reports/mutation/AREA.{json,html}. Not part of the normal build or test run.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const areas = require('./mutation/areas');
+
+const top = path.resolve(__dirname, '..');
+
+function usage(msg) {
+  if (msg) console.error(`mutate: ${msg}`);
+  console.error(`usage: npm run mutate -- AREA [--mutate GLOB[:LINES]]...\nareas: ${Object.keys(areas).join(', ')}`);
+  process.exit(2);
+}
+
+/** [file, pattern?] for each named test file that exists; NAME@PATTERN narrows a file to some tests. */
+function testFiles(names) {
+  return names.map((n) => {
+    const [name, pattern] = n.split('@');
+    return [path.join('dist', 'test', `${name}.test.js`), pattern];
+  }).filter(([f]) => fs.existsSync(path.join(process.cwd(), f)));
+}
+
+/** Per mutant (inside Stryker's sandbox): unit tests, then each container test file; stops at the first failure. */
+function runTests(area) {
+  const a = areas[area];
+  if (!a) usage(`unknown area ${area}`);
+  const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
+  const unit = testFiles(a.unit).map(([f]) => f);
+  const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
+  for (const [files, pattern] of runs) {
+    const narrow = pattern ? ['--test-name-pattern', pattern] : [];
+    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot', ...narrow, ...files], { env, stdio: 'inherit' });
+    if (r.status !== 0) process.exit(1);
+  }
+  process.exit(0);
+}
+
+/** A mutant's identity across edits of its file: what it does to which text. */
+const mutantKey = (m, source) => {
+  const lines = source.split('\n');
+  const text = lines.slice(m.location.start.line - 1, m.location.end.line).join('\n');
+  return `${m.mutatorName}|${m.replacement}|${text.trim()}`;
+};
+
+/** The earlier run's survivors, and the lines of the current files that hold them (moved lines found by their text). */
+function survivorsOf(reportFile) {
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const survivors = [];
+  const ranges = new Set();
+  for (const [file, f] of Object.entries(report.files)) {
+    const now = fs.existsSync(path.join(top, file)) ? fs.readFileSync(path.join(top, file), 'utf8').split('\n') : [];
+    const old = f.source.split('\n');
+    for (const m of f.mutants.filter((x) => x.status === 'Survived')) {
+      survivors.push({ file, key: mutantKey(m, f.source), where: `${file}:${m.location.start.line}`, what: `${m.mutatorName} ${m.replacement}` });
+      const span = old.slice(m.location.start.line - 1, m.location.end.line);
+      for (let i = 0; i + span.length <= now.length; i++) {
+        if (span.every((l, k) => now[i + k] === l)) ranges.add(`${file}:${i + 1}-${i + span.length}`);
+      }
+    }
+  }
+  return { survivors, ranges: [...ranges] };
+}
+
+/** Which of the earlier survivors the new report shows killed (or timed out). */
+function compareSurvivors(survivors, reportFile) {
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const now = new Map();
+  for (const [file, f] of Object.entries(report.files)) for (const m of f.mutants) now.set(`${file}|${mutantKey(m, f.source)}`, m.status);
+  let killed = 0;
+  for (const s of survivors) {
+    const status = now.get(`${s.file}|${s.key}`) ?? 'not found (its line changed)';
+    if (status === 'Killed' || status === 'Timeout') killed++;
+    console.log(`${status.padEnd(12)} ${s.where} ${s.what}`);
+  }
+  console.log(`\n${killed} of ${survivors.length} earlier survivors are killed now`);
+}
+
+function main(argv) {
+  if (argv[0] === '--run-tests') return runTests(argv[1]);
+  const area = argv[0];
+  if (!area || !areas[area]) usage(area ? `unknown area ${area}` : 'no area given');
+  const mutate = [];
+  let earlier;
+  for (let i = 1; i < argv.length; i++) {
+    if (argv[i] === '--mutate' && argv[i + 1]) mutate.push(argv[++i]);
+    else if (argv[i] === '--survivors-of' && argv[i + 1]) earlier = survivorsOf(argv[++i]);
+    else usage(`unknown argument ${argv[i]}`);
+  }
+  if (earlier) {
+    if (earlier.ranges.length === 0) usage('the earlier report has no survivor whose lines are still there');
+    mutate.push(...earlier.ranges);
+  }
+  const reports = path.join(top, 'reports', 'mutation');
+  fs.mkdirSync(reports, { recursive: true });
+  const config = {
+    testRunner: 'command',
+    commandRunner: { command: `node scripts/mutate.js --run-tests ${area}` },
+    // The sandbox has no dist/: compiled once per run, after the mutants are in the sources.
+    buildCommand: `${process.execPath} ${path.join(top, "node_modules", "typescript", "bin", "tsc")} -p tsconfig.json`,
+    checkers: ['typescript'],
+    tsconfigFile: 'tsconfig.json',
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    mutate: mutate.length > 0 ? mutate : areas[area].mutate,
+    coverageAnalysis: 'off',
+    // Containers share the machine's mounts and cgroups, and the tests measure timeouts: one at a time.
+    concurrency: 1,
+    timeoutMS: 30000,
+    timeoutFactor: 2,
+    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log'],
+    tempDirName: '.stryker-tmp',
+    reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
+    jsonReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.json`) },
+    htmlReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.html`) },
+    clearTextReporter: { allowColor: false, logTests: false },
+    thresholds: { high: 90, low: 70, break: null },
+  };
+  const file = path.join(os.tmpdir(), `tsrunc-stryker-${area}-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  try {
+    const stryker = path.join(top, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+    if (!fs.existsSync(stryker)) usage('StrykerJS is not installed: npm install (it is a dev dependency)');
+    const r = spawnSync(process.execPath, [stryker, 'run', file], { cwd: top, stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}${earlier ? '-survivors' : ''}.json`));
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+main(process.argv.slice(2));
