@@ -152,11 +152,12 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
 }
 
 // The state a createContainer/startContainer hook reads: the plan's, with this moment's status and
-// the init's pid as the host sees it.
-json::Value hookState(const Plan& plan, const char* status, pid_t hostPid) {
+// the init's pid as the container sees it (runtime.md § State: these hooks run in the container's
+// namespaces), so 1 with a pid namespace of its own, as runc gives.
+json::Value hookState(const Plan& plan, const char* status) {
   json::Value state = plan.containerHooks.state.isObject() ? plan.containerHooks.state : json::Value::object();
   state.set("status", json::Value::string(status));
-  state.set("pid", json::Value::number(hostPid));
+  state.set("pid", json::Value::number(::getpid()));
   return state;
 }
 
@@ -213,9 +214,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
   if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
-  json::Value go;
-  OR_DIE(ch, ch.expect("go", &go));
-  const pid_t hostPid = static_cast<pid_t>(go.integer("pid"));
+  OR_DIE(ch, ch.expect("go"));
 
   if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
   if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
@@ -243,7 +242,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   hostProc.reset();
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
   // In the container's namespaces, before pivot_root: the host's paths still resolve.
-  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating", hostPid)));
+  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating")));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   OR_DIE(ch, finalizeRoot(plan));
@@ -271,7 +270,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   fifo.reset();
 
   // startContainer: after start, just before the user process, inside the container.
-  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created", hostPid));
+  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created"));
   Failure failure = hooks ? *hooks
       : plan.hasProcess ? finishAndExec(plan, std::move(ownProc), env, executable)
       : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
@@ -388,10 +387,7 @@ class Launcher {
         // The init's network namespace is the container's now, and the init waits for "go": the
         // devices are there before any of its setup or hooks run.
         if (Result r = netDevices_.moveInto(init_)) return abort(*r);
-        json::Value go = json::Value::object();
-        go.set("type", json::Value::string("go"));
-        go.set("pid", json::Value::number(init_));
-        inner_.send(go);
+        inner_.sendType("go");
       } else if (type == "ready") {
         json::Value created = json::Value::object();
         created.set("type", json::Value::string("created"));
