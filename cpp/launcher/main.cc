@@ -94,17 +94,19 @@ Result loadSeccompLast(const Plan& plan) {
 // ---- the process: shared by a container's init and an exec'd process ---------------------------
 
 // The pty's master goes up to the launcher (which hands it to --console-socket); the slave becomes
-// this process's stdio and controlling terminal. The session must be new already.
-Result setUpConsole(const Plan& plan, const Channel& ch) {
+// this process's stdio and controlling terminal, and for the init also /dev/console. The session
+// must be new already.
+Result setUpConsole(const Plan& plan, const Channel& ch, bool asDevConsole) {
   Pty pty;
   TRY(openPty(plan.console, pty));
+  if (asDevConsole) TRY(bindPtyOnConsole(pty));
   json::Value msg = json::Value::object();
   msg.set("type", json::Value::string("console"));
   // runc names the master's file in the message ("/dev/ptmx"); clients only take the fd.
   msg.set("name", json::Value::string("/dev/ptmx"));
   if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
   pty.master.reset();
-  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0, plan.hasProcess ? plan.process.gid : 0);
+  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0);
 }
 
 // Everything before the process may run, in runc's order: cwd, rlimits, scheduling, memory policy,
@@ -199,7 +201,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   }
   if (plan.console.enabled) {
     if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
-    OR_DIE(ch, setUpConsole(plan, ch));
+    OR_DIE(ch, setUpConsole(plan, ch, false));
   }
   std::vector<std::string> env;
   std::string executable;
@@ -245,11 +247,12 @@ Result waitForHooks(Channel& ch, const char* phase) {
   OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating")));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
+  // As runc: after the config's mounts, before the read-only root and masked paths.
+  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch, true));
   OR_DIE(ch, finalizeRoot(plan));
 
   std::vector<std::string> env;
   std::string executable;
-  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch));
   if (plan.hasProcess) prepareProcess(plan, ch, env, executable);
 
   OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
