@@ -15,6 +15,7 @@
         "cpp/common/json.cc",
         "cpp/launcher/cgroups.cc",
         "cpp/launcher/channel.cc",
+        "cpp/launcher/devices.cc",
         "cpp/launcher/hooks.cc",
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",

@@ -125,7 +125,7 @@ describe(`hooks (${sut.label})`, () => {
       const [created] = lines(b);
       assert.equal(created.name, 'createContainer0');
       assert.equal(created.state.status, 'creating');
-      assert.equal(created.state.pid, pid);
+      assert.equal(created.state.pid, 1, 'the pid as the container sees it (runtime.md § State): pid 1 of its own pid namespace');
       assert.equal(created.mnt, initMnt, 'createContainer runs in the container\'s mount namespace');
       assert.notEqual(created.mnt, hostMnt);
       // (Its env is not checked: /proc/$$ of the host's procfs, still mounted there before pivot_root,
@@ -136,6 +136,7 @@ describe(`hooks (${sut.label})`, () => {
       const [started] = fs.readFileSync(inside, 'utf8').trim().split('\n');
       assert.match(started, /^startContainer0 /);
       assert.match(started, /"status":"created"/);
+      assert.match(started, /"pid":1[,}]/);
       assert.match(started, new RegExp(`mnt=${initMnt.replace(/[[\]]/g, '\\$&')} `));
     });
   });
@@ -233,6 +234,39 @@ describe(`hooks (${sut.label})`, () => {
       assert.ok(cgroupGone(b));
     });
   });
+
+  // runtime.md § State: hooks run in the container's namespaces get the pid as the container sees
+  // it. runc 1.1 gives the same (its init's getpid()), so both runtimes run these.
+  for (const sharedPid of [false, true]) {
+    const which = sharedPid ? 'sharing the runtime\'s pid namespace: the host pid' : 'with a pid namespace of its own: 1';
+    forEachRuntime(pair, `createContainer and startContainer get the init's pid as the container sees it (${which})`, async (_t, rt: Runtime) => {
+      await withContainer(rt, 'hk-cpid', {
+        args: ['sleep', '60'],
+        readonly: false,
+        mutate: (s) => {
+          if (sharedPid) s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'pid');
+          s.hooks = {
+            // Before pivot_root the host's paths still resolve: FILE is set below, in the bundle.
+            createContainer: [{ path: '/bin/busybox', args: ['sh', '-c', 'cat > "$1"', 'sh', 'FILE'] }],
+            startContainer: [{ path: '/bin/busybox', args: ['sh', '-c', 'cat > /start-state.json'] }],
+          };
+        },
+      }, async (b, id) => {
+        const createState = path.join(b.dir, 'create-state.json');
+        (b.spec.hooks as { createContainer: { args: string[] }[] }).createContainer[0].args[4] = createState;
+        b.writeSpec();
+        expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+        const { pid } = await rt.state(id);
+        const want = sharedPid ? pid : 1;
+        const created = JSON.parse(fs.readFileSync(createState, 'utf8')) as Line['state'];
+        assert.deepEqual([created.status, created.pid], ['creating', want], 'createContainer\'s state');
+        expectOk(await rt.exec(['start', id]), 'start');
+        const started = JSON.parse(fs.readFileSync(path.join(b.rootfs, 'start-state.json'), 'utf8')) as Line['state'];
+        assert.deepEqual([started.status, started.pid], ['created', want], 'startContainer\'s state');
+        assert.ok(pid > 1, `the runtime's view of the init is its host pid (${pid})`);
+      });
+    });
+  }
 
   // Runs once per runtime, runc first: runc 1.1 already runs prestart where runtime-spec 1.1+ puts it.
   const PRESTART_PROBE = `pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p'); ` +

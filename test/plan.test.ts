@@ -1,9 +1,11 @@
 // The plan builder decides everything the launcher does; these check its decisions directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Spec } from '../src/config/types';
+import * as fs from 'node:fs';
+import type { Process, Spec } from '../src/config/types';
+import { CAPABILITY_NAMES } from '../src/linux/capabilities';
 import { MOUNT_ATTR, MS } from '../src/linux/mount-options';
-import { buildLaunchPlan } from '../src/plan/build';
+import { buildLaunchPlan, planProcess } from '../src/plan/build';
 import { planMount } from '../src/plan/mounts';
 import { planSeccomp, seccompActionValue } from '../src/plan/seccomp';
 import { parseCpuList, planExecCpuAffinity, planScheduling } from '../src/plan/scheduling';
@@ -100,6 +102,28 @@ test('capabilities: names become bit numbers per set; absent means none at all (
   assert.deepEqual(caps, { bounding: [5, 0], effective: [5], inheritable: [], permitted: [], ambient: [] });
   assert.deepEqual(warnings, []);
   assert.deepEqual(planCapabilities(undefined, () => {}), { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] });
+});
+
+test('capabilities outside the bounding set the process starts from: left out of every set, one warning naming them all', () => {
+  const warnings: string[] = [];
+  // CAP_SYS_RESOURCE (24) and CAP_SYS_TIME (25) missing from an otherwise full set.
+  const grantable = ((1n << 41n) - 1n) & ~(3n << 24n);
+  const asked = ['CAP_SYS_TIME', 'CAP_KILL', 'CAP_SYS_RESOURCE'];
+  const caps = planCapabilities({ bounding: asked, effective: asked, inheritable: asked, permitted: asked, ambient: ['CAP_SYS_RESOURCE'] }, (w) => warnings.push(w), grantable);
+  assert.deepEqual(caps, { bounding: [5], effective: [5], inheritable: [5], permitted: [5], ambient: [] });
+  assert.deepEqual(warnings, ['capabilities not in the runtime\'s own bounding set cannot be granted; left out of every set: CAP_SYS_RESOURCE, CAP_SYS_TIME']);
+});
+
+test('capabilities: the bounding set is checked only for a process without a user namespace of its own', () => {
+  const planned = (withUserNs: boolean): number[] => {
+    const s = spec({ process: { args: ['x'], cwd: '/', user: { uid: 0, gid: 0 }, capabilities: { effective: [...CAPABILITY_NAMES] } }, linux: { namespaces: withUserNs ? [{ type: 'mount' }, { type: 'user' }] : [{ type: 'mount' }] } });
+    return planProcess(s, s.process as Process, 0).capabilities?.effective ?? [];
+  };
+  const own = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+  const last = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const known = CAPABILITY_NAMES.map((_n, i) => i).filter((i) => i <= last);
+  assert.deepEqual(planned(true), known, 'all of them: the user namespace\'s bounding set starts full');
+  assert.deepEqual(planned(false), known.filter((i) => ((own >> BigInt(i)) & 1n) === 1n), 'the runtime\'s own bounding set');
 });
 
 test('rootfsPropagation and hostname reach the plan', () => {

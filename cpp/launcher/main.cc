@@ -94,10 +94,12 @@ Result loadSeccompLast(const Plan& plan) {
 // ---- the process: shared by a container's init and an exec'd process ---------------------------
 
 // The pty's master goes up to the launcher (which hands it to --console-socket); the slave becomes
-// this process's stdio and controlling terminal. The session must be new already.
-Result setUpConsole(const Plan& plan, const Channel& ch) {
+// this process's stdio and controlling terminal, and for the init also /dev/console. The session
+// must be new already.
+Result setUpConsole(const Plan& plan, const Channel& ch, bool asDevConsole) {
   Pty pty;
   TRY(openPty(plan.console, pty));
+  if (asDevConsole) TRY(bindPtyOnConsole(pty));
   json::Value msg = json::Value::object();
   msg.set("type", json::Value::string("console"));
   // runc names the master's file in the message ("/dev/ptmx"); clients only take the fd.
@@ -155,11 +157,12 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
 }
 
 // The state a createContainer/startContainer hook reads: the plan's, with this moment's status and
-// the init's pid as the host sees it.
-json::Value hookState(const Plan& plan, const char* status, pid_t hostPid) {
+// the init's pid as the container sees it (runtime.md § State: these hooks run in the container's
+// namespaces), so 1 with a pid namespace of its own, as runc gives.
+json::Value hookState(const Plan& plan, const char* status) {
   json::Value state = plan.containerHooks.state.isObject() ? plan.containerHooks.state : json::Value::object();
   state.set("status", json::Value::string(status));
-  state.set("pid", json::Value::number(hostPid));
+  state.set("pid", json::Value::number(::getpid()));
   return state;
 }
 
@@ -201,7 +204,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   }
   if (plan.console.enabled) {
     if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
-    OR_DIE(ch, setUpConsole(plan, ch));
+    OR_DIE(ch, setUpConsole(plan, ch, false));
   }
   std::vector<std::string> env;
   std::string executable;
@@ -216,9 +219,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
   if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
   // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
-  json::Value go;
-  OR_DIE(ch, ch.expect("go", &go));
-  const pid_t hostPid = static_cast<pid_t>(go.integer("pid"));
+  OR_DIE(ch, ch.expect("go"));
 
   if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
   if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
@@ -246,14 +247,15 @@ Result waitForHooks(Channel& ch, const char* phase) {
   hostProc.reset();
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
   // In the container's namespaces, before pivot_root: the host's paths still resolve.
-  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating", hostPid)));
+  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating")));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
+  // As runc: after the config's mounts, before the read-only root and masked paths.
+  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch, true));
   OR_DIE(ch, finalizeRoot(plan));
 
   std::vector<std::string> env;
   std::string executable;
-  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch));
   if (plan.hasProcess) prepareProcess(plan, ch, env, executable);
 
   OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
@@ -274,7 +276,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   fifo.reset();
 
   // startContainer: after start, just before the user process, inside the container.
-  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created", hostPid));
+  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created"));
   Failure failure = hooks ? *hooks
       : plan.hasProcess ? finishAndExec(plan, std::move(ownProc), env, executable)
       : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
@@ -391,10 +393,7 @@ class Launcher {
         // The init's network namespace is the container's now, and the init waits for "go": the
         // devices are there before any of its setup or hooks run.
         if (Result r = netDevices_.moveInto(init_)) return abort(*r);
-        json::Value go = json::Value::object();
-        go.set("type", json::Value::string("go"));
-        go.set("pid", json::Value::number(init_));
-        inner_.send(go);
+        inner_.sendType("go");
       } else if (type == "ready") {
         json::Value created = json::Value::object();
         created.set("type", json::Value::string("created"));

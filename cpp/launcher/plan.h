@@ -110,7 +110,6 @@ struct Plan {
   // prestart/createRuntime hooks: the init stops before pivot_root while tsrunc runs them.
   bool hooksBeforePivot = false;
   ContainerHooksPlan containerHooks;  // createContainer/startContainer, run by the init itself
-  pid_t hostPid = 0;                  // the init's pid on the host (from "go"), for hook states
   int cgroupFd = -1;  // the cgroup2 directory for clone3, opened by the launcher
   MemoryPolicyPlan memoryPolicy;  // for the init and for an exec'd process alike (as runc)
   std::vector<NetDevicePlan> netDevices;  // moved by the launcher between "child" and "go"

@@ -3,11 +3,18 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
+
+#include "rootfs.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 
 Result openPty(const ConsolePlan& plan, Pty& out) {
   const std::string step = "set up the console";
@@ -19,6 +26,10 @@ Result openPty(const ConsolePlan& plan, Pty& out) {
   unsigned n = 0;
   if (::ioctl(out.master.get(), TIOCGPTN, &n) != 0) return inStep(fail("ioctl TIOCGPTN", "/dev/ptmx"), step);
   out.slaveName = "/dev/pts/" + std::to_string(n);
+  out.slave.reset(::ioctl(out.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  // Kernels before 4.13 have no TIOCGPTPEER: the name, in this process's own devpts.
+  if (!out.slave.valid() && (errno == EINVAL || errno == ENOTTY)) out.slave.reset(::open(out.slaveName.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!out.slave.valid()) return inStep(fail("open", out.slaveName), step);
   if (plan.clearOnlcr) {
     struct termios t;
     if (::tcgetattr(out.master.get(), &t) != 0) return inStep(fail("tcgetattr", "/dev/ptmx"), step);
@@ -34,10 +45,38 @@ Result openPty(const ConsolePlan& plan, Pty& out) {
   return ok();
 }
 
+Result bindPtyOnConsole(const Pty& pty) {
+  const std::string step = "set up /dev/console";
+  sys::Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return inStep(fail("open", "/"), step);
+  sys::Fd dev;
+  TRY(inStep(openInRoot(root.get(), "/dev", Create::Nothing, dev), step));
+  sys::Fd made(::openat(dev.get(), "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (made.valid()) {
+    // The mode is exact whatever the umask, as runc leaves it.
+    if (::fchmod(made.get(), 0666) != 0) return inStep(fail("chmod", "/dev/console"), step);
+  } else if (errno == EEXIST) {
+    // Anything but a directory or a symlink (a node an image ships, say) is covered by the bind.
+    struct stat st;
+    if (::fstatat(dev.get(), "console", &st, AT_SYMLINK_NOFOLLOW) != 0) return inStep(fail("stat", "/dev/console"), step);
+    if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))
+      return inStep(failWith(std::string("/dev/console in the container is a ") + (S_ISDIR(st.st_mode) ? "directory" : "symlink") + ": the terminal cannot be bound there", EEXIST), step);
+  } else {
+    return inStep(fail("create", "/dev/console"), step);
+  }
+  sys::Fd target(::openat(dev.get(), "console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!target.valid()) return inStep(fail("open", "/dev/console"), step);
+  sys::Fd tree(sys::openTree(pty.slave.get(), "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));
+  if (!tree.valid()) return inStep(fail("open_tree", pty.slaveName), step);
+  if (sys::moveMount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return inStep(fail("move_mount", "/dev/console"), step);
+  return ok();
+}
+
 Result attachPtySlave(const Pty& pty, uid_t uid) {
   const std::string step = "set up the console";
-  sys::Fd slave(::open(pty.slaveName.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave.valid()) return inStep(fail("open", pty.slaveName), step);
+  const sys::Fd& slave = pty.slave;
+  // Only the owner: the group stays the one devpts gave (its gid= option, tty), as runc leaves it.
   if (::fchown(slave.get(), uid, static_cast<gid_t>(-1)) != 0) return inStep(fail("fchown", pty.slaveName), step);
   for (int fd = 0; fd < 3; fd++) {
     if (::dup2(slave.get(), fd) < 0) return inStep(fail("dup2", pty.slaveName), step);

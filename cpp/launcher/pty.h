@@ -20,12 +20,19 @@ struct ConsolePlan {
 
 struct Pty {
   sys::Fd master;
-  std::string slaveName;  // /dev/pts/N inside the container
+  sys::Fd slave;          // opened from the master (TIOCGPTPEER), never looked up by name
+  std::string slaveName;  // /dev/pts/N inside the container, for messages
 };
 
 // Opens /dev/ptmx of the calling process's mount namespace (the container's, after pivot_root or
 // setns) and unlocks the slave. The size is set on the master, so it holds from the first read.
 Result openPty(const ConsolePlan& plan, Pty& out);
+
+// The init's terminal is also /dev/console (config-linux.md § Default Devices), as with runc: the
+// slave is bound onto /dev/console of the container's root (an empty regular file of mode 0666
+// made there when nothing is), before the read-only and masked paths. Mounted from fd to fd, so
+// no path outside the container is ever resolved. An exec'd process gets none.
+Result bindPtyOnConsole(const Pty& pty);
 
 // In the process: the session is new (setsid); the slave becomes fds 0-2 and the controlling
 // terminal, owned by the process's user so it can reopen /dev/tty. Its group stays the one devpts

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "devices.h"
 #include "log.h"
 #include "lsm.h"
 
@@ -363,34 +364,7 @@ Result mountAll(const Plan& plan, int rootfd) {
 
 Result setupDev(const Plan& plan, int rootfd) {
   if (!plan.setupDev) return ok();
-  // Device modes are exact: the caller's umask must not narrow them.
-  mode_t old = ::umask(0);
-  bool bindDevices = plan.newNamespace("user");
-  for (const DevicePlan& d : plan.devices) {
-    std::string step = "create device " + d.path;
-    size_t slash = d.path.rfind('/');
-    std::string dir = d.path.substr(0, slash), name = d.path.substr(slash + 1);
-    sys::Fd parent;
-    if (Result r = openInRoot(rootfd, dir, Create::Directory, parent)) { ::umask(old); return inStep(r, step); }
-    // mknod is not allowed in a user namespace: bind the host's node instead, as runc does.
-    if (bindDevices) {
-      int f = ::openat(parent.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
-      if (f < 0) { ::umask(old); return inStep(fail("create", d.path), step); }
-      ::close(f);
-      sys::Fd node;
-      if (Result r = openInRoot(rootfd, d.path, Create::Nothing, node)) { ::umask(old); return inStep(r, step); }
-      if (::mount(d.path.c_str(), sys::fdPath(node.get()).c_str(), "", MS_BIND, nullptr) != 0) { ::umask(old); return inStep(fail("bind mount", d.path), step); }
-      continue;
-    }
-    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-    ::unlinkat(parent.get(), name.c_str(), 0);
-    if (::mknodat(parent.get(), name.c_str(), type | (d.mode & 07777), makedev(d.major, d.minor)) != 0) {
-      ::umask(old);
-      return inStep(fail("mknod", d.path), step);
-    }
-    if (::fchownat(parent.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0) { ::umask(old); return inStep(fail("chown", d.path), step); }
-  }
-  ::umask(old);
+  TRY(makeDevices(plan, rootfd));
 
   sys::Fd dev;
   TRY(inStep(openInRoot(rootfd, "/dev", Create::Directory, dev), "set up /dev"));

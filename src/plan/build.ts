@@ -13,7 +13,7 @@ import { planMount } from './mounts';
 import { planMemoryPolicy } from './memory-policy';
 import { planSeccomp } from './seccomp';
 import { planScheduling } from './scheduling';
-import { planCapabilities, planRlimits } from './security';
+import { planCapabilities, planRlimits, runtimeBoundingSet } from './security';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace, type PlanProcess } from './types';
 
 export interface PlanOptions {
@@ -81,7 +81,9 @@ export function planProcess(spec: Spec, p: Process, listenFds: number, warn?: (m
     noNewPrivileges: p.noNewPrivileges === true,
     rlimits: planRlimits(p.rlimits),
   };
-  out.capabilities = planCapabilities(p.capabilities, warn ?? (() => {}));
+  // A user namespace (new or joined, by the init or an exec'd process) starts with a full bounding set.
+  const ownUserNamespace = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+  out.capabilities = planCapabilities(p.capabilities, warn ?? (() => {}), ownUserNamespace ? undefined : runtimeBoundingSet());
   if (p.oomScoreAdj !== undefined) out.oomScoreAdj = p.oomScoreAdj;
   if (p.apparmorProfile) out.apparmorProfile = p.apparmorProfile;
   if (p.selinuxLabel) out.selinuxLabel = p.selinuxLabel;

@@ -1,5 +1,7 @@
 // process.capabilities and process.rlimits -> numbers for the launcher. A capability this kernel
 // does not have is skipped with a warning (runtime-spec 1.1); unknown names were rejected earlier.
+// So is one the runtime cannot grant (config.md: logged as a warning, not a failure): outside its
+// own bounding set, for a process that gets no user namespace (whose bounding set is full).
 import * as fs from 'node:fs';
 import type { Capabilities, Rlimit } from '../config/types';
 import { integerValue } from '../config/exact-integers';
@@ -15,11 +17,27 @@ function kernelLastCap(): number {
   }
 }
 
-/** No capabilities object means no capabilities at all, as with runc (not "keep what root has"). */
-export function planCapabilities(caps: Capabilities | undefined, warn: (msg: string) => void): PlanCapabilities {
+/** The runtime's own bounding set (CapBnd in /proc/self/status), as a bit mask; undefined when
+ * unreadable. Every process the launcher starts inherits it. */
+export function runtimeBoundingSet(): bigint | undefined {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? BigInt(`0x${m[1]}`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * No capabilities object means no capabilities at all, as with runc (not "keep what root has").
+ * `grantable`: the bounding set the process starts from; a capability outside it is left out of
+ * every set, with one warning naming all such (undefined: anything can be granted).
+ */
+export function planCapabilities(caps: Capabilities | undefined, warn: (msg: string) => void, grantable?: bigint): PlanCapabilities {
   const last = kernelLastCap();
   const out: PlanCapabilities = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
   const warned = new Set<string>();
+  const notGrantable = new Set<string>();
   for (const set of CAPABILITY_SETS) {
     for (const name of caps?.[set] ?? []) {
       const n = capabilityNumber(name);
@@ -29,8 +47,15 @@ export function planCapabilities(caps: Capabilities | undefined, warn: (msg: str
         warned.add(name);
         continue;
       }
+      if (grantable !== undefined && ((grantable >> BigInt(n)) & 1n) === 0n) {
+        notGrantable.add(name);
+        continue;
+      }
       out[set].push(n);
     }
+  }
+  if (notGrantable.size > 0) {
+    warn(`capabilities not in the runtime's own bounding set cannot be granted; left out of every set: ${[...notGrantable].sort().join(', ')}`);
   }
   return out;
 }
