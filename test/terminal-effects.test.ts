@@ -4,12 +4,12 @@
 // config mounts /dev/pts with gid=5, tty), for the init and for exec'd processes; what a
 // foreground relay does to line endings; and the flag combinations runc refuses. Each case runs
 // against runc 1.1.5 first.
-import { after, describe, type TestContext } from 'node:test';
+import { describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OutputWaiter, openMaster, startConsoleReceiver, type ConsoleReceiver } from './helpers/console-socket';
+import { consoleReceiversForFile, OutputWaiter, openMaster } from './helpers/console-socket';
 import { describeResult, type Runtime } from './helpers/runtime';
 import { expectOk, forEachRuntime, keyed, runtimesForSuite, withContainer } from './helpers/suite';
 
@@ -19,13 +19,7 @@ const { sut } = pair;
 const TTY_GID = 5;
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-const receivers: ConsoleReceiver[] = [];
-after(() => { for (const r of receivers) r.close(); });
-async function receiver(): Promise<ConsoleReceiver> {
-  const r = await startConsoleReceiver();
-  receivers.push(r);
-  return r;
-}
+const receiver = consoleReceiversForFile();
 
 function both(name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>, needsScript = false): void {
   forEachRuntime(pair, name, fn, () => (needsScript && !hasScript ? 'util-linux script is not installed' : undefined));

@@ -3,12 +3,12 @@
 // "terminal": true, or --tty), and a foreground `run`/`exec` relaying the pty to a real terminal
 // made by `script`: raw mode, the window size at start and on resize, Ctrl-C as a byte, the exit
 // status.
-import { after, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OutputWaiter, openMaster, startConsoleReceiver, type ConsoleReceiver } from './helpers/console-socket';
+import { consoleReceiversForFile, OutputWaiter, openMaster } from './helpers/console-socket';
 import type { BundleOptions } from './helpers/rootfs';
 import { describeResult, hostMountsMentioning, type Runtime } from './helpers/runtime';
 import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
@@ -17,14 +17,7 @@ const pair = runtimesForSuite();
 const { sut } = pair;
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-const receivers: ConsoleReceiver[] = [];
-after(() => { for (const r of receivers) r.close(); });
-
-async function receiver(): Promise<ConsoleReceiver> {
-  const r = await startConsoleReceiver();
-  receivers.push(r);
-  return r;
-}
+const receiver = consoleReceiversForFile();
 
 function both(name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>, needsScript = false): void {
   forEachRuntime(pair, name, fn, () => (needsScript && !hasScript ? 'util-linux script is not installed' : undefined));

@@ -8,6 +8,7 @@
 // side under test: it proxies its own terminal to such a pty with proxyTerminal, as `tsrunc run`
 // does. test/console.test.ts runs it under `script`, which gives it a real terminal.
 import { execFileSync, spawn } from 'node:child_process';
+import { after } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { makeConsoleSocketPath, proxyTerminal, PtyMaster, receiveConsole } from '../../src/container/console';
@@ -105,6 +106,20 @@ export async function startConsoleReceiver(): Promise<ConsoleReceiver> {
 }
 
 /** Collects text from a stream of chunks and waits for patterns in it, in order. */
+/**
+ * Console receivers for one test file: `receiver()` starts one, and every receiver it started is
+ * closed after the file.
+ */
+export function consoleReceiversForFile(): () => Promise<ConsoleReceiver> {
+  const receivers: ConsoleReceiver[] = [];
+  after(() => { for (const r of receivers) r.close(); });
+  return async () => {
+    const r = await startConsoleReceiver();
+    receivers.push(r);
+    return r;
+  };
+}
+
 export class OutputWaiter {
   private text = '';
   private cursor = 0;
