@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 status=0
+# Test cgroups that were there before this run (another run's, or one killed mid-way) are not this
+# run's leaks: only the ones it adds are reported.
+before=$(find /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test -mindepth 1 -type d 2>/dev/null | sort || true)
 # Only the test files: helpers and the guest suites (test/guest/, booted by their host files) are not.
 node --test --test-concurrency=1 dist/test/*.test.js || status=$?
 
@@ -15,9 +18,14 @@ node --test --test-concurrency=1 dist/test/*.test.js || status=$?
 for parent in /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test; do
   [ -d "$parent" ] || continue
   if ! rmdir "$parent" 2>/dev/null; then
-    echo "test.sh: cgroups left behind under $parent:" >&2
-    find "$parent" -mindepth 1 -type d >&2
-    status=1
+    left=$(comm -13 <(echo "$before") <(find "$parent" -mindepth 1 -type d | sort))
+    if [ -n "$left" ]; then
+      echo "test.sh: cgroups left behind under $parent:" >&2
+      echo "$left" >&2
+      status=1
+    else
+      echo "test.sh: $parent still holds cgroups from before this run (not this run's)" >&2
+    fi
   fi
 done
 exit "$status"
