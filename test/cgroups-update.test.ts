@@ -6,6 +6,7 @@
 // limit's 0 and -1 are left to their own tests. Pure cgroup v2 is the UML lane's.
 import { describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupHost } from '../src/cgroups/host';
@@ -52,6 +53,9 @@ function states(b: Bundle): string[] {
   const procs = cgFile(b, 'freezer', 'cgroup.procs').split('\n').filter(Boolean);
   return procs.map((p) => /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? '?');
 }
+
+/** runc 1.1.5's update lists no --kernel-memory (runc 1.0 had it; tsrunc keeps it as a no-op). */
+const refHasKernelMemoryFlag = (): boolean => /kernel-memory/.test(spawnSync(pair.ref?.argv[0] ?? 'runc', ['update', '--help'], { encoding: 'utf8' }).stdout ?? '');
 
 const noSwapAccounting = (): string | undefined => (hasFile('memory', 'memory.memsw.limit_in_bytes') ? undefined : 'this kernel does not account swap (no memory.memsw.limit_in_bytes)');
 
@@ -142,6 +146,36 @@ describe(`cgroups: update, pause/resume, events read back from the kernel (${sut
       }
       assert.equal(cgFile(b, 'memory', 'memory.limit_in_bytes'), String(64 * MiB));
       assert.equal(cgFile(b, 'cpu', 'cpu.shares'), '512');
+    });
+  });
+
+  both('--resources takes memory, cpu, blockIO and pids only; a broken or missing file is refused naming it', async (_t, rt) => {
+    await withLive(rt, 'cgu-file-bad', running({ memory: { limit: 64 * MiB }, pids: { limit: 30 } }), async (b, id) => {
+      const devicesBefore = cgFile(b, 'devices', 'devices.list');
+      const file = path.join(b.dir, 'more.json');
+      fs.writeFileSync(file, JSON.stringify({ pids: { limit: 21 }, devices: [{ allow: false, access: 'rwm' }] }));
+      expectOk(await rt.exec(['update', '--resources', file, id]), 'update with devices in the file');
+      assert.equal(cgFile(b, 'pids', 'pids.max'), '21');
+      assert.equal(cgFile(b, 'devices', 'devices.list'), devicesBefore, 'device rules are not something update changes');
+      const missing = await rt.exec(['update', '--resources', path.join(b.dir, 'nope.json'), id]);
+      assert.notEqual(missing.code, 0, describeResult(missing));
+      assert.match(missing.stderr, /nope\.json: no such file or directory/, describeResult(missing));
+      fs.writeFileSync(file, '{"pids": ');
+      const broken = await rt.exec(['update', '--resources', file, id]);
+      assert.notEqual(broken.code, 0, describeResult(broken));
+      const fromStdin = await rt.exec(['update', '--resources', '-', id], { stdin: 'not json' });
+      assert.notEqual(fromStdin.code, 0, describeResult(fromStdin));
+      assert.equal(cgFile(b, 'pids', 'pids.max'), '21', 'nothing written by the refused updates');
+    });
+  });
+
+  both('--kernel-memory is accepted and changes nothing but a warning', async (t, rt) => {
+    if (rt.kind === 'runc' && !refHasKernelMemoryFlag()) return t.skip('this runc has no --kernel-memory flag');
+    await withLive(rt, 'cgu-kmem', running({ memory: { limit: 64 * MiB } }), async (b, id) => {
+      const r = await rt.exec(['update', '--kernel-memory', '50m', '--memory', '90m', id]);
+      expectOk(r, 'update --kernel-memory');
+      assert.match(r.stderr, /kernel memory/i, describeResult(r));
+      assert.equal(cgFile(b, 'memory', 'memory.limit_in_bytes'), String(90 * MiB));
     });
   });
 
