@@ -36,6 +36,13 @@ function testFiles(names) {
 function runTests(area) {
   const a = areas[area];
   if (!a) usage(`unknown area ${area}`);
+  // `touch reports/mutation/STOP` winds a long run down without leaving containers behind: the
+  // mutants after it run no test (they count as survived) and are listed in AREA-not-run.txt.
+  const reports = path.join(process.env.TSRUNC_MUTATE_REPORTS ?? '', 'STOP');
+  if (process.env.TSRUNC_MUTATE_REPORTS && fs.existsSync(reports)) {
+    fs.appendFileSync(path.join(process.env.TSRUNC_MUTATE_REPORTS, `${area}-not-run.txt`), `${process.env.__STRYKER_ACTIVE_MUTANT__ ?? ''}\n`);
+    process.exit(0);
+  }
   const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
   const unit = testFiles(a.unit).map(([f]) => f);
   const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
@@ -106,7 +113,7 @@ function main(argv) {
   fs.mkdirSync(reports, { recursive: true });
   const config = {
     testRunner: 'command',
-    commandRunner: { command: `node scripts/mutate.js --run-tests ${area}` },
+    commandRunner: { command: `TSRUNC_MUTATE_REPORTS=${reports} node scripts/mutate.js --run-tests ${area}` },
     // The sandbox has no dist/: compiled once per run, after the mutants are in the sources.
     buildCommand: `${process.execPath} ${path.join(top, "node_modules", "typescript", "bin", "tsc")} -p tsconfig.json`,
     checkers: ['typescript'],
