@@ -3,7 +3,7 @@
 //   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
 //   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
 //   npm run mutate -- AREA --survivors-of OLD.json     (only the lines of an earlier run's survivors)
-// Stryker copies the tree into .stryker-tmp/, puts every mutant of the area's files into the
+// Stryker copies the tree into .stryker-tmp-AREA/, puts every mutant of the area's files into the
 // sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
 // tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
 // against the CLI on Node from tsc's output (TSRUNC_BIN=node bin/tsrunc): every tsrunc the tests
@@ -125,8 +125,9 @@ function main(argv) {
     concurrency: 1,
     timeoutMS: 30000,
     timeoutFactor: 2,
-    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log'],
-    tempDirName: '.stryker-tmp',
+    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log', '.stryker-tmp*'],
+    // One per area: a run that ends removes its temporary directory, whoever else is using it.
+    tempDirName: `.stryker-tmp-${area}`,
     reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
     jsonReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.json`) },
     htmlReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.html`) },
