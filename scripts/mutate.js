@@ -3,7 +3,7 @@
 //   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
 //   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
 //   npm run mutate -- AREA --survivors-of OLD.json     (only the lines of an earlier run's survivors)
-// Stryker copies the tree into .stryker-tmp/, puts every mutant of the area's files into the
+// Stryker copies the tree into .stryker-tmp-AREA/, puts every mutant of the area's files into the
 // sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
 // tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
 // against the CLI on Node from tsc's output (TSRUNC_BIN=node bin/tsrunc): every tsrunc the tests
@@ -36,6 +36,13 @@ function testFiles(names) {
 function runTests(area) {
   const a = areas[area];
   if (!a) usage(`unknown area ${area}`);
+  // `touch reports/mutation/STOP` winds a long run down without leaving containers behind: the
+  // mutants after it run no test (they count as survived) and are listed in AREA-not-run.txt.
+  const reports = path.join(process.env.TSRUNC_MUTATE_REPORTS ?? '', 'STOP');
+  if (process.env.TSRUNC_MUTATE_REPORTS && fs.existsSync(reports)) {
+    fs.appendFileSync(path.join(process.env.TSRUNC_MUTATE_REPORTS, `${area}-not-run.txt`), `${process.env.__STRYKER_ACTIVE_MUTANT__ ?? ''}\n`);
+    process.exit(0);
+  }
   const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
   const unit = testFiles(a.unit).map(([f]) => f);
   const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
@@ -106,7 +113,7 @@ function main(argv) {
   fs.mkdirSync(reports, { recursive: true });
   const config = {
     testRunner: 'command',
-    commandRunner: { command: `node scripts/mutate.js --run-tests ${area}` },
+    commandRunner: { command: `TSRUNC_MUTATE_REPORTS=${reports} node scripts/mutate.js --run-tests ${area}` },
     // The sandbox has no dist/: compiled once per run, after the mutants are in the sources.
     buildCommand: `${process.execPath} ${path.join(top, "node_modules", "typescript", "bin", "tsc")} -p tsconfig.json`,
     checkers: ['typescript'],
@@ -118,8 +125,9 @@ function main(argv) {
     concurrency: 1,
     timeoutMS: 30000,
     timeoutFactor: 2,
-    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log'],
-    tempDirName: '.stryker-tmp',
+    ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log', '.stryker-tmp*'],
+    // One per area: a run that ends removes its temporary directory, whoever else is using it.
+    tempDirName: `.stryker-tmp-${area}`,
     reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
     jsonReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.json`) },
     htmlReporter: { fileName: path.join('reports', 'mutation', `${area}${earlier ? '-survivors' : ''}.html`) },
