@@ -80,11 +80,14 @@ function survivorsOf(reportFile) {
   return { survivors, ranges: [...ranges] };
 }
 
-/** Which of the earlier survivors the new report shows killed (or timed out). */
-function compareSurvivors(survivors, reportFile) {
+/** Which of the earlier survivors the new report shows killed (or timed out); those a STOP skipped say so. */
+function compareSurvivors(survivors, reportFile, notRunFile) {
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const notRun = new Set(fs.existsSync(notRunFile) ? fs.readFileSync(notRunFile, 'utf8').split('\n').filter(Boolean) : []);
   const now = new Map();
-  for (const [file, f] of Object.entries(report.files)) for (const m of f.mutants) now.set(`${file}|${mutantKey(m, f.source)}`, m.status);
+  for (const [file, f] of Object.entries(report.files)) {
+    for (const m of f.mutants) now.set(`${file}|${mutantKey(m, f.source)}`, notRun.has(String(m.id)) ? 'NotRun' : m.status);
+  }
   let killed = 0;
   for (const s of survivors) {
     const status = now.get(`${s.file}|${s.key}`) ?? 'not found (its line changed)';
@@ -111,6 +114,9 @@ function main(argv) {
   }
   const reports = path.join(top, 'reports', 'mutation');
   fs.mkdirSync(reports, { recursive: true });
+  if (fs.existsSync(path.join(reports, 'STOP'))) usage(`${path.join(reports, 'STOP')} is there: remove it to run (it makes every mutant skip its tests)`);
+  const notRunFile = path.join(reports, `${area}-not-run.txt`);
+  fs.rmSync(notRunFile, { force: true });
   const config = {
     testRunner: 'command',
     commandRunner: { command: `TSRUNC_MUTATE_REPORTS=${reports} node scripts/mutate.js --run-tests ${area}` },
@@ -141,7 +147,7 @@ function main(argv) {
     if (!fs.existsSync(stryker)) usage('StrykerJS is not installed: npm install (it is a dev dependency)');
     const r = spawnSync(process.execPath, [stryker, 'run', file], { cwd: top, stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
-    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}${earlier ? '-survivors' : ''}.json`));
+    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}-survivors.json`), notRunFile);
   } finally {
     fs.rmSync(file, { force: true });
   }
