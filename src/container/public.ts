@@ -1,5 +1,5 @@
 // What `state` and `list --format json` print: runc's field set and order, with the live status.
-import type { ContainerState, Status } from './store';
+import type { ContainerState, Status } from '../state/store';
 
 export interface PublicState {
   ociVersion: string;
