@@ -9,7 +9,7 @@ import type { Spec } from '../config/types';
 import { hookState, runPoststopHooks } from '../hooks/run';
 import { detachHostMounts, sharesHostMountTable } from './host-mounts';
 import type { Logger } from '../log';
-import { readCgroupIntent, readConfigCopy, removeContainerDir } from '../state/store';
+import { readCgroupIntent, readConfigCopy, readHostMountsIntent, removeContainerDir } from '../state/store';
 import { lockContainer, type OpenContainer } from './lookup';
 import { liveStatus } from './status';
 import { killAndWait } from './process-signal';
@@ -37,7 +37,8 @@ export function removeCgroups(record: CgroupRecord | undefined, killRemaining: b
 
 /**
  * `delete [--force] ID`. With --force, also what a create that died before writing state.json
- * left (its init died with its launcher): the cgroups recorded in cgroup.json, and the directory.
+ * left (its init died with its launcher): the cgroups recorded in cgroup.json, the mounts below
+ * the rootfs named in host-mounts (a container sharing the runtime's mount table), the directory.
  */
 export function deleteContainer(root: string, id: string | undefined, force: boolean, log: Logger): void {
   let locked: ReturnType<typeof lockContainer>;
@@ -53,6 +54,8 @@ export function deleteContainer(root: string, id: string | undefined, force: boo
     if (!state) {
       if (!force) throw new TsruncError('container does not exist');
       for (const note of removeCgroups(cgroupRecord(readCgroupIntent(lock.dir)), false)) log.warn(note);
+      const rootfs = readHostMountsIntent(lock.dir);
+      if (rootfs) detachHostMounts(rootfs, log);
       removeContainerDir(lock.dir);
       return;
     }

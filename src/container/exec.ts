@@ -20,6 +20,7 @@ import { openContainer, type OpenContainer } from './lookup';
 import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
 import { ForegroundTerminal } from './foreground-terminal';
 import { PidfdSocket } from './pidfd-socket';
+import { chooseConsole, listenFds } from './process-io';
 import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
@@ -149,27 +150,20 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     }
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
-    let consoleSocket = o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
-    if (process.terminal && !consoleSocket) {
-      if (o.detach) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
-      terminal = ForegroundTerminal.listen();
-      consoleSocket = terminal.socketPath;
-    }
-    if (!process.terminal && consoleSocket) throw new TsruncError('cannot use console socket if tsrunc will not detach or allocate tty');
+    const console = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
 
     const cgroups = openCgroups(cgroupRecord(c.state.tsrunc.cgroup));
     const sub = parseSubCgroups(o.cgroup);
     if (!cgroups && Object.keys(sub).length > 0) throw new TsruncError('--cgroup: the container has no cgroup');
-    const listenFds = Number.parseInt(globalThis.process.env.LISTEN_FDS ?? '', 10);
     // After every check, before the process exists (a connection is something the listener sees).
     if (o.pidfdSocket) pidfdSocket = PidfdSocket.connect(o.pidfdSocket);
     const plan = buildExecPlan(stored, c.state, process, {
       preserveFds: o.preserveFds,
-      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+      listenFds: listenFds(),
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
-      consoleSocket,
-      consoleRelay: terminal ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleSocket: console?.socketPath,
+      consoleRelay: console?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });

@@ -172,6 +172,22 @@ export function readCgroupIntent(dir: string): StoredRecord | undefined {
   }
 }
 
+/** Written before the launcher runs for a container that shares the runtime's mount table (no
+ * mount namespace): holds its rootfs, below which a crash may leave mounts for `delete --force`. */
+export const HOST_MOUNTS_INTENT_FILE = 'host-mounts';
+
+export function writeHostMountsIntent(dir: string, rootfs: string): void {
+  fs.writeFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), rootfs, { mode: 0o600 });
+}
+
+export function readHostMountsIntent(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), 'utf8') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function writeState(dir: string, state: ContainerState): void {
   const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
