@@ -17,19 +17,19 @@ module.exports = {
     // resource mappings' exact file writes are the unit tests' job (cgroups-v1-resources).
     mutate: [
       'src/commands/update.ts', 'src/commands/pause.ts', 'src/commands/resume.ts',
-      'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:77-147',
+      'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:79-144',
     ],
     unit: ['cgroups-v1-resources', 'update-flags'],
     container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
   },
   hooks: {
     // The hook runner, and where start and delete call it or react to a hook's failure.
-    mutate: ['src/hooks/run.ts', 'src/container/start.ts:13-38', 'src/container/start.ts:79-88', 'src/container/destroy.ts:25-27'],
+    mutate: ['src/hooks/run.ts', 'src/container/start.ts:13-38', 'src/container/start.ts:79-88', 'src/container/destroy.ts:27-29'],
     unit: [],
     container: ['hooks-effects', 'hooks'],
   },
   exec: {
-    mutate: ['src/container/exec.ts', 'src/plan/exec.ts', 'src/commands/exec.ts'],
+    mutate: ['src/container/exec.ts', 'src/container/foreground.ts', 'src/plan/exec.ts', 'src/commands/exec.ts'],
     unit: ['plan', 'exec-flags'],
     container: ['exec-inherits', 'exec'],
   },
