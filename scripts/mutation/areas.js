@@ -2,7 +2,8 @@
 // TypeScript sources Stryker mutates and the tests that must notice. `unit` files run first (fast,
 // no containers), then `container` files one at a time; the first failing file kills the mutant.
 // A test file that does not exist (yet) is skipped, so an old tree can be measured with the same
-// list. Names are test/NAME.test.ts; NAME@PATTERN runs only that file's tests matching PATTERN
+// list. Names are test/**/NAME.test.ts (unit/ or integration/<feature>/, found by
+// mutation/test-files.js); NAME@PATTERN runs only that file's tests matching PATTERN
 // (node --test-name-pattern), for files that mostly test something else.
 'use strict';
 
