@@ -91,7 +91,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   refuseIntelRdt(spec);
   // Accepted but not enforced yet: said out loud, never silently dropped.
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
-  const console = chooseConsole(spec.process?.terminal === true, opts.consoleSocket, opts.ownConsole);
+  const consoleTo = chooseConsole(spec.process?.terminal === true, opts.consoleSocket, opts.ownConsole);
   const rootfs = resolveRootfs(spec, bundle);
   const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
   // Last of the checks: a connection is something the listener sees, made only once the rest passed.
@@ -124,9 +124,9 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       preserveFds: opts.preserveFds, debug: ctx.opts.debug, stateRoot: path.resolve(ctx.opts.root),
       listenFds: listenFds(),
       warn: (msg) => ctx.log.warn(msg),
-      consoleSocket: console?.socketPath,
+      consoleSocket: consoleTo?.socketPath,
       // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
-      consoleRelay: console?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(),
       hookState: { ...hookState(forHooks, 'creating') },
     });

@@ -150,7 +150,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     }
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
-    const console = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
+    const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
 
     const cgroups = openCgroups(cgroupRecord(c.state.tsrunc.cgroup));
     const sub = parseSubCgroups(o.cgroup);
@@ -162,8 +162,8 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       listenFds: listenFds(),
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
-      consoleSocket: console?.socketPath,
-      consoleRelay: console?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleSocket: consoleTo?.socketPath,
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });
