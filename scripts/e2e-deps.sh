@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The container engines the end-to-end tests drive tsrunc with (test/e2e-containerd.test.ts,
-# test/e2e-podman.test.ts): Debian's containerd 1.6 (ctr and the runc v2 shim) and podman 4.3
+# The container engines the end-to-end tests drive tsrunc with (test/integration/e2e/e2e-containerd.test.ts,
+# test/integration/e2e/e2e-podman.test.ts): Debian's containerd 1.6 (ctr and the runc v2 shim) and podman 4.3
 # (with conmon). Installed only when missing; safe to run again. Not fatal for the rest of the
 # suite: without them those tests skip and say why.
 #

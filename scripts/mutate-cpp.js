@@ -14,6 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const areas = require('./mutation/areas');
+const { compiledTestFile } = require('./mutation/test-files');
 const mutants = require('./mutation/cpp-mutants');
 
 const top = path.resolve(__dirname, '..');
@@ -47,7 +48,7 @@ if (listOnly) {
 /** [file, pattern?] for each named test file that exists; NAME@PATTERN narrows a file to some tests. */
 const testFiles = (names) => names.map((n) => {
   const [name, pattern] = n.split('@');
-  return [path.join(top, 'dist', 'test', `${name}.test.js`), pattern];
+  return [compiledTestFile(top, name), pattern];
 }).filter(([f]) => fs.existsSync(f));
 
 // -o Makefile: make must not regenerate node-gyp's Makefile (its regeneration rule names paths

@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const areas = require('./mutation/areas');
+const { compiledTestFile } = require('./mutation/test-files');
 
 const top = path.resolve(__dirname, '..');
 
@@ -28,7 +29,7 @@ function usage(msg) {
 function testFiles(names) {
   return names.map((n) => {
     const [name, pattern] = n.split('@');
-    return [path.join('dist', 'test', `${name}.test.js`), pattern];
+    return [path.relative(process.cwd(), compiledTestFile(process.cwd(), name)), pattern];
   }).filter(([f]) => fs.existsSync(path.join(process.cwd(), f)));
 }
 

@@ -21,14 +21,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# The pure cgroup v2 test lane (scripts/cgroup2-vm/, test/cgroup2-lane.test.ts): Debian's
+# The pure cgroup v2 test lane (scripts/cgroup2-vm/, test/integration/cgroups/cgroup2-lane.test.ts): Debian's
 # user-mode-linux kernel unpacked (not installed) into /var/tmp/cgroup2-vm. Needs the Debian
 # mirror once (~41 MB); returns at once when already unpacked. Not fatal: without it the lane's
 # tests skip and say why.
 bash scripts/cgroup2-vm/prepare.sh ||
   echo "setup: WARNING: the cgroup2 test lane could not be prepared (see above); its tests will skip" >&2
 
-# The end-to-end tests' engines (test/e2e-*.test.ts): Debian's containerd, podman and conmon. Not
+# The end-to-end tests' engines (test/integration/e2e/): Debian's containerd, podman and conmon. Not
 # fatal: without them those tests skip and say why.
 bash scripts/e2e-deps.sh ||
   echo "setup: WARNING: containerd/podman could not be installed; the end-to-end tests will skip" >&2

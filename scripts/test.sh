@@ -9,8 +9,12 @@ status=0
 # Test cgroups that were there before this run (another run's, or one killed mid-way) are not this
 # run's leaks: only the ones it adds are reported.
 before=$(find /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test -mindepth 1 -type d 2>/dev/null | sort || true)
-# Only the test files: helpers and the guest suites (test/guest/, booted by their host files) are not.
-node --test --test-concurrency=1 dist/test/*.test.js || status=$?
+# Only the test files: helpers and the guest suites (test/guest/, booted by their host files) are
+# not. The unit tests first (test/unit/, seconds), then every integration file (test/integration/
+# <feature>/; any file still directly in test/ too).
+mapfile -t files < <(find dist/test -name '*.test.js' -not -path 'dist/test/helpers/*' -not -path 'dist/test/guest/*' \
+  | awk '{ print (index($0, "dist/test/unit/") == 1 ? 0 : 1) "\t" $0 }' | sort | cut -f2)
+node --test --test-concurrency=1 "${files[@]}" || status=$?
 
 # Test containers live under /tsrunc-test in every hierarchy (test/helpers/rootfs.ts). Each delete
 # removes its own cgroup, as runc does, not the shared parent: that goes here, and a parent that

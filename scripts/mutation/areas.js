@@ -2,7 +2,8 @@
 // TypeScript sources Stryker mutates and the tests that must notice. `unit` files run first (fast,
 // no containers), then `container` files one at a time; the first failing file kills the mutant.
 // A test file that does not exist (yet) is skipped, so an old tree can be measured with the same
-// list. Names are test/NAME.test.ts; NAME@PATTERN runs only that file's tests matching PATTERN
+// list. Names are test/**/NAME.test.ts (unit/ or integration/<feature>/, found by
+// mutation/test-files.js); NAME@PATTERN runs only that file's tests matching PATTERN
 // (node --test-name-pattern), for files that mostly test something else.
 'use strict';
 
@@ -17,19 +18,19 @@ module.exports = {
     // resource mappings' exact file writes are the unit tests' job (cgroups-v1-resources).
     mutate: [
       'src/commands/update.ts', 'src/commands/pause.ts', 'src/commands/resume.ts',
-      'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:77-147',
+      'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:79-144',
     ],
     unit: ['cgroups-v1-resources', 'update-flags'],
     container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
   },
   hooks: {
     // The hook runner, and where start and delete call it or react to a hook's failure.
-    mutate: ['src/hooks/run.ts', 'src/container/start.ts:13-38', 'src/container/start.ts:79-88', 'src/container/destroy.ts:25-27'],
+    mutate: ['src/hooks/run.ts', 'src/container/start.ts:13-38', 'src/container/start.ts:79-88', 'src/container/destroy.ts:27-29'],
     unit: [],
     container: ['hooks-effects', 'hooks'],
   },
   exec: {
-    mutate: ['src/container/exec.ts', 'src/plan/exec.ts', 'src/commands/exec.ts'],
+    mutate: ['src/container/exec.ts', 'src/container/foreground.ts', 'src/plan/exec.ts', 'src/commands/exec.ts'],
     unit: ['plan', 'exec-flags'],
     container: ['exec-inherits', 'exec'],
   },

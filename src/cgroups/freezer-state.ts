@@ -2,9 +2,9 @@
 // "paused" from this (state, list, kill, delete), so it stays apart from the drivers and what
 // they load.
 import { readCgroupFile } from './files';
-import type { CgroupRecord } from './manager';
+import type { CgroupRecord, FreezerState } from './types';
 
-export type FreezerState = 'thawed' | 'freezing' | 'frozen';
+export type { FreezerState } from './types';
 
 export function v1FreezerState(freezerDir: string | undefined): FreezerState {
   const state = freezerDir ? readCgroupFile(freezerDir, 'freezer.state') : undefined;

@@ -3,6 +3,7 @@
 // itself runs in. systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SYSTEMD_CGROUPS_PATH } from '../config/cgroups-path';
 import { TsruncError } from '../errors';
 
 /** The container's cgroup inside a hierarchy where the runtime's own cgroup is `ownPath`. */
@@ -16,8 +17,7 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, o
 
 export interface SystemdCgroupsPath { slice: string; prefix: string; name: string }
 
-/** systemd's "slice:prefix:name"; the slice may be empty (systemd's default is used). */
-export const SYSTEMD_CGROUPS_PATH = /^([^:/]*):([^:/]*):([^:/]+)$/;
+export { SYSTEMD_CGROUPS_PATH };
 
 /** `cgroupsPath` has passed validation (src/config/rules/resources.ts) with --systemd-cgroup. */
 export function parseSystemdCgroupsPath(cgroupsPath: string): SystemdCgroupsPath {

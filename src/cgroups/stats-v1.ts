@@ -1,18 +1,15 @@
 // A container's statistics from its cgroup v1 directories, filled as runc 1.1's fs manager fills
 // them (libcontainer/cgroups/fs/*.go GetStats): each controller reads its own hierarchy, a
 // controller that is not mounted is left out, and the first unreadable or unparsable file fails
-// the whole read, as it fails runc's `events`. Also the OOM kill counter `events` polls.
+// the whole read, as it fails runc's `events`.
 import * as fs from 'node:fs';
 import {
   emptyStats, hugePageSizes, isMissingFile, malformedLine, MAX_UINT64, parseError, parseKeyValues, parseUintStrict,
-  readIntParam, readOptionalStatFile, readStatFile, readUintParam, readValueByKey, scanLines, unlessMissing, wrapUint64,
-  type BlkioEntry, type Blkio, type MemoryEntry, type Stats,
+  readIntParam, readOptionalStatFile, readStatFile, readUintParam, scanLines, unlessMissing, wrapUint64,
+  type BlkioEntry, type Blkio, type MemoryEntry, type Stats, type StatsOptions,
 } from './stats';
 
-export interface StatsOptions {
-  /** Page sizes to read hugetlb files for ("2MB"); the kernel's (/sys/kernel/mm/hugepages) by default. */
-  hugePageSizes?: string[];
-}
+export { readOomKillCount, type StatsOptions } from './stats';
 
 const exists = (dir: string): boolean => fs.existsSync(dir);
 
@@ -268,12 +265,3 @@ export function readStatsV1(dirs: Record<string, string>, opts: StatsOptions = {
   return s;
 }
 
-/**
- * How many times the kernel's OOM killer has killed a process of this cgroup: the oom_kill line of
- * memory.oom_control (v1 memory directory) or memory.events (v2 directory). `events` polls it and
- * reports {"type":"oom"} when it grows. Throws a CgroupStatFileError (code ENOENT once the cgroup
- * is gone) when the file cannot be read.
- */
-export function readOomKillCount(dir: string, kind: 'v1' | 'v2'): number {
-  return Number(readValueByKey(dir, kind === 'v1' ? 'memory.oom_control' : 'memory.events', 'oom_kill'));
-}

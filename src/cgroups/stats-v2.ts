@@ -7,11 +7,10 @@ import { TsruncError } from '../errors';
 import {
   CgroupStatFileError, emptyStats, hugePageSizes, isMissingFile, MAX_UINT64, parseKeyValues, parseUintStrict, readStatFile,
   readUintParam, readValueByKey, scanLines, unlessMissing, wrapUint64,
-  type BlkioEntry, type Hugetlb, type MemoryEntry, type Stats,
+  type BlkioEntry, type Hugetlb, type MemoryEntry, type Stats, type StatsOptions,
 } from './stats';
-import type { StatsOptions } from './stats-v1';
 
-export { readOomKillCount } from './stats-v1';
+export { readOomKillCount } from './stats';
 
 function pidsStats(dir: string, s: Stats): void {
   let current: bigint;

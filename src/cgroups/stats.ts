@@ -374,3 +374,18 @@ export function hugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   }
   return sizes;
 }
+
+export interface StatsOptions {
+  /** Page sizes to read hugetlb files for ("2MB"); the kernel's (/sys/kernel/mm/hugepages) by default. */
+  hugePageSizes?: string[];
+}
+
+/**
+ * How many times the kernel's OOM killer has killed a process of this cgroup: the oom_kill line of
+ * memory.oom_control (v1 memory directory) or memory.events (v2 directory). `events` polls it and
+ * reports {"type":"oom"} when it grows. Throws a CgroupStatFileError (code ENOENT once the cgroup
+ * is gone) when the file cannot be read.
+ */
+export function readOomKillCount(dir: string, kind: 'v1' | 'v2'): number {
+  return Number(readValueByKey(dir, kind === 'v1' ? 'memory.oom_control' : 'memory.events', 'oom_kill'));
+}

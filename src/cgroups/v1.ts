@@ -1,7 +1,8 @@
 // The cgroup v1 driver, also used on hybrid hosts: one directory per mounted hierarchy (runc's
 // layout), resources written with v1's files (v1-resources.ts), the v1 freezer. On a hybrid host
 // the container also gets a directory in the unified hierarchy, which holds the controllers v1
-// lacks there (hugetlb on this project's CI host); runc leaves the unified hierarchy alone.
+// lacks there (hugetlb on this project's CI host), handled by a UnifiedPart the v2 driver provides
+// (manager.ts passes it in: the drivers never import each other); runc leaves it alone.
 import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
@@ -11,15 +12,11 @@ import {
 import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { CgroupHost } from './host';
 import { v1FreezerState, type FreezerState } from './freezer-state';
-import type { CgroupManager, CgroupPlacement, CgroupRecord } from './manager';
 import { resolveCgroupPath } from './path';
-import type { Stats } from './stats';
-import { readOomKillCount, readStatsV1 } from './stats-v1';
-import { readHugetlbV2 } from './stats-v2';
-import type { CgroupWrite } from './types';
+import { readOomKillCount, type Stats } from './stats';
+import { readStatsV1 } from './stats-v1';
+import type { CgroupManager, CgroupPlacement, CgroupRecord, CgroupWrite, UnifiedPart, UnifiedPartFor } from './types';
 import { v1Writes } from './v1-resources';
-import { checkHugePageSizes, enableControllers } from './v2';
-import { v2Writes } from './v2-resources';
 
 const UNIFIED = 'unified';
 
@@ -27,9 +24,14 @@ export class V1Cgroups implements CgroupManager {
   /** Directories made by create(), outermost first, to undo a failed create. */
   private made: string[] = [];
 
-  private constructor(readonly record: CgroupRecord) {}
+  private readonly unifiedPart?: UnifiedPart;
 
-  static forNew(host: CgroupHost, cgroupsPath: string | undefined, id: string): V1Cgroups {
+  private constructor(readonly record: CgroupRecord, unifiedPartFor: UnifiedPartFor) {
+    const unified = record.dirs[UNIFIED];
+    if (unified !== undefined) this.unifiedPart = unifiedPartFor(unified);
+  }
+
+  static forNew(host: CgroupHost, cgroupsPath: string | undefined, id: string, unifiedPartFor: UnifiedPartFor): V1Cgroups {
     const dirs: Record<string, string> = {};
     for (const h of host.v1) {
       const dir = dirInMount(h.mountPoint, h.mountRoot, resolveCgroupPath(cgroupsPath, id, h.ownPath));
@@ -38,11 +40,11 @@ export class V1Cgroups implements CgroupManager {
     }
     const u = host.unified;
     if (host.kind === 'hybrid' && u) dirs[UNIFIED] = dirInMount(u.mountPoint, u.mountRoot, resolveCgroupPath(cgroupsPath, id, u.ownPath));
-    return new V1Cgroups({ driver: host.kind === 'hybrid' ? 'hybrid' : 'v1', dirs });
+    return new V1Cgroups({ driver: host.kind === 'hybrid' ? 'hybrid' : 'v1', dirs }, unifiedPartFor);
   }
 
-  static fromRecord(record: CgroupRecord): V1Cgroups {
-    return new V1Cgroups(record);
+  static fromRecord(record: CgroupRecord, unifiedPartFor: UnifiedPartFor): V1Cgroups {
+    return new V1Cgroups(record, unifiedPartFor);
   }
 
   private get dirs(): Record<string, string> { return this.record.dirs; }
@@ -83,19 +85,14 @@ export class V1Cgroups implements CgroupManager {
       const dir = this.dirs[controller];
       return dir ? readCgroupFile(dir, file) : undefined;
     };
-    const unified = this.dirs[UNIFIED];
+    const unified = this.unifiedPart;
     // hugetlb has no v1 hierarchy on many hybrid hosts; the unified one takes its limits.
     const hugetlbInUnified = !this.dirs.hugetlb && unified !== undefined && (resources.hugepageLimits?.length ?? 0) > 0;
     const v1Part: Resources = hugetlbInUnified ? { ...resources, hugepageLimits: undefined } : resources;
     // An update that names no device rules leaves them alone (v1Writes would reset them to the defaults).
     const keepDevices = how.creating || resources.devices !== undefined;
     for (const w of v1Writes(v1Part, read, how.linuxDevices)) if (keepDevices || w.controller !== 'devices') this.write(w);
-    if (hugetlbInUnified && unified) {
-      checkHugePageSizes(resources.hugepageLimits);
-      const { writes, controllers } = v2Writes({ hugepageLimits: resources.hugepageLimits }, (_c, file) => readCgroupFile(unified, file));
-      enableControllers(unified, controllers);
-      for (const w of writes) writeCgroupFile(unified, w.file, w.value);
-    }
+    if (hugetlbInUnified && unified) unified.writeHugetlb(resources.hugepageLimits ?? []);
   }
 
   private write(w: CgroupWrite): void {
@@ -157,9 +154,8 @@ export class V1Cgroups implements CgroupManager {
 
   stats(): Stats {
     const stats = readStatsV1(this.dirs);
-    const unified = this.dirs[UNIFIED];
-    if (!this.dirs.hugetlb && unified && cgroupExists(unified)) {
-      const hugetlb = readHugetlbV2(unified);
+    if (!this.dirs.hugetlb && this.unifiedPart) {
+      const hugetlb = this.unifiedPart.readHugetlb();
       if (Object.keys(hugetlb).length > 0) stats.hugetlb = hugetlb;
     }
     return stats;

@@ -15,10 +15,9 @@ import { dirInMount, subCgroupDir } from './files';
 import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer';
 import type { UnifiedHierarchy } from './host';
 import { v2FreezerState, type FreezerState } from './freezer-state';
-import type { CgroupManager, CgroupPlacement, CgroupRecord } from './manager';
-import { hugePageSizes, type Stats } from './stats';
-import { readStatsV2 } from './stats-v2';
-import { readOomKillCount } from './stats-v1';
+import { hugePageSizes, readOomKillCount, type Stats } from './stats';
+import { readHugetlbV2, readStatsV2 } from './stats-v2';
+import type { CgroupManager, CgroupPlacement, CgroupRecord, UnifiedPart } from './types';
 import { v2Writes } from './v2-resources';
 
 const words = (s: string | undefined): string[] => (s ?? '').split(/\s+/).filter(Boolean);
@@ -56,6 +55,19 @@ export function checkHugePageSizes(limits: Resources['hugepageLimits']): void {
       throw new TsruncError(`linux.resources.hugepageLimits[${i}]: page size ${l.pageSize} is not one of this host's (${sizes.join(', ') || 'none'})`);
     }
   }
+}
+
+/** The unified-hierarchy directory of a hybrid host's v1 container (hugetlb only). */
+export function hybridUnifiedPart(dir: string): UnifiedPart {
+  return {
+    writeHugetlb(limits) {
+      checkHugePageSizes([...limits]);
+      const { writes, controllers } = v2Writes({ hugepageLimits: [...limits] }, (_c, file) => readCgroupFile(dir, file));
+      enableControllers(dir, controllers);
+      for (const w of writes) writeCgroupFile(dir, w.file, w.value);
+    },
+    readHugetlb: () => (cgroupExists(dir) ? readHugetlbV2(dir) : {}),
+  };
 }
 
 /** Every controller the parent of dir offers; runc enables them all for the container. */

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { openContainer } from '../container/lookup';
-import { publicState, type PublicState } from '../state/public';
-import { listContainerIds } from '../state/store';
+import { containerIds, openContainer } from '../container/lookup';
+import { publicState, type PublicState } from '../container/public';
 
 function table(rows: string[][]): string {
   // runc's tabwriter: columns at least 12 wide, 3 spaces of padding.
@@ -13,7 +12,7 @@ function table(rows: string[][]): string {
 
 export default function list(args: { format: string; quiet: boolean }, ctx: CommandContext): number {
   const states: PublicState[] = [];
-  for (const id of listContainerIds(ctx.opts.root)) {
+  for (const id of containerIds(ctx.opts.root)) {
     try {
       const c = openContainer(ctx.opts.root, id);
       try { states.push(publicState(c.state, c.status, true)); } finally { c.lock.release(); }

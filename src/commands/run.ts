@@ -1,6 +1,5 @@
 // run = create + start, then (unless --detach) wait for the init as its subreaper, forwarding
 // signals, and exit with its status (128+N for a signal), deleting the container unless --keep.
-import * as os from 'node:os';
 import type { CommandContext } from '../context';
 import { createContainer } from '../container/create';
 import { destroyContainer } from '../container/destroy';
@@ -8,13 +7,11 @@ import { openContainer, withContainer } from '../container/lookup';
 import { signalInit } from '../container/process-signal';
 import { keepSigpipeHarmless } from '../container/signals';
 import { startContainer } from '../container/start';
-import { addon } from '../native/addon';
+import { becomeSubreaper, SignalForwarder, waitForeground } from '../container/foreground';
 import { ForegroundTerminal } from '../container/foreground-terminal';
 import type { CreateArgs } from './create';
 
 interface RunArgs extends CreateArgs { detach: boolean; keep: boolean; noSubreaper: boolean }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
 
 function removeQuietly(ctx: CommandContext, id: string): void {
   try {
@@ -28,7 +25,7 @@ function removeQuietly(ctx: CommandContext, id: string): void {
 export default async function run(args: RunArgs, ctx: CommandContext): Promise<number> {
   // The init is reparented to us when the launcher exits, so we can wait for it. (With
   // --no-subreaper it would go to PID 1 and its exit status would be lost, so it is always set.)
-  if (!args.detach) addon().setChildSubreaper();
+  if (!args.detach) becomeSubreaper();
   // A terminal without --console-socket in the foreground: tsrunc receives the pty and relays it.
   let terminal: ForegroundTerminal | undefined;
   const ownConsole = args.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath;
@@ -40,18 +37,15 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     throw e;
   }
   const initState = state;
-  const forward = (sig: NodeJS.Signals) => {
-    // The terminal relay passes window changes itself.
-    if (sig === 'SIGWINCH' && terminal) return;
-    try { signalInit(initState, os.constants.signals[sig]); } catch { /* already exiting */ }
-  };
+  const forwarder = new SignalForwarder(() => terminal !== undefined);
+  forwarder.deliverTo((signal) => signalInit(initState, signal));
   // Before start: a signal that arrives while the process starts is forwarded, not fatal to us.
   keepSigpipeHarmless();
-  if (!args.detach) for (const sig of FORWARDED) process.on(sig, forward);
+  if (!args.detach) forwarder.start();
   try {
     await withContainer(ctx.opts.root, args.id, (c) => startContainer(c, ctx.log));
   } catch (e) {
-    for (const sig of FORWARDED) process.off(sig, forward);
+    forwarder.stop();
     terminal?.close();
     if (!args.keep) removeQuietly(ctx, args.id);
     throw e;
@@ -60,14 +54,12 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
 
   let status;
   try {
-    const attached = terminal?.attach();
-    status = await addon().waitPidAsync(state.pid);
-    await attached?.drained();
+    status = await waitForeground(state.pid, terminal);
   } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
+    forwarder.stop();
     terminal?.close();
   }
 
   if (!args.keep) removeQuietly(ctx, args.id);
-  return status.signal ? 128 + status.signal : status.exitCode ?? 0;
+  return status;
 }

@@ -8,8 +8,7 @@ import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import { validateSpec } from '../config/validate';
 import { TsruncError } from '../errors';
-import { refuseIntelRdt } from '../linux/intel-rdt';
-import { buildLaunchPlan, resolveRootfs } from '../plan/build';
+import { checkCreateWouldAccept } from '../container/create-checks';
 
 interface ValidateArgs { bundle?: string }
 
@@ -33,19 +32,7 @@ export default async function validate(args: ValidateArgs, ctx: CommandContext):
   }
   for (const line of unimplementedParts(spec as Spec)) ctx.log.warn(line);
   try {
-    refuseIntelRdt(spec as Spec);
-  } catch (e) {
-    if (!(e instanceof TsruncError)) throw e;
-    ctx.log.error(e.message);
-    return 1;
-  }
-  // What create would still refuse after validation: the plan builder's own rules (a config with
-  // no mount namespace, for one), found by building the plan without running it.
-  try {
-    buildLaunchPlan(spec as Spec, resolveRootfs(spec as Spec, bundle), {
-      id: 'validate', bundle, execFifo: '/dev/null', noPivot: false, noNewKeyring: false, preserveFds: 0, debug: false,
-      warn: (msg) => ctx.log.warn(msg),
-    });
+    checkCreateWouldAccept(spec as Spec, bundle, (msg) => ctx.log.warn(msg));
   } catch (e) {
     if (!(e instanceof TsruncError)) throw e;
     ctx.log.error(e.message);

@@ -2,6 +2,7 @@
 // Everything is derived from the tables the runtime itself uses, so it cannot claim more than the
 // runtime does: flip an entry in src/linux/runtime-support.ts and this output follows.
 import { VERSION } from '../context';
+import { launcherFeatures, type SeccompBuild } from '../native/launcher';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { MOUNT_OPTIONS } from '../linux/mount-options';
 import { NAMESPACE_TYPES } from '../linux/namespaces';
@@ -39,8 +40,7 @@ export interface Features {
 
 const sorted = (list: readonly string[]): string[] => [...list].sort();
 
-/** What the launcher's libseccomp knows (tsrunc-launcher --features). */
-export interface SeccompBuild { libseccomp: string; archs: string[] }
+export type { SeccompBuild };
 
 export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPORT, seccompBuild?: SeccompBuild): Features {
   // Without the launcher's answer, the spec's list: validation accepts every name, and an
@@ -83,3 +83,8 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
   };
 }
 
+
+/** The features of this build on this host: the launcher says what its libseccomp knows. */
+export function hostFeatures(): Features {
+  return buildFeatures(undefined, launcherFeatures());
+}

@@ -1,6 +1,6 @@
 // TypeScript view of the OCI runtime-spec 1.3 config.json, as far as Linux uses it.
 // Every interface mirrors the schema definition of the same name in schema/config.schema.json:
-// test/config-types.test.ts fails if a property, its optionality or its kind differ. Values are only
+// test/unit/config-types.test.ts fails if a property, its optionality or its kind differ. Values are only
 // trustworthy after validateSpec() has accepted the document.
 
 export interface Spec {

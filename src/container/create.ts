@@ -1,13 +1,14 @@
 // create: config -> plan -> launcher -> a waiting init, recorded in state.json. On any failure the
-// launcher has already killed what it started; here the state directory is removed, so a failed
-// create leaves nothing behind.
+// launcher has already killed what it started; the steps done here are undone from an undo stack
+// (undo.ts), so a failed create leaves nothing behind, and a crashed one nothing `delete --force`
+// does not remove.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
-import { hasHooks, hookState, runHooks, runPoststopHooks } from '../hooks/run';
-import type { Hook, Spec } from '../config/types';
+import { hookState, runHooks, runPoststopHooks } from '../hooks/run';
+import type { Spec } from '../config/types';
 import { unimplementedParts } from '../config/unimplemented';
 import type { CommandContext } from '../context';
 import { SPEC_VERSION } from '../context';
@@ -19,12 +20,15 @@ import { launch, LaunchError } from '../native/launcher';
 import { refuseIntelRdt } from '../linux/intel-rdt';
 import { namespaceKind } from '../linux/namespaces';
 import { PidfdSocket } from './pidfd-socket';
-import { buildLaunchPlan, planConsole, resolveRootfs } from '../plan/build';
+import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
 import {
-  checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writePidFile, writeState, type ContainerState,
+  checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
+  type ContainerState,
 } from '../state/store';
+import { chooseConsole, listenFds } from './process-io';
+import { crashPoint, UndoStack } from './undo';
 
 export interface CreateOptions {
   id: string;
@@ -87,17 +91,12 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   refuseIntelRdt(spec);
   // Accepted but not enforced yet: said out loud, never silently dropped.
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
-  let consoleSocket = opts.consoleSocket;
-  if (spec.process?.terminal && !consoleSocket) {
-    if (!opts.ownConsole) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
-    consoleSocket = opts.ownConsole();
-  }
-  if (!spec.process?.terminal && consoleSocket) throw new TsruncError('cannot use console socket if tsrunc will not detach or allocate tty');
+  const consoleTo = chooseConsole(spec.process?.terminal === true, opts.consoleSocket, opts.ownConsole);
   const rootfs = resolveRootfs(spec, bundle);
-  const listenFds = Number.parseInt(process.env.LISTEN_FDS ?? '', 10);
   const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
   // Last of the checks: a connection is something the listener sees, made only once the rest passed.
   const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(opts.pidfdSocket) : undefined;
+  const forHooks = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
 
   let lock;
   try {
@@ -106,48 +105,49 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     pidfdSocket?.close();
     throw e;
   }
-  let committed = false;
-  let cgroupsMade = false;
+  const dir = lock.dir;
+  const undo = new UndoStack(ctx.log);
   let hookFailed = false;
-  let launchStarted = false;
   try {
-    const execFifo = path.join(lock.dir, EXEC_FIFO);
+    undo.push('the state directory', () => removeContainerDir(dir));
+    // A failed hook (any of them) stops the container, and the lifecycle goes on as at delete:
+    // poststop runs once the rest is undone.
+    undo.push('poststop hooks after a failed hook', () => {
+      if (hookFailed) runPoststopHooks(spec, hookState(forHooks, 'stopped'), ctx.log);
+    });
+    const execFifo = path.join(dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
-    writeConfigCopy(lock.dir, spec);
+    writeConfigCopy(dir, spec);
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds, debug: ctx.opts.debug, stateRoot: path.resolve(ctx.opts.root),
-      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+      listenFds: listenFds(),
       warn: (msg) => ctx.log.warn(msg),
+      consoleSocket: consoleTo?.socketPath,
+      // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      cgroup: cgroups?.placement(),
+      hookState: { ...hookState(forHooks, 'creating') },
     });
-    // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
-    const relay = consoleSocket && consoleSocket !== opts.consoleSocket ? { callerSize: ForegroundTerminal.callerSize() } : undefined;
-    const consolePlan = planConsole(spec.process, consoleSocket ? path.resolve(consoleSocket) : undefined, relay);
-    if (consolePlan) plan.console = consolePlan;
     if (cgroups) {
-      // Recorded before anything exists, so a delete after a crash here still finds them.
-      writeCgroupIntent(lock.dir, cgroups.record);
-      cgroupsMade = true;
+      // Recorded before anything exists, so a delete after a crash here still finds them; a
+      // failing create() removes what it made itself.
+      writeCgroupIntent(dir, cgroups.record);
       cgroups.create(spec.linux?.resources, spec.linux?.devices);
-      plan.cgroup = cgroups.placement();
+      // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
+      undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
-
-    if (hasHooks(spec, 'prestart', 'createRuntime')) plan.hooksBeforePivot = true;
-    if (hasHooks(spec, 'createContainer', 'startContainer')) {
-      const planHooks = (list: Hook[] | undefined) => (list ?? []).map((h) => ({ path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }));
-      plan.containerHooks = {
-        createContainer: planHooks(spec.hooks?.createContainer),
-        startContainer: planHooks(spec.hooks?.startContainer),
-        state: { ...hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating') },
-      };
+    if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
+      // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
+      writeHostMountsIntent(dir, rootfs);
+      undo.push('the mounts in the runtime\'s table', () => detachHostMounts(rootfs, ctx.log));
     }
-    launchStarted = true;
     const launched = launch(plan, ctx.log, (_phase, pid) => {
       // The environment exists, pivot_root has not happened; both phases run in the runtime's
       // namespaces, prestart first (runtime-spec 1.3 config.md; 1.0.2 had prestart in `start`).
-      const state = hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'creating', pid);
+      const state = hookState(forHooks, 'creating', pid);
       try {
         runHooks(spec, 'prestart', state, ctx.log);
         runHooks(spec, 'createRuntime', state, ctx.log);
@@ -156,40 +156,29 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
         throw e;
       }
     });
-    let pidFileWritten = false;
-    try {
-      // Before commit (and, as runc, before the pid file): until then the init is the launcher's
-      // unreaped child, so the number still names it.
-      pidfdSocket?.send(launched.initPid, 'standard');
-      const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot, cgroups });
-      writeState(lock.dir, state);
-      if (opts.pidFile) { writePidFile(opts.pidFile, launched.initPid); pidFileWritten = true; }
-      launched.commit();
-      committed = true;
-      return state;
-    } finally {
-      if (!committed) {
-        launched.abort();
-        if (pidFileWritten) fs.rmSync(path.resolve(opts.pidFile as string), { force: true });
-      }
+    // Closing the launcher's socket makes it kill the init and exit (so does a crash of tsrunc).
+    undo.push('the launcher', () => launched.abort());
+    // Before commit (and, as runc, before the pid file): until then the init is the launcher's
+    // unreaped child, so the number still names it.
+    pidfdSocket?.send(launched.initPid, 'standard');
+    const state = recordedState(spec, plan, launched.initPid, { id, bundle, rootfs, noPivot: opts.noPivot, cgroups });
+    writeState(dir, state);
+    crashPoint('state.json');
+    if (opts.pidFile) {
+      const pidFile = path.resolve(opts.pidFile);
+      writePidFile(pidFile, launched.initPid);
+      undo.push('the pid file', () => fs.rmSync(pidFile, { force: true }));
     }
+    launched.commit();
+    undo.discard();
+    return state;
   } catch (e) {
     // A failed createContainer hook, like the others, stops the container: poststop runs.
     if (e instanceof LaunchError && e.failure.step?.endsWith(' hooks')) hookFailed = true;
+    undo.unwind();
     if (e instanceof LaunchError) throw new TsruncError(`unable to start container process: ${e.message}`);
     throw e;
   } finally {
-    if (!committed) {
-      // The launcher has killed and reaped the init by now, so the cgroups are empty.
-      if (cgroupsMade && cgroups) {
-        try { for (const note of cgroups.destroy(false)) ctx.log.warn(note); } catch (e) { ctx.log.warn(`removing the cgroups of ${id}: ${(e as Error).message}`); }
-      }
-      // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
-      if (launchStarted && !spec.linux?.namespaces?.some((n) => n.type === 'mount')) detachHostMounts(rootfs, ctx.log);
-      // A failed hook stops the container and the lifecycle goes on at delete: poststop runs.
-      if (hookFailed) runPoststopHooks(spec, hookState({ ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations }, 'stopped'), ctx.log);
-      removeContainerDir(lock.dir);
-    }
     pidfdSocket?.close();
     lock.release();
   }

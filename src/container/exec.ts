@@ -4,22 +4,23 @@
 // init's namespaces and cgroup and applies the same limits; without --detach, tsrunc waits for the
 // process as its subreaper and exits with its status.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
 import type { Process, Spec } from '../config/types';
 import { validateSpec } from '../config/validate';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { addon } from '../native/addon';
 import { launch, LaunchError } from '../native/launcher';
 import { buildExecPlan } from '../plan/exec';
 import { requireLsmSupport } from '../plan/lsm';
 import { detectLsm } from '../linux/lsm';
 import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
+import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
 import { ForegroundTerminal } from './foreground-terminal';
 import { PidfdSocket } from './pidfd-socket';
+import { chooseConsole, listenFds } from './process-io';
 import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
@@ -45,8 +46,6 @@ export interface ExecOptions {
   cgroup: string[];
   ignorePaused: boolean;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
 
 function readProcessFile(file: string): Process {
   let text: string;
@@ -133,18 +132,10 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;
   let pidfdSocket: PidfdSocket | undefined;
-  // Installed before the process exists: the process may run (and be signalled through us) before
-  // the launch returns; a signal that early is delivered as soon as its pid is known.
-  const pending: NodeJS.Signals[] = [];
-  const forward = (sig: NodeJS.Signals) => {
-    // The terminal relay passes window changes itself.
-    if (sig === 'SIGWINCH' && terminal) return;
-    if (pid === undefined) { pending.push(sig); return; }
-    try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
-  };
-  const stopForwarding = () => { for (const sig of FORWARDED) globalThis.process.off(sig, forward); };
+  const forwarder = new SignalForwarder(() => terminal !== undefined);
+  const stopForwarding = () => forwarder.stop();
   keepSigpipeHarmless();
-  if (!o.detach) for (const sig of FORWARDED) globalThis.process.on(sig, forward);
+  if (!o.detach) forwarder.start();
   try {
     checkStatus(c, o.ignorePaused);
     const stored = readConfigCopy(c.lock.dir) as Spec | undefined;
@@ -159,33 +150,25 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     }
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
-    let consoleSocket = o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
-    if (process.terminal && !consoleSocket) {
-      if (o.detach) throw new TsruncError('cannot allocate tty if tsrunc will detach without setting console socket');
-      terminal = ForegroundTerminal.listen();
-      consoleSocket = terminal.socketPath;
-    }
-    if (!process.terminal && consoleSocket) throw new TsruncError('cannot use console socket if tsrunc will not detach or allocate tty');
+    const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
 
-    const cgroups = openCgroups(c.state.tsrunc.cgroup);
+    const cgroups = openCgroups(cgroupRecord(c.state.tsrunc.cgroup));
     const sub = parseSubCgroups(o.cgroup);
     if (!cgroups && Object.keys(sub).length > 0) throw new TsruncError('--cgroup: the container has no cgroup');
-    const listenFds = Number.parseInt(globalThis.process.env.LISTEN_FDS ?? '', 10);
     // After every check, before the process exists (a connection is something the listener sees).
     if (o.pidfdSocket) pidfdSocket = PidfdSocket.connect(o.pidfdSocket);
     const plan = buildExecPlan(stored, c.state, process, {
       preserveFds: o.preserveFds,
-      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
+      listenFds: listenFds(),
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
-      consoleSocket,
-      consoleRelay: terminal ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleSocket: consoleTo?.socketPath,
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });
     ctx.log.debug(`exec plan: ${JSON.stringify(plan)}`);
-    // The process is the launcher's child; once the launcher exits it comes to us to be waited for.
-    if (!o.detach) addon().setChildSubreaper();
+    if (!o.detach) becomeSubreaper();
     // In a paused container (--ignore-paused) the process freezes as it joins the cgroup, so the
     // launch returns only after `resume`, which needs the lock meanwhile.
     if (c.status === 'paused') c.lock.release();
@@ -218,12 +201,9 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   if (o.detach) return 0;
 
   const execPid = pid as number;
-  for (const sig of pending.splice(0)) forward(sig);
+  forwarder.deliverTo((signal) => globalThis.process.kill(execPid, signal));
   try {
-    const attached = terminal?.attach();
-    const status = await addon().waitPidAsync(execPid);
-    await attached?.drained();
-    return status.signal ? 128 + status.signal : status.exitCode ?? 0;
+    return await waitForeground(execPid, terminal);
   } finally {
     stopForwarding();
     terminal?.close();

@@ -1,7 +1,7 @@
 // Opening an existing container for an operation: lock it, read its state, derive its status.
 import { TsruncError } from '../errors';
-import { liveStatus } from '../state/status';
-import { ContainerLock, containerDir, readState, validateId, type ContainerState, type Status } from '../state/store';
+import { liveStatus } from './status';
+import { ContainerLock, containerDir, listContainerIds, readState, validateId, type ContainerState, type Status } from '../state/store';
 
 export interface OpenContainer {
   lock: ContainerLock;
@@ -9,16 +9,24 @@ export interface OpenContainer {
   status: Status;
 }
 
-export function openContainer(root: string, id: string | undefined): OpenContainer {
+/** The container's directory locked, with its state.json when its create got that far. */
+export function lockContainer(root: string, id: string | undefined): { lock: ContainerLock; state?: ContainerState } {
   const lock = ContainerLock.acquire(containerDir(root, validateId(id)));
   try {
-    const state = readState(lock.dir);
-    if (!state) throw new TsruncError('container does not exist');
-    return { lock, state, status: liveStatus(lock.dir, state) };
+    return { lock, state: readState(lock.dir) };
   } catch (e) {
     lock.release();
     throw e;
   }
+}
+
+export function openContainer(root: string, id: string | undefined): OpenContainer {
+  const { lock, state } = lockContainer(root, id);
+  if (!state) {
+    lock.release();
+    throw new TsruncError('container does not exist');
+  }
+  return { lock, state, status: liveStatus(lock.dir, state) };
 }
 
 /** Runs fn with the container locked, releasing the lock whatever happens. */
@@ -29,4 +37,9 @@ export async function withContainer<T>(root: string, id: string | undefined, fn:
   } finally {
     c.lock.release();
   }
+}
+
+/** The ids of every container under root, for `list` (each still to be opened, and maybe gone). */
+export function containerIds(root: string): string[] {
+  return listContainerIds(root);
 }

@@ -4,7 +4,6 @@
 // refused before anything exists, with the reason: on a host without resctrl in runc ≥ 1.4's
 // words, elsewhere as not implemented. runc < 1.4 silently ignores a config with only closID.
 import * as fs from 'node:fs';
-import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
 
 /** The first resctrl mount point in a mountinfo text, or undefined. */
@@ -25,7 +24,7 @@ function hostResctrl(): string | undefined {
 }
 
 /** Throws when the config asks for Intel RDT; `resctrl` is where the host mounts it, if it does. */
-export function refuseIntelRdt(spec: Spec, resctrl: () => string | undefined = hostResctrl): void {
+export function refuseIntelRdt(spec: { linux?: { intelRdt?: unknown } }, resctrl: () => string | undefined = hostResctrl): void {
   if (!spec.linux?.intelRdt) return;
   const at = resctrl();
   const why = at === undefined

@@ -1,7 +1,10 @@
 // The namespace kinds tsrunc knows, in the order the launcher joins them (user first so that the
 // others are joined with the right owner, mount last-but-two so /proc paths of the others resolve).
 import * as fs from 'node:fs';
-import type { NamespaceType } from '../config/types';
+/** The kernel's namespace kinds, by the names runtime-spec gives them. config/types.ts has the
+ * same union for config.json (checked against the schema there); the compiler checks the two agree
+ * wherever a config value reaches this layer. */
+export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
 
 export interface NamespaceKind {
   type: NamespaceType;

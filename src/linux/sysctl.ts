@@ -1,6 +1,6 @@
 // Which namespace makes a sysctl private to the container. /proc/sys is only partly namespaced:
 // writing any other key from inside the container would change the host, so such keys are refused.
-import type { NamespaceType } from '../config/types';
+import type { NamespaceType } from './namespaces';
 
 interface SysctlRule {
   /** A key equal to this, or starting with it when it ends in "." or is marked prefix. */

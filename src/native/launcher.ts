@@ -4,8 +4,6 @@
 import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
-import type { SeccompBuild } from '../config/features';
-import type { LaunchPlan } from '../plan/types';
 import { addon, launcherPath } from './addon';
 
 interface Message { type: string; [key: string]: unknown }
@@ -62,7 +60,10 @@ export interface Launched {
 /** Called when the launcher stops for hooks (`hook` → `hook-done`); throwing aborts the launch. */
 export type HookRequest = (phase: string, pid: number) => void;
 
-export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Launched {
+/** What launch() reads of a plan; the rest goes to the launcher as it is (plan/ types it). */
+export interface PlanToSend { readonly preserveFds: number }
+
+export function launch(plan: PlanToSend, log: Logger, onHook?: HookRequest): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -129,6 +130,9 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Lau
     throw e;
   }
 }
+
+/** What the launcher's libseccomp knows (tsrunc-launcher --features). */
+export interface SeccompBuild { libseccomp: string; archs: string[] }
 
 /** What the launcher was built with (its libseccomp version and the architectures it knows). */
 export function launcherFeatures(): SeccompBuild {

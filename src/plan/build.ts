@@ -14,6 +14,7 @@ import { planMemoryPolicy } from './memory-policy';
 import { planSeccomp } from './seccomp';
 import { planScheduling } from './scheduling';
 import { planCapabilities, planRlimits, runtimeBoundingSet } from './security';
+import { planHooks } from './hooks';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace, type PlanProcess } from './types';
 
 export interface PlanOptions {
@@ -31,6 +32,14 @@ export interface PlanOptions {
   warn?: (msg: string) => void;
   /** The host's enabled security modules; detected when not given (tests pass their own). */
   lsm?: LsmHost;
+  /** Where the pty master goes when process.terminal is set (--console-socket, or tsrunc's own
+   * with consoleRelay and the caller's size). */
+  consoleSocket?: string;
+  consoleRelay?: { callerSize?: { rows: number; cols: number } };
+  /** Where the launcher puts the init (the cgroup driver's placement); none without cgroups. */
+  cgroup?: LaunchPlan['cgroup'];
+  /** The OCI state the init's createContainer/startContainer hooks read (status "creating"). */
+  hookState?: Record<string, unknown>;
 }
 
 /** Absolute, symlink-free path of the rootfs; it must exist. */
@@ -155,5 +164,9 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (memoryPolicy) plan.memoryPolicy = memoryPolicy;
   const netDevices = Object.entries(linux.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
   if (netDevices.length > 0) plan.netDevices = netDevices;
+  const consolePlan = planConsole(spec.process, opts.consoleSocket, opts.consoleRelay);
+  if (consolePlan) plan.console = consolePlan;
+  if (opts.cgroup) plan.cgroup = opts.cgroup;
+  Object.assign(plan, planHooks(spec.hooks, opts.hookState));
   return plan;
 }

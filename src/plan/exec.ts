@@ -4,8 +4,6 @@
 // container's config, LSM labels, the same cwd safety. Nothing of the rootfs is touched.
 import type { Process, Spec } from '../config/types';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
-import type { CgroupPlacement } from '../cgroups/manager';
-import type { ContainerState } from '../state/store';
 import { planConsole, planProcess } from './build';
 import { planMemoryPolicy } from './memory-policy';
 import { planExecCpuAffinity } from './scheduling';
@@ -21,13 +19,22 @@ export interface ExecPlanOptions {
   consoleSocket?: string;
   /** Set when tsrunc relays the terminal itself (console.ts), with the caller's size. */
   consoleRelay?: { callerSize?: { rows: number; cols: number } };
-  cgroup?: CgroupPlacement;
+  cgroup?: LaunchPlan['cgroup'];
   warn?: (msg: string) => void;
+}
+
+/** What exec needs of the container's record (state.json's fields of the same names). */
+export interface ExecTarget {
+  id: string;
+  bundle: string;
+  /** The init's pid. */
+  pid: number;
+  tsrunc: { initStartTime: string; noPivot: boolean; namespacePaths: Record<string, string> };
 }
 
 /** The init's namespaces: joined all at once through a pidfd of the init (Linux 5.8+), or one by
  * one through these paths in the launcher's order (user first, so the rest are allowed). */
-function initNamespaces(state: ContainerState): PlanNamespace[] {
+function initNamespaces(state: ExecTarget): PlanNamespace[] {
   const out: PlanNamespace[] = [];
   for (const kind of NAMESPACE_KINDS) {
     if (state.tsrunc.namespacePaths[kind.type] === undefined) continue;
@@ -38,7 +45,7 @@ function initNamespaces(state: ContainerState): PlanNamespace[] {
   return out;
 }
 
-export function buildExecPlan(spec: Spec, state: ContainerState, process: Process, opts: ExecPlanOptions): LaunchPlan {
+export function buildExecPlan(spec: Spec, state: ExecTarget, process: Process, opts: ExecPlanOptions): LaunchPlan {
   const linux = spec.linux ?? {};
   const plan: LaunchPlan = {
     version: PLAN_VERSION,

@@ -1,10 +1,8 @@
-// A container's status is derived from the live system, never trusted from state.json alone: the
-// init must still exist with the start time recorded at create (so a reused PID is not mistaken for
-// it), and exec.fifo existing means `start` has not run yet.
+// Whether a container's init is still the process create made: it must still exist with the start
+// time recorded at create (so a reused PID is not mistaken for it). The status built on it is
+// container/status.ts (it also asks the cgroup freezer).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { freezerStateOf } from '../cgroups/freezer-state';
-import { EXEC_FIFO, type ContainerState, type Status } from './store';
+import type { ContainerState } from './store';
 
 interface ProcStat { state: string; startTime: string }
 
@@ -25,11 +23,4 @@ export function initAlive(state: ContainerState): boolean {
   const stat = readProcStat(state.pid);
   if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
   return stat.startTime === state.tsrunc.initStartTime;
-}
-
-export function liveStatus(dir: string, state: ContainerState): Status {
-  if (!initAlive(state)) return 'stopped';
-  // A frozen cgroup is what "paused" means (as with runc): pause/resume only change the freezer.
-  if (freezerStateOf(state.tsrunc.cgroup) === 'frozen') return 'paused';
-  return fs.existsSync(path.join(dir, EXEC_FIFO)) ? 'created' : 'running';
 }

@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoText, TsruncError } from '../errors';
-import type { CgroupRecord } from '../cgroups/manager';
 import { addon } from '../native/addon';
 
 export const STATE_FILE = 'state.json';
@@ -30,8 +29,9 @@ export interface ContainerState {
     initStartTime: string;
     /** /proc/PID/ns/* paths of the init, by namespace type, for joining later (exec). */
     namespacePaths: Record<string, string>;
-    /** The container's cgroup directories (absent on a host without cgroups). */
-    cgroup?: CgroupRecord;
+    /** The container's cgroup directories (absent on a host without cgroups): the cgroup
+     * driver's record (cgroups/types.ts CgroupRecord), kept as it is; state/ never looks inside. */
+    cgroup?: StoredRecord;
     noPivot: boolean;
     /** The config's ociVersion, kept for tools that report it. */
     configOciVersion: string;
@@ -157,13 +157,32 @@ export function readConfigCopy(dir: string): unknown {
  * leaves this behind, and `delete --force` removes the cgroups it names. */
 export const CGROUP_INTENT_FILE = 'cgroup.json';
 
-export function writeCgroupIntent(dir: string, record: CgroupRecord): void {
+/** A record another layer owns, stored as JSON. */
+export type StoredRecord = object;
+
+export function writeCgroupIntent(dir: string, record: StoredRecord): void {
   fs.writeFileSync(path.join(dir, CGROUP_INTENT_FILE), JSON.stringify(record), { mode: 0o600 });
 }
 
-export function readCgroupIntent(dir: string): CgroupRecord | undefined {
+export function readCgroupIntent(dir: string): StoredRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, CGROUP_INTENT_FILE), 'utf8')) as CgroupRecord;
+    return JSON.parse(fs.readFileSync(path.join(dir, CGROUP_INTENT_FILE), 'utf8')) as StoredRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written before the launcher runs for a container that shares the runtime's mount table (no
+ * mount namespace): holds its rootfs, below which a crash may leave mounts for `delete --force`. */
+export const HOST_MOUNTS_INTENT_FILE = 'host-mounts';
+
+export function writeHostMountsIntent(dir: string, rootfs: string): void {
+  fs.writeFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), rootfs, { mode: 0o600 });
+}
+
+export function readHostMountsIntent(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), 'utf8') || undefined;
   } catch {
     return undefined;
   }

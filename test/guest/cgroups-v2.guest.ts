@@ -1,4 +1,4 @@
-// Runs inside the pure cgroup v2 guest (scripts/cgroup2-vm, started by test/cgroups-v2.test.ts):
+// Runs inside the pure cgroup v2 guest (scripts/cgroup2-vm, started by test/integration/cgroups/cgroups-v2.test.ts):
 // the v2 driver end to end. Kept small: every tsrunc call boots node in a user-mode kernel (~1 s).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

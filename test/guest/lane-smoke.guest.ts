@@ -1,4 +1,4 @@
-// Runs inside the cgroup2 lane's guest (test/cgroup2-lane.test.ts boots it): proves the guest is
+// Runs inside the cgroup2 lane's guest (test/integration/cgroups/cgroup2-lane.test.ts boots it): proves the guest is
 // the pure cgroup v2 host the cgroup tests rely on, that its limits really bite, and that this
 // build of tsrunc runs there. Guest processes are slow (fork+exec 20-70 ms, touching memory about
 // 0.3 s/MB), so each check starts as few processes and touches as little memory as it can.

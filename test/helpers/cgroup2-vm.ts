@@ -179,6 +179,6 @@ export function guestSuite(name: string, opts: GuestOptions = {}): void {
 export function guestOnly(name: string, declare: () => void): void {
   if (insideCgroup2Guest()) return declare();
   test(`${name}: ${GUEST_ONLY_SKIP}`, (t) => {
-    t.skip('booted by test/cgroup2-lane.test.ts (scripts/cgroup2-vm/run.sh)');
+    t.skip('booted by test/integration/cgroups/cgroup2-lane.test.ts (scripts/cgroup2-vm/run.sh)');
   });
 }

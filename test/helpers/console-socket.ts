@@ -6,7 +6,7 @@
 //
 // Run as a program (`node console-socket.js proxy-fixture COMMAND`), this file is the foreground
 // side under test: it proxies its own terminal to such a pty with proxyTerminal, as `tsrunc run`
-// does. test/console.test.ts runs it under `script`, which gives it a real terminal.
+// does. test/integration/terminal/console.test.ts runs it under `script`, which gives it a real terminal.
 import { execFileSync, spawn } from 'node:child_process';
 import { after } from 'node:test';
 import type { ChildProcess } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Run in the cgroup2 lane's guest (test/cgroup2-lane.test.ts): do guest threads keep their own
+// Run in the cgroup2 lane's guest (test/integration/cgroups/cgroup2-lane.test.ts): do guest threads keep their own
 // vector and FP state? Under user-mode-linux the threads of a guest process share one host
 // process, and UML (through the lane's ptrace shim) swaps their registers on every switch.
 // usage: simd-threads THREADS ROUNDS

@@ -2,7 +2,7 @@
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
-import { SYSTEMD_CGROUPS_PATH } from '../../cgroups/path';
+import { SYSTEMD_CGROUPS_PATH } from '../cgroups-path';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);

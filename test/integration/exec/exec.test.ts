@@ -1,0 +1,227 @@
+// exec into created and running containers, each case against runc first when it is installed:
+// output, stdin and exit codes, the process's namespaces and cgroup, the flags runc has
+// (--env, --cwd, --user, --additional-gids, --cap, --no-new-privs, --preserve-fds, --pid-file,
+// --detach), a whole process from --process (containerd's and podman's way), the container's
+// seccomp profile and capabilities applying to it, no fd leaking in, and the errors for a missing
+// binary and for stopped or paused containers.
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Bundle, BundleOptions } from '../../helpers/rootfs';
+import { describeResult, processAlive, sleep, waitForExit, type Runtime } from '../../helpers/runtime';
+import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, withContainer } from '../../helpers/suite';
+
+const pair = runtimesForSuite();
+const { sut } = pair;
+
+function both(name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>): void {
+  forEachRuntime(pair, name, fn);
+}
+
+/** A running container whose init sleeps; fn runs with it. */
+async function withRunning(rt: Runtime, prefix: string, opts: BundleOptions, fn: (b: Bundle, id: string, initPid: number) => Promise<void>): Promise<void> {
+  await withContainer(rt, prefix, { args: ['sleep', '120'], ...opts }, async (b, id) => {
+    expectOk(await rt.exec(['run', '--detach', '--bundle', b.dir, id], { stdoutPath: rt.ioPath('init.out'), stderrPath: rt.ioPath('init.err') }), 'run --detach');
+    const { pid } = await rt.state(id);
+    await fn(b, id, pid);
+  });
+}
+
+const nsOf = (pid: number | string, ns: string): string => fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
+
+describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`, () => {
+  both('output, stdin and exit codes come from the exec\'d process', async (_t, rt) => {
+    await withRunning(rt, 'ex-basic', {}, async (_b, id) => {
+      const r = await rt.exec(['exec', id, 'sh', '-c', 'echo "out $$"; echo err >&2; exit 3']);
+      assert.equal(r.code, 3, describeResult(r));
+      assert.match(r.stdout, /^out \d+\n$/, describeResult(r));
+      assert.notEqual(r.stdout.trim(), 'out 1', 'not the init');
+      assert.match(r.stderr, /err/);
+      const cat = await rt.exec(['exec', id, 'cat'], { stdin: 'through stdin\n' });
+      expectOk(cat, 'exec cat');
+      assert.equal(cat.stdout, 'through stdin\n');
+      const killed = await rt.exec(['exec', id, 'sh', '-c', 'kill -9 $$']);
+      assert.equal(killed.code, 137, describeResult(killed));
+    });
+  });
+
+  both('the exec\'d process is in every namespace and the cgroup of the init', async (_t, rt) => {
+    await withRunning(rt, 'ex-ns', { mutate: (s) => { s.linux.namespaces.push({ type: 'cgroup' }); } }, async (b, id, init) => {
+      const pidFile = path.join(b.dir, 'exec.pid');
+      expectOk(await rt.exec(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '30']), 'exec --detach');
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      assert.ok(pid > 0 && processAlive(pid), `pid file ${pid}`);
+      for (const ns of ['pid', 'mnt', 'net', 'ipc', 'uts', 'cgroup']) assert.equal(nsOf(pid, ns), nsOf(init, ns), `${ns} namespace`);
+      assert.equal(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${init}/cgroup`, 'utf8'), 'the same cgroups');
+      assert.equal(fs.readlinkSync(`/proc/${pid}/root`), fs.readlinkSync(`/proc/${init}/root`), 'the container\'s root');
+      process.kill(pid, 'SIGKILL');
+      assert.ok(await waitForExit(pid));
+    });
+  });
+
+  both('--env, --cwd, --user and --additional-gids shape the process', async (_t, rt) => {
+    await withRunning(rt, 'ex-flags', {}, async (_b, id) => {
+      const r = await rt.exec(['exec', '--env', 'EXTRA=1', '--env', 'MORE=two', '--cwd', '/tmp', '--user', '1000:1001', '--additional-gids', '1002', id,
+        'sh', '-c', 'echo "env $EXTRA $MORE"; echo "cwd $(pwd)"; echo "id $(id -u):$(id -g) $(id -G)"']);
+      expectOk(r, 'exec with flags');
+      const o = keyed(r.stdout);
+      assert.equal(o.get('env'), '1 two');
+      assert.equal(o.get('cwd'), '/tmp');
+      assert.equal(o.get('id'), '1000:1001 1001 1002');
+    });
+  });
+
+  both('--cap adds a capability and --no-new-privs sets no_new_privs for the exec\'d process only', async (_t, rt) => {
+    await withRunning(rt, 'ex-caps', { mutate: (s) => { s.process.noNewPrivileges = false; } }, async (_b, id, init) => {
+      const status = (args: string[]) => rt.ok(['exec', ...args, id, 'grep', '-E', '^(CapBnd|CapEff|NoNewPrivs)', '/proc/self/status']);
+      const CAP_SYS_TIME = 25n;
+      const bits = (out: string, field: string): bigint => BigInt(`0x${new RegExp(`${field}:\\s+([0-9a-f]+)`).exec(out)?.[1] ?? '0'}`);
+      const plain = (await status([])).stdout;
+      assert.equal(bits(plain, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, plain);
+      assert.match(plain, /NoNewPrivs:\s+0/, plain);
+      const added = (await status(['--cap', 'CAP_SYS_TIME', '--no-new-privs'])).stdout;
+      assert.notEqual(bits(added, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, added);
+      assert.notEqual(bits(added, 'CapEff') & (1n << CAP_SYS_TIME), 0n, added);
+      assert.match(added, /NoNewPrivs:\s+1/, added);
+      const initStatus = fs.readFileSync(`/proc/${init}/status`, 'utf8');
+      assert.equal(bits(initStatus, 'CapBnd') & (1n << CAP_SYS_TIME), 0n, 'the init is unchanged');
+    });
+  });
+
+  both('--cgroup runs the process in an existing sub-cgroup of the container', async (_t, rt) => {
+    await withRunning(rt, 'ex-subcg', {}, async (b, id, init) => {
+      const cg = String(b.spec.linux.cgroupsPath);
+      const pidsDir = path.join('/sys/fs/cgroup/pids', cg, 'sub');
+      fs.mkdirSync(pidsDir);
+      try {
+        const r = await rt.exec(['exec', '--cgroup', 'pids:sub', id, 'cat', '/proc/self/cgroup']);
+        expectOk(r, 'exec --cgroup pids:sub');
+        assert.match(r.stdout, new RegExp(`:pids:${cg}/sub\n`), r.stdout);
+        assert.match(fs.readFileSync(`/proc/${init}/cgroup`, 'utf8'), new RegExp(`:pids:${cg}\n`));
+        const bad = await rt.exec(['exec', '--cgroup', 'pids:nope', id, 'true']);
+        assert.notEqual(bad.code, 0, describeResult(bad));
+      } finally {
+        fs.rmdirSync(pidsDir);
+      }
+    });
+  });
+
+  both('a whole process from --process, as containerd and podman send it', async (_t, rt) => {
+    await withRunning(rt, 'ex-procfile', {}, async (b, id) => {
+      const file = path.join(b.dir, 'process.json');
+      fs.writeFileSync(file, JSON.stringify({
+        terminal: false, user: { uid: 1000, gid: 1000 }, args: ['sh', '-c', 'echo "who $(id -u)"; echo "home $HOME"; grep CapEff /proc/self/status'],
+        env: ['PATH=/bin:/usr/bin', 'HOME=/nowhere'], cwd: '/',
+        capabilities: { bounding: ['CAP_KILL'], effective: [], permitted: [], inheritable: [], ambient: [] },
+        noNewPrivileges: true,
+      }));
+      const r = await rt.exec(['exec', '--process', file, id]);
+      expectOk(r, 'exec --process');
+      const o = keyed(r.stdout);
+      assert.equal(o.get('who'), '1000');
+      assert.equal(o.get('home'), '/nowhere');
+      assert.match(r.stdout, /CapEff:\s+0+\n/, 'no capabilities');
+    });
+  });
+
+  both('the container\'s seccomp profile applies to exec\'d processes', async (_t, rt) => {
+    const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+    await withRunning(rt, 'ex-seccomp', { readonly: false, mutate: (s) => { s.linux.seccomp = seccomp; } }, async (_b, id) => {
+      const r = await rt.exec(['exec', id, 'mkdir', '/blocked']);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /Operation not permitted/, describeResult(r));
+    });
+  });
+
+  both('no fd of the runtime or its caller reaches the exec\'d process; --preserve-fds passes exactly N', async (_t, rt) => {
+    await withRunning(rt, 'ex-fds', {}, async (b, id) => {
+      const extra = fs.openSync(path.join(b.dir, 'config.json'), 'r');
+      try {
+        const list = async (args: string[]): Promise<string> => {
+          const argv = [...rt.argv, '--root', rt.root, 'exec', ...args, id, 'ls', '/proc/self/fd'];
+          const out = rt.ioPath('fds');
+          const outFd = fs.openSync(out, 'w');
+          // fd 3 is an open file of the caller's, not close-on-exec (as containerd's shim leaves its socket).
+          const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', outFd, 'inherit', extra] });
+          fs.closeSync(outFd);
+          const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+          assert.equal(code, 0);
+          return fs.readFileSync(out, 'utf8').split(/\s+/).filter(Boolean).sort().join(' ');
+        };
+        // ls's own directory fd is the one extra entry.
+        assert.equal(await list([]), '0 1 2 3', 'stdio plus ls\'s directory');
+        assert.equal(await list(['--preserve-fds', '1']), '0 1 2 3 4', 'stdio, the preserved fd 3, ls\'s directory');
+      } finally {
+        fs.closeSync(extra);
+      }
+    });
+  });
+
+  both('a missing binary fails with runc\'s words and leaves no process', async (_t, rt) => {
+    await withRunning(rt, 'ex-missing', {}, async (_b, id) => {
+      const r = await rt.exec(['exec', id, 'no-such-binary']);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, /executable file not found in \$PATH/, describeResult(r));
+      const ps = await rt.ok(['ps', '--format', 'json', id]);
+      assert.equal((JSON.parse(ps.stdout) as number[]).length, 1, `only the init is left: ${ps.stdout}`);
+    });
+  });
+
+  test('an AppArmor profile this host cannot apply is refused before anything runs [tsrunc]', TEST_TIMEOUT, async () => {
+    await withRunning(sut, 'ex-lsm', {}, async (_b, id) => {
+      const r = await sut.exec(['exec', '--apparmor', 'some-profile', id, 'true']);
+      assert.equal(r.code, 255, describeResult(r));
+      assert.match(r.stderr, /exec failed: .*apparmor/i, describeResult(r));
+    });
+  });
+
+  test('the init\'s namespaces are joined through its pidfd, all at once [tsrunc]', TEST_TIMEOUT, async () => {
+    await withRunning(sut, 'ex-pidfd', {}, async (_b, id, init) => {
+      const r = await sut.exec(['--debug', 'exec', id, 'true']);
+      expectOk(r, 'exec --debug');
+      assert.match(r.stderr, new RegExp(`joined the namespaces of init ${init} through its pidfd`), r.stderr);
+    });
+  });
+
+  both('exec into a created container runs beside the waiting init', async (_t, rt) => {
+    await withContainer(rt, 'ex-created', { args: ['sleep', '60'] }, async (b, id) => {
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id]), 'create');
+      const r = await rt.exec(['exec', id, 'echo', 'hi']);
+      expectOk(r, 'exec into a created container');
+      assert.equal(r.stdout, 'hi\n');
+      assert.equal((await rt.state(id)).status, 'created', 'still waiting for start');
+    });
+  });
+
+  both('exec into a paused container is refused unless --ignore-paused; a stopped one always', async (_t, rt) => {
+    await withRunning(rt, 'ex-state', {}, async (_b, id, init) => {
+      expectOk(await rt.exec(['pause', id]), 'pause');
+      const paused = await rt.exec(['exec', id, 'true']);
+      assert.notEqual(paused.code, 0, describeResult(paused));
+      assert.match(paused.stderr, /cannot exec in a paused container \(use --ignore-paused to override\)/, describeResult(paused));
+      expectOk(await rt.exec(['resume', id]), 'resume');
+      process.kill(init, 'SIGKILL');
+      await rt.waitForStatus(id, 'stopped');
+      const stopped = await rt.exec(['exec', id, 'true']);
+      assert.notEqual(stopped.code, 0, describeResult(stopped));
+      assert.match(stopped.stderr, /cannot exec in a stopped container/, describeResult(stopped));
+    });
+  });
+
+  both('signals to the runtime reach the exec\'d process', async (_t, rt) => {
+    await withRunning(rt, 'ex-signal', {}, async (_b, id) => {
+      const argv = [...rt.argv, '--root', rt.root, 'exec', id, 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done'];
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const deadline = Date.now() + 10_000;
+      while (!out.includes('ready') && Date.now() < deadline) await sleep(20);
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.match(out, /got-term/);
+      assert.equal(code, 5);
+    });
+  });
+});

@@ -1,0 +1,70 @@
+// The fast parser must agree with yargs on everything it accepts, and leave everything else to it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fastParse } from '../../src/argv';
+import { parseWithYargs, type CommandRunner } from '../../src/cli';
+import type { CommandSpec } from '../../src/cli-table';
+
+async function viaYargs(argv: string[]): Promise<{ command: string; values: Record<string, unknown>; positional: string[] }> {
+  let seen: { command: string; values: Record<string, unknown>; positional: string[] } | undefined;
+  const runner: CommandRunner = {
+    async run(command: CommandSpec, values: Record<string, unknown>, positional: string[]) {
+      seen = { command: command.name, values, positional };
+      return 0;
+    },
+  };
+  await parseWithYargs(argv, runner);
+  assert.ok(seen, `yargs ran no command for ${JSON.stringify(argv)}`);
+  return seen;
+}
+
+function defined(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+const AGREED: string[][] = [
+  ['state', 'c1'],
+  ['--root', '/run/x', 'state', 'c1'],
+  ['--root=/run/x', '--log', '/tmp/l.json', '--log-format', 'json', 'start', 'c1'],
+  ['--debug', 'kill', 'c1', 'KILL'],
+  ['kill', '--all', 'c1', '9'],
+  ['kill', '-a', 'c1'],
+  ['delete', '--force', 'c1'],
+  ['delete', '-f', 'c1'],
+  ['create', '--bundle', '/b', '--pid-file', '/b/pid', 'c1'],
+  ['create', '-b', '/b', '--preserve-fds', '2', '--no-pivot', '--no-new-keyring', 'c1'],
+  ['create', '--console-socket', '/tmp/s.sock', 'c1', '--bundle=/b'],
+  ['create', '--pidfd-socket', '/tmp/p.sock', '--bundle', '/b', 'c1'],
+  ['run', '-d', '--pidfd-socket=/tmp/p.sock', '-b', '/b', 'c1'],
+  ['exec', '--detach', '--pidfd-socket', '/tmp/p.sock', '--pid-file', '/tmp/e.pid', 'c1', 'sleep', '9'],
+  ['run', '-d', '--keep', '-b', '/b', 'c1'],
+  ['list', '--format', 'json'],
+  ['list', '-q'],
+  ['--systemd-cgroup', '--rootless', 'false', 'state', 'c1'],
+  ['features'],
+  ['validate', '-b', '/b'],
+];
+
+for (const argv of AGREED) {
+  test(`fast parser agrees with yargs: ${argv.join(' ')}`, async () => {
+    const fast = fastParse(argv);
+    assert.ok(fast, 'the fast parser should accept this');
+    const slow = await viaYargs(argv);
+    assert.equal(fast.command.name, slow.command);
+    assert.deepEqual(fast.positional, slow.positional);
+    assert.deepEqual(defined(fast.values), defined(slow.values));
+  });
+}
+
+const LEFT_TO_YARGS: string[][] = [
+  ['--help'], ['state', '--help'], ['nosuchcommand', 'x'], ['state', '--bogus', 'c1'],
+  ['list', '--format', 'yaml'], ['create', '--preserve-fds', 'two', 'c1'], ['state', 'c1', '--root', '/x'],
+  ['spec', '--rootless'], ['delete', '-fq', 'c1'], ['kill', 'c1', '--', '9'], [],
+  ['create', '--pidfd-socket', '--bundle', '/b', 'c1'], ['kill', '--pidfd-socket', '/tmp/p.sock', 'c1'],
+];
+
+for (const argv of LEFT_TO_YARGS) {
+  test(`fast parser declines: ${JSON.stringify(argv)}`, () => {
+    assert.equal(fastParse(argv), undefined);
+  });
+}

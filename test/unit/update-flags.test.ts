@@ -1,0 +1,58 @@
+// `update`'s flags to linux.resources, without a container: sizes as docker's units.RAMInBytes
+// reads them (binary multiples, an optional B or iB, decimals, -1), which flags are signed, what
+// "not given" and 0 mean, and the messages for bad values. The values reaching the cgroup files
+// are cgroups-update.test.ts's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ramInBytes, resourcesFromFlags } from '../../src/commands/update';
+
+const KiB = 1024;
+const MiB = KiB * KiB;
+const GiB = MiB * KiB;
+
+test('update sizes: plain bytes, k/m/g/t/p as binary multiples, with or without B or iB, any case, decimals, -1', () => {
+  const cases: [string, number][] = [
+    ['1048576', 1048576], ['2k', 2 * KiB], ['512m', 512 * MiB], ['3g', 3 * GiB], ['1t', 1024 * GiB], ['1p', 1024 * 1024 * GiB],
+    ['64MB', 64 * MiB], ['64MiB', 64 * MiB], ['64mib', 64 * MiB], ['64 m', 64 * MiB], ['1.5g', 1.5 * GiB], ['0.5k', 512],
+    ['100b', 100], ['-1', -1],
+  ];
+  for (const [text, bytes] of cases) assert.equal(ramInBytes('memory', text), bytes, text);
+});
+
+test('update sizes: anything else is refused, naming the flag and the value', () => {
+  for (const text of ['lots', '', '12x', '-2', '1.2.3m', 'm', '5 5m']) {
+    assert.throws(() => ramInBytes('memory-swap', text), (e: Error) => e.message === `invalid value for memory-swap: invalid size: '${text}'`, text);
+  }
+});
+
+test('update flags: each lands in its own field; nothing given is nothing changed', () => {
+  assert.deepEqual(resourcesFromFlags({ id: 'c' }), {});
+  assert.deepEqual(resourcesFromFlags({
+    id: 'c', blkioWeight: '300', cpusetCpus: '0-1', cpusetMems: '0', cpuIdle: '1', cpuBurst: '5000', cpuPeriod: '250000',
+    cpuRtPeriod: '500000', cpuShare: '300', cpuQuota: '50000', cpuRtRuntime: '1000', memory: '100m', memorySwap: '200m',
+    memoryReservation: '50m', pidsLimit: '7',
+  }), {
+    blockIO: { weight: 300 },
+    cpu: { cpus: '0-1', mems: '0', idle: 1, burst: 5000, period: 250000, realtimePeriod: 500000, shares: 300, quota: 50000, realtimeRuntime: 1000 },
+    memory: { limit: 100 * MiB, swap: 200 * MiB, reservation: 50 * MiB },
+    pids: { limit: 7 },
+  });
+});
+
+test('update flags: a blkio weight of 0 and empty cpusets change nothing; signed flags take negatives', () => {
+  assert.deepEqual(resourcesFromFlags({ id: 'c', blkioWeight: '0', cpusetCpus: '', cpusetMems: '' }), {});
+  assert.deepEqual(resourcesFromFlags({ id: 'c', cpuQuota: '-1', cpuRtRuntime: '-1', cpuIdle: '-1', memory: '-1', memorySwap: '-1' }), {
+    cpu: { quota: -1, realtimeRuntime: -1, idle: -1 }, memory: { limit: -1, swap: -1 },
+  });
+});
+
+test('update flags: a bad number is refused with the flag\'s name and runc\'s wording', () => {
+  const bad: [keyof Parameters<typeof resourcesFromFlags>[0], string, string][] = [
+    ['cpuPeriod', '-5', 'cpu-period'], ['cpuShare', '1.5', 'cpu-share'], ['cpuRtPeriod', 'x', 'cpu-rt-period'], ['cpuBurst', '-1', 'cpu-burst'],
+    ['blkioWeight', '-10', 'blkio-weight'], ['cpuQuota', '1e3', 'cpu-quota'], ['cpuRtRuntime', '', 'cpu-rt-runtime'], ['cpuIdle', '+1', 'cpu-idle'],
+    ['pidsLimit', 'many', 'pids-limit'],
+  ];
+  for (const [key, value, flag] of bad) {
+    assert.throws(() => resourcesFromFlags({ id: 'c', [key]: value }), (e: Error) => e.message === `invalid value for ${flag}: parsing "${value}": invalid syntax`, `${flag} ${value}`);
+  }
+});
