@@ -186,9 +186,17 @@ test('v1 on this host: a busy child and a sleeping one in scratch cgroups', asyn
   const disk = diskDevice();
   if (disk) fs.writeFileSync(path.join(d.blkio, 'blkio.throttle.read_bps_device'), `${disk} 1099511627776`);
 
-  // About 0.1 s of CPU at a 20% quota: used time and throttled periods for sure.
-  const busy = scratch.spawnInside('i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done');
-  assert.equal(await exited(busy), 0, 'the busy child joined its cgroups and finished');
+  // A busy loop at a 20% quota runs until the kernel has both throttled it and ticked its CPU
+  // time. A fixed amount of work is not enough: on a loaded machine a loop may never get more
+  // than its quota of a period, and then it is never throttled.
+  const busy = scratch.spawnInside('while :; do :; done');
+  const ran = (): boolean => /nr_throttled [1-9]/.test(read(d.cpu, 'cpu.stat')) && /throttled_time [1-9]/.test(read(d.cpu, 'cpu.stat'))
+    && /^(user|system) [1-9]/m.test(read(d.cpuacct, 'cpuacct.stat'));
+  const until = Date.now() + 30_000;
+  while (!ran() && Date.now() < until) await sleep(50);
+  busy.kill('SIGKILL');
+  await exited(busy);
+  assert.ok(ran(), `the busy child was throttled and its time counted:\n${read(d.cpu, 'cpu.stat')}\n${read(d.cpuacct, 'cpuacct.stat')}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-stats-'));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   // Page cache written from inside is charged to the scratch memory cgroup.
