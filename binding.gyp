@@ -12,6 +12,7 @@
       "target_name": "tsrunc-launcher",
       "type": "executable",
       "sources": [
+        "cpp/common/generated/contract.cc",
         "cpp/common/json.cc",
         "cpp/launcher/cgroups.cc",
         "cpp/launcher/channel.cc",
@@ -32,7 +33,7 @@
         "cpp/launcher/scheduling.cc",
         "cpp/launcher/sys.cc"
       ],
-      "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
+      "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=switch", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"],
       "libraries": ["-l:libseccomp.a"]
     }
