@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../common/fdpass.h"
 #include "sys.h"
 
 namespace {
@@ -66,12 +67,14 @@ bool Channel::recv(json::Value& msg) {
         return false;
       }
       std::vector<char> buf(static_cast<size_t>(size));
-      // A message may carry one fd (the seccomp notify fd from the init).
-      int got = -1;
-      ssize_t n = sys::recvWithFd(fd_, buf.data(), buf.size(), got);
-      if (got >= 0) {
+      // A message may carry one fd (the console or the seccomp notify fd); any more are closed.
+      std::vector<int> fds;
+      bool truncated = false;
+      ssize_t n = fdpass::recvWithFds(fd_, buf.data(), buf.size(), fds, truncated);
+      for (size_t i = 0; i < fds.size(); i++) {
+        if (i > 0) { ::close(fds[i]); continue; }
         if (receivedFd_ >= 0) ::close(receivedFd_);
-        receivedFd_ = got;
+        receivedFd_ = fds[i];
       }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
@@ -100,7 +103,7 @@ msg::Error failureMessage(const Failure& f) {
 
 Failure failureFrom(const msg::Error& e) { return Failure{e.step, e.op, e.path, e.err, e.message}; }
 
-bool Channel::sendJsonWithFd(const json::Value& msg, int fd) const { return sys::sendWithFd(fd_, msg.dump(), fd) >= 0; }
+bool Channel::sendJsonWithFd(const json::Value& msg, int fd) const { return fdpass::sendWithFd(fd_, msg.dump(), fd) >= 0; }
 
 int Channel::takeReceivedFd() {
   int fd = receivedFd_;

@@ -5,9 +5,7 @@
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../common/fdpass.h"
 #include "log.h"
 #include "sys.h"
 
@@ -222,7 +221,7 @@ Result loadSeccomp(const SeccompProgram& program, int& notifyFd) {
 Result sendToListener(const SeccompListenerPlan& listener, int notifyFd, pid_t initPid) {
   const std::string step = "send seccomp notify fd to " + listener.path;
   int err = 0;
-  sys::Fd sock(sys::connectUnix(listener.path, err));
+  sys::Fd sock(fdpass::connectUnix(listener.path, err));
   if (!sock.valid() && err == ENAMETOOLONG) return failWith(step + ": the listener path is too long for a unix socket", ENAMETOOLONG);
   if (!sock.valid())
     return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + listener.path + ": connect: " + errnoText(err), err);
@@ -234,7 +233,7 @@ Result sendToListener(const SeccompListenerPlan& listener, int notifyFd, pid_t i
   msg.set("state", state);
   std::string text = msg.dump();
 
-  ssize_t n = sys::sendWithFd(sock.get(), text, notifyFd);
+  ssize_t n = fdpass::sendWithFd(sock.get(), text, notifyFd);
   if (n < 0) return inStep(fail("sendmsg", listener.path), step);
   return ok();
 }
