@@ -537,7 +537,10 @@ int main(int argc, char** argv) {
   }
   Channel cli(std::atoi(argv[1]), true);
   json::Value msg;
-  if (!cli.recv(msg)) return 1;
+  if (!cli.recv(msg)) {
+    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON", EBADMSG));
+    return 1;
+  }
   Plan parsed;
   if (Result r = parsePlan(msg, parsed)) { cli.sendFailure(*r); return 1; }
   const Plan& plan = parsed;
