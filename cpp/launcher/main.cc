@@ -6,7 +6,8 @@
 //             the others, and forks the init with CLONE_PARENT so the launcher is its parent.
 //   init      pid 1 of the container: mounts, /dev, pivot_root, credentials; reports ready, then
 //             blocks opening exec.fifo until `tsrunc start` opens it, and execs the process.
-// Messages are JSON (see channel.h); every failure carries {step, op, path, errno}.
+// Messages are the structs generated from src/contract/launcher.contract.json (see channel.h);
+// every failure carries {step, op, path, errno}.
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
