@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tsrunc_addon",
-      "sources": ["cpp/addon/addon.cc", "cpp/addon/bpf.cc", "cpp/addon/fdpass.cc", "cpp/addon/ptywrite.cc"],
+      "sources": ["cpp/addon/addon.cc", "cpp/addon/bpf.cc", "cpp/addon/fdpass.cc", "cpp/addon/ptywrite.cc", "cpp/common/fdpass.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
@@ -12,6 +12,8 @@
       "target_name": "tsrunc-launcher",
       "type": "executable",
       "sources": [
+        "cpp/common/fdpass.cc",
+        "cpp/common/generated/contract.cc",
         "cpp/common/json.cc",
         "cpp/launcher/cgroups.cc",
         "cpp/launcher/channel.cc",
@@ -32,7 +34,7 @@
         "cpp/launcher/scheduling.cc",
         "cpp/launcher/sys.cc"
       ],
-      "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffunction-sections", "-fdata-sections"],
+      "cflags_cc": ["-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=switch", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"],
       "libraries": ["-l:libseccomp.a"]
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the TypeScript side: generated validators, then type-check + compile to dist/ (sources,
+// Builds the TypeScript side: generated validators and contract types, then type-check + compile to dist/ (sources,
 // tests, bench), and the man pages and completions. The executable users run is made from the
 // sources by build-executable.js.
 'use strict';
@@ -13,6 +13,8 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: top, stdio: 'inherit' 
 
 const generator = path.join(top, 'scripts', 'build-validators.js');
 if (fs.existsSync(generator)) run(process.execPath, [generator]);
+// The launcher contract's TypeScript side (also run by `npm run build` before the native build).
+run(process.execPath, [path.join(top, 'scripts', 'build-contract.js')]);
 
 // Stale test files must not linger (node --test runs every file in dist/test).
 fs.rmSync(path.join(top, 'dist', 'test'), { recursive: true, force: true });

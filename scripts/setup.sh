@@ -14,6 +14,7 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -e /usr/lib/x86_64-linux-gnu/libseccomp.a ] || need_apt+=(libseccomp-dev)  # seccomp, linked into the static launcher
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3-minimal)   # the seccomp notify agent in the tests
 command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)                   # the zsh completion is driven for real by the CLI tests
+command -v clang++ >/dev/null 2>&1 || need_apt+=(clang libclang-rt-14-dev)  # libFuzzer for the launcher contract (scripts/fuzz-contract.sh)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

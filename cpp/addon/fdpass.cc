@@ -13,13 +13,14 @@
 // rest of the addon: "connect /run/x.sock: No such file or directory (ENOENT)".
 #include "fdpass.h"
 
+#include "../common/fdpass.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,9 +33,6 @@ namespace {
 
 // Bigger than any pty name; runc refuses names of 4096 bytes or more as well.
 const size_t kMaxData = 4096;
-// Room for more descriptors than the one expected, so that extra ones are received (and closed)
-// rather than silently discarded by the kernel with MSG_CTRUNC.
-const size_t kMaxFds = 16;
 
 Napi::Value fail(Napi::Env env, const std::string& syscall, int err, const std::string& path = "",
                  const std::string& detail = "") {
@@ -90,39 +88,15 @@ int waitReadable(int fd, int timeoutMs) {
   }
 }
 
-// Fills addr for path; false when the path does not fit in sun_path.
-bool unixAddress(const std::string& path, struct sockaddr_un& addr) {
-  memset(&addr, 0, sizeof(addr));
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) return false;
-  memcpy(addr.sun_path, path.data(), path.size());
-  return true;
-}
-
-
-// A unix stream socket (close-on-exec) bound or connected to path by `op`. Returns the fd, or -1
-// when socket() failed and -2 when the address or `op` did, with err set.
-int socketAt(const std::string& path, int (*op)(int, const struct sockaddr*, socklen_t), int& err) {
-  struct sockaddr_un addr;
-  if (!unixAddress(path, addr)) { err = ENAMETOOLONG; return -2; }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) { err = errno; return -1; }
-  if (op(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
-    err = errno;
-    close(fd);
-    return -2;
-  }
-  return fd;
-}
-
 // listenUnix(path) -> fd: a listening stream socket bound at path (which must not exist).
 Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!argsAre(info, "listenUnix", "s", "(path: string)")) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   int err = 0;
-  int fd = socketAt(path, bind, err);
-  if (fd < 0) return fail(env, err == ENAMETOOLONG || fd == -2 ? "bind" : "socket", err, path);
+  const char* op = "";
+  int fd = fdpass::unixSocket(path, true, err, op);
+  if (fd < 0) return fail(env, op, err, path);
   if (listen(fd, 8) != 0) {
     int err = errno;
     close(fd);
@@ -151,9 +125,9 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   if (!argsAre(info, "connectUnix", "s", "(path: string)")) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   int err = 0;
-  // A unix stream connect completes at once or fails; it is not restarted after EINTR.
-  int fd = socketAt(path, connect, err);
-  if (fd < 0) return fail(env, err == ENAMETOOLONG || fd == -2 ? "connect" : "socket", err, path);
+  const char* op = "";
+  int fd = fdpass::unixSocket(path, false, err, op);
+  if (fd < 0) return fail(env, op, err, path);
   return Napi::Number::New(env, fd);
 }
 
@@ -168,35 +142,14 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   if (err != 0) return fail(env, "recvmsg", err);
 
   std::vector<char> data(kMaxData);
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * kMaxFds)];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct iovec iov = {data.data(), data.size()};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof(control.buf);
+  std::vector<int> fds;
+  bool truncated = false;
   ssize_t n;
-  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
+  while ((n = fdpass::recvWithFds(sock, data.data(), data.size(), fds, truncated)) < 0 && errno == EINTR) {}
   if (n < 0) return fail(env, "recvmsg", errno);
 
-  std::vector<int> fds;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const unsigned char* p = CMSG_DATA(c);
-    for (size_t i = 0; i < count; i++) {
-      int fd;
-      memcpy(&fd, p + i * sizeof(int), sizeof(int));
-      fds.push_back(fd);
-    }
-  }
   auto closeAll = [&fds]() { for (int fd : fds) close(fd); };
-  if (msg.msg_flags & MSG_CTRUNC) {
+  if (truncated) {
     closeAll();
     return fail(env, "recvmsg", EMSGSIZE, "", "more descriptors than expected; control data truncated");
   }
@@ -225,37 +178,7 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   int fd = intArg(info, 1);
   std::string data = info[2].As<Napi::String>().Utf8Value();
   if (data.size() >= kMaxData) return typeError(env, "sendFd: data must be shorter than 4096 bytes");
-  if (data.empty()) data.assign(1, '\0');
-
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct iovec iov = {data.data(), data.size()};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof(control.buf);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n;
-  while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
-  if (n < 0) return fail(env, "sendmsg", errno);
-  // The descriptor travels with the first byte, so a short write still delivered it; the rest of
-  // a (short) name is sent plainly.
-  size_t sent = static_cast<size_t>(n);
-  while (sent < data.size()) {
-    ssize_t m = send(sock, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (m < 0 && errno == EINTR) continue;
-    if (m < 0) return fail(env, "sendmsg", errno);
-    sent += static_cast<size_t>(m);
-  }
+  if (fdpass::sendWithFd(sock, data, fd) < 0) return fail(env, "sendmsg", errno);
   return env.Undefined();
 }
 

@@ -49,12 +49,29 @@ class Parser {
     return number(out);
   }
 
+  // JSON's grammar exactly (strtod alone would also take "inf", "nan", hex and a leading "+"),
+  // and only finite values: nothing the writer could not write back.
   bool number(Value& out) {
-    const char* start = t_.c_str() + pos_;
-    char* end = nullptr;
-    double d = std::strtod(start, &end);
-    if (end == start) return fail("invalid value");
-    pos_ += static_cast<size_t>(end - start);
+    size_t start = pos_;
+    auto digits = [this]() {
+      size_t from = pos_;
+      while (pos_ < t_.size() && t_[pos_] >= '0' && t_[pos_] <= '9') pos_++;
+      return pos_ > from;
+    };
+    if (pos_ < t_.size() && t_[pos_] == '-') pos_++;
+    if (pos_ < t_.size() && t_[pos_] == '0') pos_++;
+    else if (!digits()) return fail("invalid value");
+    if (pos_ < t_.size() && t_[pos_] == '.') {
+      pos_++;
+      if (!digits()) return fail("invalid number");
+    }
+    if (pos_ < t_.size() && (t_[pos_] == 'e' || t_[pos_] == 'E')) {
+      pos_++;
+      if (pos_ < t_.size() && (t_[pos_] == '+' || t_[pos_] == '-')) pos_++;
+      if (!digits()) return fail("invalid number");
+    }
+    double d = std::strtod(t_.substr(start, pos_ - start).c_str(), nullptr);
+    if (!std::isfinite(d)) return fail("number out of range");
     out = Value::number(d);
     return true;
   }
@@ -105,11 +122,15 @@ class Parser {
         case 'u': {
           uint32_t cp;
           if (!hex4(cp)) return false;
+          // A high surrogate joins the low one that follows; any other surrogate stays alone
+          // (encoded as is, so that it dumps and parses back the same).
           if (cp >= 0xD800 && cp < 0xDC00 && pos_ + 6 <= t_.size() && t_[pos_] == '\\' && t_[pos_ + 1] == 'u') {
+            size_t at = pos_;
             pos_ += 2;
             uint32_t lo;
             if (!hex4(lo)) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            else pos_ = at;
           }
           appendUtf8(s, cp);
           break;

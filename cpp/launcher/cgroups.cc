@@ -10,12 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-void parseCgroupPlan(const json::Value& v, CgroupPlan& out) {
-  if (!v.isObject()) return;
-  out.intoCgroup = v.str("intoCgroup");
-  out.procsFiles = v.strings("procsFiles");
-}
-
 Result openCgroupForClone(const CgroupPlan& plan, sys::Fd& out) {
   if (plan.intoCgroup.empty()) return ok();
   out.reset(::open(plan.intoCgroup.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

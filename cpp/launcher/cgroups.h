@@ -9,16 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "../common/json.h"
+#include "../common/generated/contract.h"
 #include "failure.h"
 #include "sys.h"
-
-struct CgroupPlan {
-  std::string intoCgroup;              // a cgroup2 directory for CLONE_INTO_CGROUP; empty: none
-  std::vector<std::string> procsFiles;  // cgroup.procs files the init's pid is written to
-};
-
-void parseCgroupPlan(const json::Value& v, CgroupPlan& out);
 
 // Opened by the launcher, as host root, before stage 1 changes credentials or namespaces.
 Result openCgroupForClone(const CgroupPlan& plan, sys::Fd& out);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../common/fdpass.h"
 #include "sys.h"
 
 namespace {
@@ -23,7 +24,7 @@ bool writeAll(int fd, const std::string& data) {
 }
 }  // namespace
 
-bool Channel::send(const json::Value& msg) const {
+bool Channel::sendJson(const json::Value& msg) const {
   std::string text = msg.dump();
   if (stream_) {
     text += '\n';
@@ -66,12 +67,14 @@ bool Channel::recv(json::Value& msg) {
         return false;
       }
       std::vector<char> buf(static_cast<size_t>(size));
-      // A message may carry one fd (the seccomp notify fd from the init).
-      int got = -1;
-      ssize_t n = sys::recvWithFd(fd_, buf.data(), buf.size(), got);
-      if (got >= 0) {
+      // A message may carry one fd (the console or the seccomp notify fd); any more are closed.
+      std::vector<int> fds;
+      bool truncated = false;
+      ssize_t n = fdpass::recvWithFds(fd_, buf.data(), buf.size(), fds, truncated);
+      for (size_t i = 0; i < fds.size(); i++) {
+        if (i > 0) { ::close(fds[i]); continue; }
         if (receivedFd_ >= 0) ::close(receivedFd_);
-        receivedFd_ = got;
+        receivedFd_ = fds[i];
       }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
@@ -87,29 +90,20 @@ bool Channel::recv(json::Value& msg) {
   return true;
 }
 
-json::Value failureToJson(const Failure& f) {
-  json::Value v = json::Value::object();
-  v.set("type", json::Value::string("error"));
-  if (!f.step.empty()) v.set("step", json::Value::string(f.step));
-  if (!f.op.empty()) v.set("op", json::Value::string(f.op));
-  if (!f.path.empty()) v.set("path", json::Value::string(f.path));
-  v.set("errno", json::Value::number(f.err));
-  v.set("error", json::Value::string(f.err ? errnoText(f.err) : ""));
-  if (!f.message.empty()) v.set("message", json::Value::string(f.message));
-  return v;
+msg::Error failureMessage(const Failure& f) {
+  msg::Error e;
+  e.step = f.step;
+  e.op = f.op;
+  e.path = f.path;
+  e.err = f.err;
+  e.error = f.err ? errnoText(f.err) : "";
+  e.message = f.message;
+  return e;
 }
 
-Failure failureFromJson(const json::Value& v) {
-  Failure f;
-  f.step = v.str("step");
-  f.op = v.str("op");
-  f.path = v.str("path");
-  f.err = static_cast<int>(v.integer("errno"));
-  f.message = v.str("message");
-  return f;
-}
+Failure failureFrom(const msg::Error& e) { return Failure{e.step, e.op, e.path, e.err, e.message}; }
 
-bool Channel::sendWithFd(const json::Value& msg, int fd) const { return sys::sendWithFd(fd_, msg.dump(), fd) >= 0; }
+bool Channel::sendJsonWithFd(const json::Value& msg, int fd) const { return fdpass::sendWithFd(fd_, msg.dump(), fd) >= 0; }
 
 int Channel::takeReceivedFd() {
   int fd = receivedFd_;
@@ -117,24 +111,20 @@ int Channel::takeReceivedFd() {
   return fd;
 }
 
-bool Channel::sendFailure(const Failure& f) const { return send(failureToJson(f)); }
+bool Channel::sendFailure(const Failure& f) const { return send(failureMessage(f)); }
 
-bool Channel::sendType(const char* type) const {
-  json::Value v = json::Value::object();
-  v.set("type", json::Value::string(type));
-  return send(v);
-}
-
-Result Channel::expect(const char* type, json::Value* out) {
-  json::Value msg;
+Result Channel::expectType(const char* type, json::Value& msg) {
   if (!recv(msg)) {
     int e = errno;
     return failWith(e ? std::string("reading from the launcher channel: ") + errnoText(e)
                       : std::string("the other side of the launcher channel went away"), e);
   }
   std::string got = msg.str("type");
-  if (got == "error") return failureFromJson(msg);
+  if (got == msg::Error::kType) {
+    msg::Error error;
+    TRY(decode(msg, error));
+    return failureFrom(error);
+  }
   if (got != type) return failWith("launcher protocol: expected \"" + std::string(type) + "\", got \"" + got + "\"", EPROTO);
-  if (out) *out = std::move(msg);
   return ok();
 }

@@ -9,11 +9,11 @@
 
 namespace {
 
-mode_t nodeType(const DevicePlan& d) { return d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR; }
+mode_t nodeType(const DevicePlan& d) { return d.type == DeviceType::Block ? S_IFBLK : d.type == DeviceType::Fifo ? S_IFIFO : S_IFCHR; }
 
 bool isRequested(const DevicePlan& d, const struct stat& st) {
   if ((st.st_mode & S_IFMT) != nodeType(d)) return false;
-  return d.type == 'p' || st.st_rdev == makedev(d.major, d.minor);
+  return d.type == DeviceType::Fifo || st.st_rdev == makedev(d.major, d.minor);
 }
 
 std::string describe(const struct stat& st) {
@@ -29,7 +29,8 @@ std::string describe(const struct stat& st) {
 }
 
 std::string requested(const DevicePlan& d) {
-  return d.type == 'p' ? std::string("p") : std::string(1, d.type) + " " + std::to_string(d.major) + ":" + std::to_string(d.minor);
+  if (d.type == DeviceType::Fifo) return "p";
+  return std::string(d.type == DeviceType::Block ? "b" : d.type == DeviceType::Unbuffered ? "u" : "c") + " " + std::to_string(d.major) + ":" + std::to_string(d.minor);
 }
 
 enum class Found { Nothing, Device, MountPoint };
@@ -72,7 +73,7 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
     if (::mount(d.path.c_str(), sys::fdPath(node.get()).c_str(), "", MS_BIND, nullptr) != 0) return fail("bind mount", d.path);
     return ok();
   }
-  if (::mknodat(parent.get(), name.c_str(), nodeType(d) | (d.mode & 07777), makedev(d.major, d.minor)) != 0) return fail("mknod", d.path);
+  if (::mknodat(parent.get(), name.c_str(), nodeType(d) | (d.fileMode & 07777), makedev(d.major, d.minor)) != 0) return fail("mknod", d.path);
   if (::fchownat(parent.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0) return fail("chown", d.path);
   return ok();
 }
@@ -80,7 +81,7 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
 }  // namespace
 
 Result makeDevices(const Plan& plan, int rootfd) {
-  const bool bindDevices = plan.newNamespace("user");
+  const bool bindDevices = newNamespace(plan, "user");
   std::vector<Found> found(plan.devices.size());
   for (size_t i = 0; i < plan.devices.size(); i++)
     TRY(inStep(inspect(rootfd, plan.devices[i], bindDevices, found[i]), "create device " + plan.devices[i].path));

@@ -12,24 +12,6 @@
 #include "log.h"
 #include "sys.h"
 
-void parseContainerHooks(const json::Value& v, ContainerHooksPlan& out) {
-  if (!v.isObject()) return;
-  auto list = [](const json::Value& a, std::vector<HookPlan>& into) {
-    for (const auto& h : a.items()) {
-      HookPlan p;
-      p.path = h.str("path");
-      p.args = h.strings("args");
-      if (p.args.empty()) p.args.push_back(p.path);
-      p.env = h.strings("env");
-      p.timeout = static_cast<int>(h.integer("timeout"));
-      into.push_back(p);
-    }
-  };
-  list(v["createContainer"], out.createContainer);
-  list(v["startContainer"], out.startContainer);
-  out.state = v["state"];
-}
-
 namespace {
 
 Result runOne(const HookPlan& h, const std::string& name, const std::string& input) {
@@ -46,6 +28,7 @@ Result runOne(const HookPlan& h, const std::string& name, const std::string& inp
     sys::closeRange(3, ~0U, 0);
     std::vector<char*> argv, envp;
     for (const auto& a : h.args) argv.push_back(const_cast<char*>(a.c_str()));
+    if (h.args.empty()) argv.push_back(const_cast<char*>(h.path.c_str()));
     argv.push_back(nullptr);
     for (const auto& e : h.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

@@ -6,21 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "../common/json.h"
+#include "../common/generated/contract.h"
 #include "failure.h"
-
-struct HookPlan {
-  std::string path;
-  std::vector<std::string> args, env;
-  int timeout = 0;  // seconds; 0: none
-};
-
-struct ContainerHooksPlan {
-  std::vector<HookPlan> createContainer, startContainer;
-  json::Value state;  // the OCI state; status and pid are filled in per phase
-};
-
-void parseContainerHooks(const json::Value& v, ContainerHooksPlan& out);
 
 // Each hook in order: the state on stdin, stdout to /dev/null, stderr shared with the container's,
 // exactly its env; killed at its timeout. The first failure stops them.

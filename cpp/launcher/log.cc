@@ -14,11 +14,7 @@ void setLogChannel(const Channel* channel, bool debug) {
 
 namespace {
 void sendLog(const char* level, const std::string& msg) {
-  json::Value v = json::Value::object();
-  v.set("type", json::Value::string("log"));
-  v.set("level", json::Value::string(level));
-  v.set("msg", json::Value::string(msg));
-  gChannel->send(v);
+  gChannel->send(msg::Log{level, msg});
 }
 }  // namespace
 

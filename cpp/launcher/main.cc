@@ -6,7 +6,8 @@
 //             the others, and forks the init with CLONE_PARENT so the launcher is its parent.
 //   init      pid 1 of the container: mounts, /dev, pivot_root, credentials; reports ready, then
 //             blocks opening exec.fifo until `tsrunc start` opens it, and execs the process.
-// Messages are JSON (see channel.h); every failure carries {step, op, path, errno}.
+// Messages are the structs generated from src/contract/launcher.contract.json (see channel.h);
+// every failure carries {step, op, path, errno}.
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,13 +22,17 @@
 
 #include "cgroups.h"
 #include "channel.h"
+#include "hooks.h"
 #include "log.h"
 #include "lsm.h"
+#include "mempolicy.h"
 #include "namespaces.h"
 #include "netdevices.h"
 #include "plan.h"
 #include "process.h"
+#include "pty.h"
 #include "rootfs.h"
+#include "scheduling.h"
 #include "seccomp.h"
 #include "sys.h"
 
@@ -54,7 +59,7 @@ void fillPreservedRange(int preserveFds) {
 }
 
 Result joinKeyring(const Plan& plan) {
-  if (!plan.newKeyring) return ok();
+  if (plan.noNewKeyring) return ok();
   // KEYCTL_JOIN_SESSION_KEYRING: a fresh session keyring named after the container, so the
   // container does not share the caller's keys.
   if (::syscall(SYS_keyctl, 1, plan.id.c_str()) < 0 && errno != ENOSYS && errno != EDQUOT)
@@ -63,7 +68,7 @@ Result joinKeyring(const Plan& plan) {
 }
 
 Result writeSysctls(const Plan& plan, int procfd) {
-  for (const Plan::Sysctl& s : plan.sysctl) {
+  for (const SysctlPlan& s : plan.sysctl) {
     if (s.path.compare(0, 10, "/proc/sys/") != 0 || s.path.find("/../") != std::string::npos)
       return failWith("sysctl " + s.key + ": " + s.path + " is not under /proc/sys", EINVAL);
     // Relative to the held procfs, so it works whatever the container mounts on /proc.
@@ -74,21 +79,19 @@ Result writeSysctls(const Plan& plan, int procfd) {
   return ok();
 }
 
-Result loadNotifyingFilter(const Plan& plan, const Channel& ch) {
+Result loadNotifyingFilter(const SeccompProgram& program, const Channel& ch) {
   int notifyFd;
-  TRY(loadSeccomp(plan.seccompProgram, notifyFd));
+  TRY(loadSeccomp(program, notifyFd));
   sys::Fd owned(notifyFd);
-  json::Value msg = json::Value::object();
-  msg.set("type", json::Value::string("seccomp-notify"));
-  if (!ch.sendWithFd(msg, notifyFd)) return inStep(fail("sendmsg"), "pass the seccomp notify fd");
+  if (!ch.sendWithFd(msg::SeccompNotify{}, notifyFd)) return inStep(fail("sendmsg"), "pass the seccomp notify fd");
   return ok();
 }
 
 // Last, so the profile never has to allow what the init does to get here (getcwd, mkdir, the
 // exec.fifo handshake): only execve follows.
-Result loadSeccompLast(const Plan& plan) {
+Result loadSeccompLast(const SeccompProgram& program) {
   int unused;
-  return inStep(loadSeccomp(plan.seccompProgram, unused), "load seccomp filter");
+  return inStep(loadSeccomp(program, unused), "load seccomp filter");
 }
 
 // ---- the process: shared by a container's init and an exec'd process ---------------------------
@@ -98,21 +101,18 @@ Result loadSeccompLast(const Plan& plan) {
 // must be new already.
 Result setUpConsole(const Plan& plan, const Channel& ch, bool asDevConsole) {
   Pty pty;
-  TRY(openPty(plan.console, pty));
+  TRY(openPty(*plan.console, pty));
   if (asDevConsole) TRY(bindPtyOnConsole(pty));
-  json::Value msg = json::Value::object();
-  msg.set("type", json::Value::string("console"));
   // runc names the master's file in the message ("/dev/ptmx"); clients only take the fd.
-  msg.set("name", json::Value::string("/dev/ptmx"));
-  if (!ch.sendWithFd(msg, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
+  if (!ch.sendWithFd(msg::Console{"/dev/ptmx"}, pty.master.get())) return inStep(fail("sendmsg"), "pass the console to the launcher");
   pty.master.reset();
-  return attachPtySlave(pty, plan.hasProcess ? plan.process.uid : 0);
+  return attachPtySlave(pty, plan.process ? plan.process->uid : 0);
 }
 
 // Everything before the process may run, in runc's order: cwd, rlimits, scheduling, memory policy,
 // credentials, umask, the executable looked up, no_new_privs, and a notifying seccomp filter.
-void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env, std::string& executable) {
-  const ProcessPlan& p = plan.process;
+void prepareProcess(const Plan& plan, const Prepared& prepared, Channel& ch, std::vector<std::string>& env, std::string& executable) {
+  const ProcessPlan& p = *plan.process;
   env = processEnvironment(p);
   // Entered before dropping privileges, and again after if root could not (a cwd only the
   // container user may enter, e.g. with root squashing).
@@ -122,29 +122,29 @@ void prepareProcess(const Plan& plan, Channel& ch, std::vector<std::string>& env
   OR_DIE(ch, applySchedulingAttributes(p.scheduling));
   OR_DIE(ch, applyMemoryPolicy(plan.memoryPolicy));
   // Without no_new_privs, loading the seccomp filter needs CAP_SYS_ADMIN, kept until execve.
-  OR_DIE(ch, switchUser(p, plan.seccomp.enabled && !p.noNewPrivileges));
+  OR_DIE(ch, switchUser(p, plan.seccomp && !p.noNewPrivileges));
   if (inCwd) OR_DIE(ch, enterWorkingDirectory(p.cwd));
   // Without user.umask the init gets 0022 (runc's choice); an exec'd process keeps its caller's,
   // as the spec says for an unset umask and runc does.
   if (p.umask >= 0) ::umask(static_cast<mode_t>(p.umask));
-  else if (!plan.isExec()) ::umask(022);
+  else if (!isExec(plan)) ::umask(022);
   OR_DIE(ch, resolveExecutable(p, env, executable));
   OR_DIE(ch, setNoNewPrivileges(p));
   // A notifying filter is loaded now, while tsrunc is still there to pass its fd on to the
   // listener (as runc does); any other filter only just before execve.
-  if (plan.seccomp.notifies()) OR_DIE(ch, loadNotifyingFilter(plan, ch));
+  if (notifies(plan.seccomp)) OR_DIE(ch, loadNotifyingFilter(prepared.seccomp, ch));
 }
 
 // Final steps, in this order: CPU affinity, the LSM labels for execve (the last use of the
 // private procfs, closed there), then seccomp, so the filter never has to allow their writes.
 // Returns only on failure.
-Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::string>& env, const std::string& executable) {
-  if (Result r = applyFinalCpuAffinity(plan.process.scheduling)) return *r;
-  if (Result r = applyExecLabels(plan.process, std::move(ownProc))) return *r;
-  if (Result r = plan.seccomp.notifies() ? ok() : loadSeccompLast(plan)) return *r;
+Failure finishAndExec(const Plan& plan, const Prepared& prepared, sys::Fd ownProc, const std::vector<std::string>& env, const std::string& executable) {
+  if (Result r = applyFinalCpuAffinity(plan.process->scheduling)) return *r;
+  if (Result r = applyExecLabels(*plan.process, std::move(ownProc))) return *r;
+  if (Result r = notifies(plan.seccomp) ? ok() : loadSeccompLast(prepared.seccomp)) return *r;
   sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
   std::vector<char*> argv, envp;
-  for (const auto& a : plan.process.args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : plan.process->args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
@@ -160,7 +160,7 @@ Failure finishAndExec(const Plan& plan, sys::Fd ownProc, const std::vector<std::
 // the init's pid as the container sees it (runtime.md § State: these hooks run in the container's
 // namespaces), so 1 with a pid namespace of its own, as runc gives.
 json::Value hookState(const Plan& plan, const char* status) {
-  json::Value state = plan.containerHooks.state.isObject() ? plan.containerHooks.state : json::Value::object();
+  json::Value state = plan.containerHooks ? plan.containerHooks->state : json::Value::object();
   state.set("status", json::Value::string(status));
   state.set("pid", json::Value::number(::getpid()));
   return state;
@@ -169,11 +169,8 @@ json::Value hookState(const Plan& plan, const char* status) {
 // A protocol step: tsrunc runs the hooks of `phase` (in the runtime's namespaces, with this
 // process's pid in their state) while this process waits.
 Result waitForHooks(Channel& ch, const char* phase) {
-  json::Value msg = json::Value::object();
-  msg.set("type", json::Value::string("hook"));
-  msg.set("phase", json::Value::string(phase));
-  if (!ch.send(msg)) return inStep(fail("send"), std::string("run ") + phase + " hooks");
-  return ch.expect("hook-done");
+  if (!ch.send(msg::Hook{phase, 0})) return inStep(fail("send"), std::string("run ") + phase + " hooks");
+  return ch.expect<msg::HookDone>();
 }
 
 // ---- exec: a new process in a running container ------------------------------------------------
@@ -182,87 +179,89 @@ Result waitForHooks(Channel& ch, const char* phase) {
 // process at the container's root) and the launcher has put it into the container's cgroups.
 // No exec.fifo: it runs as soon as it is set up; the launcher reads success from the channel
 // closing at execve, or the failure sent on it.
-[[noreturn]] void runExecProcess(const Plan& plan, Channel& ch) {
+[[noreturn]] void runExecProcess(const Plan& plan, Prepared& prepared, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
-  if (plan.targetInitFd >= 0) ::close(plan.targetInitFd);
-  OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
-  OR_DIE(ch, ch.expect("go"));
+  prepared.cgroup.reset();
+  prepared.targetInit.reset();
+  OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
+  OR_DIE(ch, ch.expect<msg::Go>());
   // The init of a container without a mount namespace is only chrooted: share its root (the pid
   // was checked against the init's pidfd before the fork; /proc here is the runtime's own).
-  if (!plan.ownMountTable()) {
-    std::string initRoot = "/proc/" + std::to_string(plan.targetInitPid) + "/root";
+  if (!ownMountTable(plan)) {
+    std::string initRoot = "/proc/" + std::to_string(targetInitPid(plan)) + "/root";
     if (::chroot(initRoot.c_str()) != 0) failAndExit(ch, *inStep(fail("chroot", initRoot), "enter the container's root"));
     if (::chdir("/") != 0) failAndExit(ch, *inStep(fail("chdir", "/"), "enter the container's root"));
   }
   OR_DIE(ch, joinKeyring(plan));
-  if (plan.process.hasOomScoreAdj) {
+  if (plan.process->oomScoreAdj) {
     // The container's procfs (this process is in its mount and pid namespaces by now).
     sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
-    OR_DIE(ch, writeOomScoreAdj(plan.process, procfd.get()));
+    OR_DIE(ch, writeOomScoreAdj(*plan.process, procfd.get()));
   }
-  if (plan.console.enabled) {
+  if (plan.console) {
     if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
     OR_DIE(ch, setUpConsole(plan, ch, false));
   }
   std::vector<std::string> env;
   std::string executable;
-  prepareProcess(plan, ch, env, executable);
-  failAndExit(ch, finishAndExec(plan, sys::Fd(openPrivateProc()), env, executable));
+  prepareProcess(plan, prepared, ch, env, executable);
+  failAndExit(ch, finishAndExec(plan, prepared, sys::Fd(openPrivateProc()), env, executable));
 }
 
 // ---- init ----------------------------------------------------------------------------------------
 
-[[noreturn]] void runInit(const Plan& plan, Channel& ch) {
+[[noreturn]] void runInit(const Plan& plan, Prepared& prepared, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (plan.cgroupFd >= 0) ::close(plan.cgroupFd);
-  if (plan.hasProcess) OR_DIE(ch, applyInitialCpuAffinity(plan.process.scheduling));
+  prepared.cgroup.reset();
+  if (plan.process) OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
   // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
-  OR_DIE(ch, ch.expect("go"));
+  OR_DIE(ch, ch.expect<msg::Go>());
 
-  if (plan.newNamespace("cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
+  if (newNamespace(plan, "cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
   if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
   OR_DIE(ch, joinKeyring(plan));
-  if (plan.setHostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) failAndExit(ch, *fail("sethostname", plan.hostname));
-  if (plan.setDomainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) failAndExit(ch, *fail("setdomainname", plan.domainname));
+  if (plan.hostname && ::sethostname(plan.hostname->data(), plan.hostname->size()) != 0) failAndExit(ch, *fail("sethostname", *plan.hostname));
+  if (plan.domainname && ::setdomainname(plan.domainname->data(), plan.domainname->size()) != 0) failAndExit(ch, *fail("setdomainname", *plan.domainname));
 
   // The host's procfs, only until the root is entered: sysctls and oom_score_adj are written
   // through it whatever the container mounts on /proc.
   sys::Fd hostProc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!hostProc.valid()) failAndExit(ch, *fail("open", "/proc"));
   OR_DIE(ch, writeSysctls(plan, hostProc.get()));
-  if (plan.hasProcess) OR_DIE(ch, writeOomScoreAdj(plan.process, hostProc.get()));
+  if (plan.process) OR_DIE(ch, writeOomScoreAdj(*plan.process, hostProc.get()));
   // exec.fifo lives in the state dir outside the rootfs; it is reopened through this procfs, and
   // the LSM labels for execve are written through it after that (see applyExecLabels).
-  sys::Fd fifo(plan.execFifoFd);
+  sys::Fd fifo = std::move(prepared.execFifo);
   sys::Fd ownProc(openPrivateProc());
 
-  if (plan.ownMountTable()) OR_DIE(ch, prepareRoot(plan));
+  if (ownMountTable(plan)) OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
   OR_DIE(ch, mountAll(plan, rootfd.get()));
   OR_DIE(ch, setupDev(plan, rootfd.get()));
-  if (plan.hasProcess) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process.cwd));
+  if (plan.process) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process->cwd));
   hostProc.reset();
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
   // In the container's namespaces, before pivot_root: the host's paths still resolve.
-  OR_DIE(ch, runContainerHooks(plan.containerHooks.createContainer, "createContainer", hookState(plan, "creating")));
+  static const ContainerHooksPlan kNoHooks;
+  const ContainerHooksPlan& hooks = plan.containerHooks ? *plan.containerHooks : kNoHooks;
+  OR_DIE(ch, runContainerHooks(hooks.createContainer, "createContainer", hookState(plan, "creating")));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   // As runc: after the config's mounts, before the read-only root and masked paths.
-  if (plan.console.enabled) OR_DIE(ch, setUpConsole(plan, ch, true));
+  if (plan.console) OR_DIE(ch, setUpConsole(plan, ch, true));
   OR_DIE(ch, finalizeRoot(plan));
 
   std::vector<std::string> env;
   std::string executable;
-  if (plan.hasProcess) prepareProcess(plan, ch, env, executable);
+  if (plan.process) prepareProcess(plan, prepared, ch, env, executable);
 
-  OR_DIE(ch, ch.sendType("ready") ? ok() : fail("send ready"));
-  OR_DIE(ch, ch.expect("commit"));
+  OR_DIE(ch, ch.send(msg::Ready{}) ? ok() : fail("send ready"));
+  OR_DIE(ch, ch.expect<msg::Commit>());
   // From here on the container outlives the launcher.
   ::prctl(PR_SET_PDEATHSIG, 0);
-  ch.sendType("committed");
+  ch.send(msg::Committed{});
   ::close(ch.fd());
   setLogChannel(nullptr, false);
 
@@ -276,33 +275,33 @@ Result waitForHooks(Channel& ch, const char* phase) {
   fifo.reset();
 
   // startContainer: after start, just before the user process, inside the container.
-  Result hooks = runContainerHooks(plan.containerHooks.startContainer, "startContainer", hookState(plan, "created"));
-  Failure failure = hooks ? *hooks
-      : plan.hasProcess ? finishAndExec(plan, std::move(ownProc), env, executable)
+  Result started = runContainerHooks(hooks.startContainer, "startContainer", hookState(plan, "created"));
+  Failure failure = started ? *started
+      : plan.process ? finishAndExec(plan, prepared, std::move(ownProc), env, executable)
       : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
   // `start` reads this from the fifo; a successful exec closes the fifo with nothing written.
-  std::string text = failureToJson(failure).dump() + "\n";
+  std::string text = toJson(failureMessage(failure)).dump() + "\n";
   if (::write(release, text.data(), text.size()) < 0) {}
   ::_exit(127);
 }
 
 // ---- stage 1 -------------------------------------------------------------------------------------
 
-[[noreturn]] void runStage1(const Plan& plan, std::vector<JoinedNamespace>& joined, Channel& ch, pid_t launcher) {
+[[noreturn]] void runStage1(const Plan& plan, Prepared& prepared, std::vector<JoinedNamespace>& joined, Channel& ch, pid_t launcher) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != launcher) ::_exit(1);
 
   bool joinedAll = false;
-  OR_DIE(ch, joinByPidfd(plan, plan.targetInitFd, joinedAll));
+  OR_DIE(ch, joinByPidfd(plan, prepared.targetInit.get(), joinedAll));
   if (joinedAll) {
-    debugLog("joined the namespaces of init " + std::to_string(plan.targetInitPid) + " through its pidfd");
+    debugLog("joined the namespaces of init " + std::to_string(targetInitPid(plan)) + " through its pidfd");
     joined.clear();
   }
   for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
-  if (plan.newNamespace("user")) {
+  if (newNamespace(plan, "user")) {
     if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
-    if (!ch.sendType("idmap")) ::_exit(1);
-    OR_DIE(ch, ch.expect("idmap-done"));
+    if (!ch.send(msg::Idmap{})) ::_exit(1);
+    OR_DIE(ch, ch.expect<msg::IdmapDone>());
     if (::setresgid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresgid", "0"), "become root in the user namespace"));
     if (::setresuid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresuid", "0"), "become root in the user namespace"));
   }
@@ -311,24 +310,20 @@ Result waitForHooks(Channel& ch, const char* phase) {
 
   int flags = unshareFlags(plan);
   if (flags && ::unshare(flags) != 0) failAndExit(ch, *inStep(fail("unshare"), "create namespaces"));
-  if (plan.newNamespace("time")) OR_DIE(ch, writeTimeOffsets(plan));
+  if (newNamespace(plan, "time")) OR_DIE(ch, writeTimeOffsets(plan));
 
   // CLONE_PARENT: the init becomes the launcher's child, so the launcher can kill and reap it on
   // failure, and it is reparented to the caller's subreaper once the launcher exits.
   // In a user namespace the cgroup's files belong to a stranger: the launcher writes cgroup.procs.
-  int cgroupFd = plan.ns("user") ? -1 : plan.cgroupFd;
+  int cgroupFd = findNamespace(plan, "user") ? -1 : prepared.cgroup.get();
   bool placed = false;
-  pid_t child = cloneInitProcess(cgroupFd, !plan.newNamespace("pid"), placed);
+  pid_t child = cloneInitProcess(cgroupFd, !newNamespace(plan, "pid"), placed);
   if (child < 0 && cgroupFd >= 0) failAndExit(ch, *inStep(fail("clone3 into cgroup", plan.cgroup.intoCgroup), "start container init"));
   if (child < 0) failAndExit(ch, *inStep(fail("clone"), "start container init"));
-  if (child == 0) { if (plan.isExec()) runExecProcess(plan, ch); runInit(plan, ch); }
+  if (child == 0) { if (isExec(plan)) runExecProcess(plan, prepared, ch); runInit(plan, prepared, ch); }
   if (placed) debugLog("init " + std::to_string(child) + " cloned into cgroup " + plan.cgroup.intoCgroup);
 
-  json::Value msg = json::Value::object();
-  msg.set("type", json::Value::string("child"));
-  msg.set("pid", json::Value::number(child));
-  msg.set("inCgroup", json::Value::boolean(placed));
-  ch.send(msg);
+  ch.send(msg::Child{child, placed});
   ::_exit(0);
 }
 
@@ -336,7 +331,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
 
 class Launcher {
  public:
-  Launcher(const Plan& plan, Channel& cli) : plan_(plan), cli_(cli), netDevices_(plan.netDevices) {}
+  Launcher(const Plan& plan, Prepared& prepared, Channel& cli) : plan_(plan), prepared_(prepared), cli_(cli), netDevices_(plan.netDevices) {}
 
   int run(std::vector<JoinedNamespace>& joined) {
     int sp[2];
@@ -349,7 +344,7 @@ class Launcher {
       ::close(cli_.fd());
       Channel ch(sp[1], false);
       setLogChannel(&ch, plan_.debug);
-      runStage1(plan_, joined, ch, self);
+      runStage1(plan_, prepared_, joined, ch, self);
     }
     ::close(sp[1]);
     joined.clear();
@@ -357,69 +352,92 @@ class Launcher {
 
     for (;;) {
       json::Value msg;
-      if (Result r = receiveFromStages(msg)) return abort(*r);
-      std::string type = msg.str("type");
-      if (type == "log") { cli_.send(msg); continue; }
-      if (type == "console") {
-        sys::Fd master(inner_.takeReceivedFd());
-        if (!master.valid()) return abort(*failWith("launcher protocol: the console fd did not arrive", EPROTO));
-        if (Result r = sendConsole(plan_.console, master.get(), msg.str("name"))) return abort(*r);
-        continue;
-      }
-      if (type == "exec'd") return reportExecd();
-      if (type == "hook") {
-        // Relayed to tsrunc with the pid; its failure is tsrunc going away (then all is killed).
-        msg.set("pid", json::Value::number(init_));
-        if (!cli_.send(msg)) return abort(*fail("send to tsrunc"));
-        if (Result r = cli_.expect("hook-done")) return abort(*r);
-        inner_.sendType("hook-done");
-        continue;
-      }
-      if (type == "seccomp-notify") {
-        sys::Fd notifyFd(inner_.takeReceivedFd());
-        if (!notifyFd.valid()) return abort(*failWith("launcher protocol: the seccomp notify fd did not arrive", EPROTO));
-        if (Result r = sendToListener(plan_.seccomp, notifyFd.get(), init_)) return abort(*r);
-        continue;
-      }
-      if (type == "error") return abort(failureFromJson(msg));
-      if (type == "idmap") {
-        if (Result r = writeIdMaps(stage1_, plan_)) return abort(*r);
-        inner_.sendType("idmap-done");
-      } else if (type == "child") {
-        init_ = static_cast<pid_t>(msg.integer("pid"));
-        initFd_.reset(sys::pidfdOpen(init_));
-        reapStage1();
-        if (Result r = joinCgroups(plan_.cgroup, init_, msg.flag("inCgroup"))) return abort(*r);
-        // The init's network namespace is the container's now, and the init waits for "go": the
-        // devices are there before any of its setup or hooks run.
-        if (Result r = netDevices_.moveInto(init_)) return abort(*r);
-        inner_.sendType("go");
-      } else if (type == "ready") {
-        json::Value created = json::Value::object();
-        created.set("type", json::Value::string("created"));
-        created.set("pid", json::Value::number(init_));
-        if (!cli_.send(created)) return abort(*fail("send to tsrunc"));
-        if (Result r = cli_.expect("commit")) return abort(*r);
-        inner_.sendType("commit");
-        if (Result r = inner_.expect("committed")) return abort(*r);
-        cli_.sendType("done");
-        return 0;
-      } else {
-        return abort(*failWith("launcher protocol: unexpected message \"" + type + "\"", EPROTO));
-      }
+      bool execd = false;
+      if (Result r = receiveFromStages(msg, execd)) return abort(*r);
+      bool done = execd;
+      if (Result r = execd ? finishLaunch(false) : dispatch(msg, done)) return abort(*r);
+      if (done) return 0;
     }
   }
 
-  // The exec'd process runs: tsrunc records its pid (pid file) and lets it go. It is not reaped
-  // here: once the launcher exits, it belongs to tsrunc (a subreaper) or to the caller's reaper.
-  int reportExecd() {
-    json::Value created = json::Value::object();
-    created.set("type", json::Value::string("created"));
-    created.set("pid", json::Value::number(init_));
-    if (!cli_.send(created)) return abort(*fail("send to tsrunc"));
-    if (Result r = cli_.expect("commit")) return abort(*r);
-    cli_.sendType("done");
-    return 0;
+  // Every message stage 1 and the init may send. No default: a message added to the contract's
+  // StageToLauncher and not handled here fails the build (-Werror=switch).
+  Result dispatch(const json::Value& v, bool& done) {
+    StageToLauncher type;
+    if (!messageType(v, type)) return failWith("launcher protocol: unexpected message \"" + v.str("type") + "\"", EPROTO);
+    switch (type) {
+      case StageToLauncher::Log: {
+        msg::Log m;
+        TRY(Channel::decode(v, m));
+        cli_.send(m);
+        return ok();
+      }
+      case StageToLauncher::Error: {
+        msg::Error m;
+        TRY(Channel::decode(v, m));
+        return failureFrom(m);
+      }
+      case StageToLauncher::Idmap:
+        TRY(writeIdMaps(stage1_, plan_));
+        inner_.send(msg::IdmapDone{});
+        return ok();
+      case StageToLauncher::Child: {
+        msg::Child m;
+        TRY(Channel::decode(v, m));
+        init_ = static_cast<pid_t>(m.pid);
+        initFd_.reset(sys::pidfdOpen(init_));
+        reapStage1();
+        TRY(joinCgroups(plan_.cgroup, init_, m.inCgroup));
+        // The init's network namespace is the container's now, and the init waits for "go": the
+        // devices are there before any of its setup or hooks run.
+        TRY(netDevices_.moveInto(init_));
+        inner_.send(msg::Go{});
+        return ok();
+      }
+      case StageToLauncher::Console: {
+        msg::Console m;
+        TRY(Channel::decode(v, m));
+        sys::Fd master(inner_.takeReceivedFd());
+        if (!master.valid() || !plan_.console) return failWith("launcher protocol: the console fd did not arrive", EPROTO);
+        return sendConsole(*plan_.console, master.get(), m.name);
+      }
+      case StageToLauncher::SeccompNotify: {
+        sys::Fd notifyFd(inner_.takeReceivedFd());
+        if (!notifyFd.valid() || !notifies(plan_.seccomp)) return failWith("launcher protocol: the seccomp notify fd did not arrive", EPROTO);
+        return sendToListener(*plan_.seccomp->listener, notifyFd.get(), init_);
+      }
+      case StageToLauncher::Hook: {
+        // Relayed to tsrunc with the pid; its failure is tsrunc going away (then all is killed).
+        msg::Hook m;
+        TRY(Channel::decode(v, m));
+        m.pid = init_;
+        if (!cli_.send(m)) return fail("send to tsrunc");
+        TRY(cli_.expect<msg::HookDone>());
+        inner_.send(msg::HookDone{});
+        return ok();
+      }
+      case StageToLauncher::Ready:
+        done = true;
+        return finishLaunch(true);
+      case StageToLauncher::Committed:
+        return failWith("launcher protocol: \"committed\" before \"commit\"", EPROTO);
+    }
+    return failWith("launcher protocol: unknown message", EPROTO);
+  }
+
+  // created -> commit -> done, for both kinds. A waiting init (create) is committed in between:
+  // it drops its parent-death signal. An exec'd process runs already: tsrunc records its pid (pid
+  // file) and lets it go; it is not reaped here, once the launcher exits it belongs to tsrunc (a
+  // subreaper) or to the caller's reaper.
+  Result finishLaunch(bool initWaits) {
+    if (!cli_.send(msg::Created{init_})) return fail("send to tsrunc");
+    TRY(cli_.expect<msg::Commit>());
+    if (initWaits) {
+      inner_.send(msg::Commit{});
+      TRY(inner_.expect<msg::Committed>());
+    }
+    cli_.send(msg::Done{});
+    return ok();
   }
 
   int abort(const Failure& f) {
@@ -442,7 +460,7 @@ class Launcher {
 
   // Waits for the next message from stage 1 or the init while watching the CLI: if tsrunc dies,
   // its end of the socket closes and everything started so far is killed.
-  Result receiveFromStages(json::Value& msg) {
+  Result receiveFromStages(json::Value& msg, bool& execd) {
     for (;;) {
       struct pollfd fds[2] = {{inner_.fd(), POLLIN, 0}, {cli_.fd(), POLLIN, 0}};
       int n = ::poll(fds, 2, -1);
@@ -452,9 +470,8 @@ class Launcher {
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         if (inner_.recv(msg)) return ok();
         // An exec'd process closes its end at execve (close-on-exec): that is its success.
-        if (plan_.isExec() && init_ > 0 && stage1Reaped_) {
-          msg = json::Value::object();
-          msg.set("type", json::Value::string("exec'd"));
+        if (isExec(plan_) && init_ > 0 && stage1Reaped_) {
+          execd = true;
           return ok();
         }
         return initDied();
@@ -479,6 +496,7 @@ class Launcher {
   }
 
   const Plan& plan_;
+  Prepared& prepared_;
   Channel& cli_;
   Channel inner_;
   pid_t stage1_ = -1, init_ = -1;
@@ -520,9 +538,13 @@ int main(int argc, char** argv) {
   }
   Channel cli(std::atoi(argv[1]), true);
   json::Value msg;
-  if (!cli.recv(msg)) return 1;
-  Plan plan;
-  if (Result r = parsePlan(msg, plan)) { cli.sendFailure(*r); return 1; }
+  if (!cli.recv(msg)) {
+    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON", EBADMSG));
+    return 1;
+  }
+  Plan parsed;
+  if (Result r = parsePlan(msg, parsed)) { cli.sendFailure(*r); return 1; }
+  const Plan& plan = parsed;
 
   // Move the CLI socket above the fds the container inherits, then fill that range.
   int moved = ::fcntl(cli.fd(), F_DUPFD_CLOEXEC, 3 + plan.preserveFds);
@@ -539,25 +561,20 @@ int main(int argc, char** argv) {
 
   // Opened here, as host root, and inherited by the init: inside a user namespace the init's root
   // may have no way into the state directory (which can be mode 0700).
-  if (!plan.isExec()) {
-    plan.execFifoFd = ::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC);
-    if (plan.execFifoFd < 0) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
+  Prepared prepared;
+  if (!isExec(plan)) {
+    prepared.execFifo.reset(::open(plan.execFifo.c_str(), O_PATH | O_CLOEXEC));
+    if (!prepared.execFifo.valid()) { cliMoved.sendFailure(*inStep(fail("open", plan.execFifo), "open exec fifo")); return 1; }
   }
 
   // Compiled before anything exists, so a profile libseccomp refuses leaves nothing behind.
-  if (Result r = compileSeccomp(plan.seccomp, plan.seccompProgram)) { cliMoved.sendFailure(*r); return 1; }
-
-  sys::Fd cgroupFd;
-  if (Result r = openCgroupForClone(plan.cgroup, cgroupFd)) { cliMoved.sendFailure(*r); return 1; }
-  plan.cgroupFd = cgroupFd.get();
-
-  sys::Fd targetInit;
-  if (Result r = openTargetInit(plan, targetInit)) { cliMoved.sendFailure(*r); return 1; }
-  plan.targetInitFd = targetInit.get();
+  if (Result r = compileSeccomp(plan.seccomp, prepared.seccomp)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = openCgroupForClone(plan.cgroup, prepared.cgroup)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = openTargetInit(plan, prepared.targetInit)) { cliMoved.sendFailure(*r); return 1; }
   std::vector<JoinedNamespace> joined;
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }
-  if (Result r = confirmTargetInit(plan, plan.targetInitFd)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = confirmTargetInit(plan, prepared.targetInit.get())) { cliMoved.sendFailure(*r); return 1; }
   if (Result r = checkNetDevices(plan)) { cliMoved.sendFailure(*r); return 1; }
-  Launcher launcher(plan, cliMoved);
+  Launcher launcher(plan, prepared, cliMoved);
   return launcher.run(joined);
 }

@@ -8,19 +8,15 @@
 
 #include "sys.h"
 
-void parseMemoryPolicy(const json::Value& v, MemoryPolicyPlan& out) {
-  out.enabled = v.isObject();
-  out.mode = static_cast<int>(v.integer("mode"));
-  for (const auto& n : v["nodes"].items()) {
-    int64_t node = n.asInt(-1);
-    if (node >= 0) out.nodes.push_back(static_cast<int>(node));
-  }
-}
-
-Result applyMemoryPolicy(const MemoryPolicyPlan& plan) {
-  if (!plan.enabled) return ok();
+Result applyMemoryPolicy(const std::optional<MemoryPolicyPlan>& wanted) {
+  if (!wanted) return ok();
+  const MemoryPolicyPlan& plan = *wanted;
+  for (int node : plan.nodes)
+    if (node < 0) return inStep(failWith("node " + std::to_string(node) + " is not a node number", EINVAL), "set memory policy");
   constexpr int bits = sizeof(unsigned long) * CHAR_BIT;
-  std::vector<unsigned long> mask(plan.nodes.empty() ? 0 : plan.nodes.back() / bits + 1, 0);
+  int highest = -1;
+  for (int node : plan.nodes) highest = node > highest ? node : highest;
+  std::vector<unsigned long> mask(highest < 0 ? 0 : static_cast<size_t>(highest / bits + 1), 0);
   for (int node : plan.nodes) mask[node / bits] |= 1UL << (node % bits);
   // The kernel reads one bit fewer than maxnode says (it has always done so; libnuma passes
   // the mask's size plus one too).

@@ -76,17 +76,17 @@ std::string startTimeOf(pid_t pid) {
 }  // namespace
 
 Result openTargetInit(const Plan& plan, sys::Fd& pidfd) {
-  if (plan.targetInitPid <= 0) return ok();
-  const std::string what = "container init " + std::to_string(plan.targetInitPid);
-  pidfd.reset(sys::pidfdOpen(plan.targetInitPid));
+  if (targetInitPid(plan) <= 0) return ok();
+  const std::string what = "container init " + std::to_string(targetInitPid(plan));
+  pidfd.reset(sys::pidfdOpen(targetInitPid(plan)));
   if (!pidfd.valid()) return errno == ESRCH ? failWith(what + " is gone: the container is not running", ESRCH) : inStep(fail("pidfd_open", what), "join the container");
-  if (startTimeOf(plan.targetInitPid) != plan.targetInitStartTime) return failWith(what + " is gone: the pid belongs to another process now", ESRCH);
+  if (startTimeOf(targetInitPid(plan)) != plan.targetInit->startTime) return failWith(what + " is gone: the pid belongs to another process now", ESRCH);
   return ok();
 }
 
 Result confirmTargetInit(const Plan& plan, int pidfd) {
   if (pidfd < 0) return ok();
-  if (sys::pidfdSendSignal(pidfd, 0) != 0) return failWith("container init " + std::to_string(plan.targetInitPid) + " exited while its namespaces were opened", ESRCH);
+  if (sys::pidfdSendSignal(pidfd, 0) != 0) return failWith("container init " + std::to_string(targetInitPid(plan)) + " exited while its namespaces were opened", ESRCH);
   return ok();
 }
 
@@ -100,5 +100,5 @@ Result joinByPidfd(const Plan& plan, int pidfd, bool& joined) {
     return ok();
   }
   if (errno == EINVAL) return ok();
-  return inStep(fail("setns", "pidfd of init " + std::to_string(plan.targetInitPid)), "join the container's namespaces");
+  return inStep(fail("setns", "pidfd of init " + std::to_string(targetInitPid(plan))), "join the container's namespaces");
 }

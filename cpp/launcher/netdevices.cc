@@ -42,14 +42,10 @@ std::string relabel(const std::string& label, const std::string& from, const std
 
 }  // namespace
 
-void parseNetDevices(const json::Value& v, std::vector<NetDevicePlan>& out) {
-  for (const auto& d : v.items()) out.push_back({d.str("hostName"), d.str("name")});
-}
-
 Result checkNetDevices(const Plan& plan) {
   if (plan.netDevices.empty()) return ok();
   const std::string step = "move network devices into the container";
-  const NamespacePlan* net = plan.ns("network");
+  const NamespacePlan* net = findNamespace(plan, "network");
   if (!net) return inStep(failWith("the container has no network namespace of its own", EINVAL), step);
   if (!net->path.empty()) {
     sys::Fd own(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));

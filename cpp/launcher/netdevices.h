@@ -8,20 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "../common/json.h"
+#include "../common/generated/contract.h"
 #include "failure.h"
 #include "rtnetlink.h"
 #include "sys.h"
 
 struct Plan;
-
-struct NetDevicePlan {
-  std::string hostName;  // the interface in the runtime's network namespace
-  std::string name;      // its name in the container; a "%d" in it lets the kernel pick a number
-};
-
-// `v` is the plan's netDevices (absent: none).
-void parseNetDevices(const json::Value& v, std::vector<NetDevicePlan>& out);
 
 // Before anything is created: the container gets a network namespace that is not the runtime's
 // own, and every device exists on the host.

@@ -22,7 +22,7 @@ int lastCap() {
   return std::atoi(text.c_str());
 }
 
-Result dropBoundingSet(const ProcessPlan& p) {
+Result dropBoundingSet(const CapabilitiesPlan& p) {
   int last = lastCap();
   for (int cap = 0; cap <= last; cap++) {
     if (p.bounding & (uint64_t{1} << cap)) continue;
@@ -31,7 +31,7 @@ Result dropBoundingSet(const ProcessPlan& p) {
   return ok();
 }
 
-Result setCapabilities(const ProcessPlan& p, uint64_t extra) {
+Result setCapabilities(const CapabilitiesPlan& p, uint64_t extra) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   uint64_t effective = p.effective | extra, permitted = p.permitted | extra;
@@ -73,23 +73,23 @@ Result applyRlimits(const ProcessPlan& p) {
 }
 
 Result writeOomScoreAdj(const ProcessPlan& p, int procfd) {
-  if (!p.hasOomScoreAdj) return ok();
+  if (!p.oomScoreAdj) return ok();
   sys::Fd fd(::openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC));
-  std::string text = std::to_string(p.oomScoreAdj);
+  std::string text = std::to_string(*p.oomScoreAdj);
   if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) < 0) return inStep(fail("write", "/proc/self/oom_score_adj"), "set oom_score_adj");
   return ok();
 }
 
 Result switchUser(const ProcessPlan& p, bool keepSysAdmin) {
-  if (p.hasCapabilities) TRY(dropBoundingSet(p));
-  if (p.hasCapabilities && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
+  if (p.capabilities) TRY(dropBoundingSet(*p.capabilities));
+  if (p.capabilities && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
   if (::setgroups(groups.size(), groups.data()) != 0) return inStep(fail("setgroups"), "set user");
   if (::setresgid(p.gid, p.gid, p.gid) != 0) return inStep(fail("setgid", std::to_string(p.gid)), "set user");
   if (::setresuid(p.uid, p.uid, p.uid) != 0) return inStep(fail("setuid", std::to_string(p.uid)), "set user");
-  if (p.hasCapabilities) {
+  if (p.capabilities) {
     ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-    TRY(setCapabilities(p, keepSysAdmin ? uint64_t{1} << CAP_SYS_ADMIN : 0));
+    TRY(setCapabilities(*p.capabilities, keepSysAdmin ? uint64_t{1} << CAP_SYS_ADMIN : 0));
   }
   return ok();
 }

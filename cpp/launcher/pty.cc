@@ -2,14 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "../common/fdpass.h"
 #include "rootfs.h"
 
 #ifndef TIOCGPTPEER
@@ -87,8 +86,8 @@ Result attachPtySlave(const Pty& pty, uid_t uid) {
 
 Result sendConsole(const ConsolePlan& plan, int master, const std::string& name) {
   int err = 0;
-  sys::Fd sock(sys::connectUnix(plan.socketPath, err));
+  sys::Fd sock(fdpass::connectUnix(plan.socketPath, err));
   if (!sock.valid()) return inStep(fail("connect", plan.socketPath, err), "send the console to --console-socket");
-  if (sys::sendWithFd(sock.get(), name, master) < 0) return inStep(fail("sendmsg", plan.socketPath), "send the console to --console-socket");
+  if (fdpass::sendWithFd(sock.get(), name, master) < 0) return inStep(fail("sendmsg", plan.socketPath), "send the console to --console-socket");
   return ok();
 }

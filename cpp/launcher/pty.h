@@ -6,17 +6,9 @@
 #pragma once
 #include <string>
 
+#include "../common/generated/contract.h"
 #include "failure.h"
 #include "sys.h"
-
-struct ConsolePlan {
-  bool enabled = false;
-  std::string socketPath;        // the --console-socket the launcher sends the master to
-  unsigned rows = 0, cols = 0;  // process.consoleSize; 0: leave the kernel's default
-  // tsrunc relays the pty to its own terminal (foreground, no --console-socket): "\n" must stay
-  // "\n" so the caller's terminal translates it once, set before the process writes anything.
-  bool clearOnlcr = false;
-};
 
 struct Pty {
   sys::Fd master;

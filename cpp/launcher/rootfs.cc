@@ -193,7 +193,7 @@ Result copyTree(int from, int to, const std::string& where) {
 
 Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel) {
   Create kind = Create::Directory;
-  if (m.isBind()) {
+  if (isBind(m)) {
     struct stat st;
     if (::stat(m.source.c_str(), &st) != 0) return fail("stat", m.source);
     if (!S_ISDIR(st.st_mode)) kind = Create::File;
@@ -211,7 +211,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
     TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel));
-  } else if (m.isBind()) {
+  } else if (isBind(m)) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
@@ -233,7 +233,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
     TRY(inStep(copyTree(covered.get(), top.get(), m.destination), "tmpcopyup " + m.destination));
     if (flags & MS_RDONLY) TRY(remount(mountedPath, flags));
   }
-  if (m.isBind() && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
+  if (isBind(m) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
     TRY(remount(mountedPath, flags | MS_BIND));
   }
   for (unsigned long p : m.propagation) {
@@ -357,7 +357,7 @@ Result prepareRoot(const Plan& plan) {
 Result mountAll(const Plan& plan, int rootfd) {
   for (const MountPlan& m : plan.mounts) {
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd, plan.newNamespace("cgroup"), plan.mountLabel), "mount " + m.destination));
+    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel), "mount " + m.destination));
   }
   return ok();
 }
@@ -390,7 +390,7 @@ Result applyRootPropagation(const Plan& plan, bool last = false) {
 
 Result enterRoot(const Plan& plan, int rootfd) {
   if (::fchdir(rootfd) != 0) return inStep(fail("chdir", plan.rootfs), "enter rootfs");
-  if (!plan.ownMountTable()) {
+  if (!ownMountTable(plan)) {
     // The runtime's mount table: pivot_root or MS_MOVE would change it for everyone.
     if (::chroot(".") != 0) return inStep(fail("chroot", plan.rootfs), "enter rootfs");
     if (::chdir("/") != 0) return inStep(fail("chdir", "/"), "enter rootfs");

@@ -23,21 +23,15 @@ struct SchedAttr {
 };
 static_assert(sizeof(SchedAttr) == 56, "struct sched_attr is 56 bytes");
 
-std::vector<int> cpuList(const json::Value& list) {
-  std::vector<int> out;
-  for (const auto& c : list.items()) {
-    int64_t n = c.asInt(-1);
-    if (n >= 0) out.push_back(static_cast<int>(n));
-  }
-  return out;
-}
-
 // Sized for the largest CPU named rather than cpu_set_t's fixed 1024: the kernel ignores bits
 // past its own CPU count, and fails only when no CPU of the mask is usable.
 Result setAffinity(const std::vector<int>& cpus, const std::string& step) {
   if (cpus.empty()) return ok();
   int highest = 0;
-  for (int cpu : cpus) highest = cpu > highest ? cpu : highest;
+  for (int cpu : cpus) {
+    if (cpu < 0) return inStep(failWith("CPU " + std::to_string(cpu) + " is not a CPU number", EINVAL), step);
+    highest = cpu > highest ? cpu : highest;
+  }
   size_t size = CPU_ALLOC_SIZE(highest + 1);
   cpu_set_t* set = CPU_ALLOC(highest + 1);
   if (!set) return inStep(fail("CPU_ALLOC", "", ENOMEM), step);
@@ -51,44 +45,31 @@ Result setAffinity(const std::vector<int>& cpus, const std::string& step) {
 }
 }  // namespace
 
-void parseScheduling(const json::Value& v, SchedulingPlan& out) {
-  const json::Value& s = v["scheduler"];
-  out.hasScheduler = s.isObject();
-  out.policy = static_cast<uint32_t>(s.integer("policy"));
-  out.flags = static_cast<uint64_t>(s.integer("flags"));
-  out.nice = static_cast<int32_t>(s.integer("nice"));
-  out.priority = static_cast<uint32_t>(s.integer("priority"));
-  out.runtime = static_cast<uint64_t>(s.integer("runtime"));
-  out.deadline = static_cast<uint64_t>(s.integer("deadline"));
-  out.period = static_cast<uint64_t>(s.integer("period"));
-  const json::Value& io = v["ioPriority"];
-  out.hasIoPriority = io.isObject();
-  out.ioClass = static_cast<int>(io.integer("class"));
-  out.ioLevel = static_cast<int>(io.integer("priority"));
-  out.hasPersonality = v.has("personality");
-  out.personality = static_cast<unsigned long>(v.integer("personality"));
-  const json::Value& affinity = v["cpuAffinity"];
-  out.initialCpus = cpuList(affinity["initial"]);
-  out.finalCpus = cpuList(affinity["final"]);
+Result applyInitialCpuAffinity(const std::optional<SchedulingPlan>& plan) {
+  if (!plan || !plan->cpuAffinity) return ok();
+  return setAffinity(plan->cpuAffinity->initial, "set initial CPU affinity");
 }
 
-Result applyInitialCpuAffinity(const SchedulingPlan& plan) { return setAffinity(plan.initialCpus, "set initial CPU affinity"); }
+Result applyFinalCpuAffinity(const std::optional<SchedulingPlan>& plan) {
+  if (!plan || !plan->cpuAffinity) return ok();
+  return setAffinity(plan->cpuAffinity->final, "set final CPU affinity");
+}
 
-Result applyFinalCpuAffinity(const SchedulingPlan& plan) { return setAffinity(plan.finalCpus, "set final CPU affinity"); }
-
-Result applySchedulingAttributes(const SchedulingPlan& plan) {
-  if (plan.hasScheduler) {
+Result applySchedulingAttributes(const std::optional<SchedulingPlan>& wanted) {
+  if (!wanted) return ok();
+  const SchedulingPlan& plan = *wanted;
+  if (const auto& s = plan.scheduler) {
     // The full structure, util-clamp fields zero, as runc passes it: with a smaller size the
     // kernel would refuse the SCHED_FLAG_UTIL_CLAMP_* flags outright.
-    SchedAttr attr{sizeof(SchedAttr), plan.policy, plan.flags, plan.nice, plan.priority, plan.runtime, plan.deadline, plan.period, 0, 0};
+    SchedAttr attr{sizeof(SchedAttr), s->policy, s->flags, s->nice, s->priority, s->runtime, s->deadline, s->period, 0, 0};
     if (::syscall(SYS_sched_setattr, 0, &attr, 0) != 0) return inStep(fail("sched_setattr"), "set scheduler");
   }
   // The init is alone in the process group setsid gave it, so the process is the group the spec
   // talks about; children inherit the priority.
-  if (plan.hasIoPriority &&
-      ::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(plan.ioClass, plan.ioLevel)) != 0)
+  if (plan.ioPriority &&
+      ::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(plan.ioPriority->ioClass, plan.ioPriority->priority)) != 0)
     return inStep(fail("ioprio_set"), "set I/O priority");
-  if (plan.hasPersonality && ::personality(plan.personality) == -1)
-    return inStep(fail("personality", std::to_string(plan.personality)), "set personality");
+  if (plan.personality && ::personality(*plan.personality) == -1)
+    return inStep(fail("personality", std::to_string(*plan.personality)), "set personality");
   return ok();
 }

@@ -5,9 +5,7 @@
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,16 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../common/fdpass.h"
 #include "log.h"
 #include "sys.h"
 
 namespace {
-
-uint64_t u64(const json::Value& v) {
-  // Argument values travel as decimal strings: JSON numbers lose precision above 2^53.
-  if (v.isString()) return std::strtoull(v.asString().c_str(), nullptr, 10);
-  return static_cast<uint64_t>(v.asInt());
-}
 
 // libseccomp's context, released on every path.
 class Filter {
@@ -82,47 +75,29 @@ Result exportProgram(scmp_filter_ctx ctx, std::vector<sock_filter>& code) {
 
 }  // namespace
 
-Result parseSeccomp(const json::Value& v, SeccompPlan& out) {
-  out.enabled = v.isObject();
-  if (!out.enabled) return ok();
-  out.defaultAction = static_cast<uint32_t>(u64(v["defaultAction"]));
-  out.architectures = v.strings("architectures");
-  out.flags = static_cast<unsigned>(v.integer("flags"));
-  for (const auto& r : v["rules"].items()) {
-    SeccompRule rule;
-    rule.names = r.strings("names");
-    rule.action = static_cast<uint32_t>(u64(r["action"]));
-    for (const auto& a : r["args"].items()) {
-      rule.args.push_back({static_cast<unsigned>(a.integer("index")), static_cast<int>(a.integer("op")), u64(a["value"]), u64(a["valueTwo"])});
-    }
-    out.rules.push_back(std::move(rule));
-  }
-  out.cacheDir = v.str("cacheDir");
-  json::Value key = json::Value::object();
-  key.set("defaultAction", v["defaultAction"]);
-  key.set("architectures", v["architectures"]);
-  key.set("rules", v["rules"]);
-  out.canonical = key.dump();
-  const json::Value& listener = v["listener"];
-  if (listener.isObject()) {
-    out.listenerPath = listener.str("path");
-    out.listenerState = listener["message"];
-  }
-  return ok();
-}
 
 namespace {
 
 constexpr size_t kCacheEntries = 32;
 
 // "tsrunc-seccomp 1 <libseccomp version> <length of the canonical JSON>\n<canonical JSON><program>"
+// The filter's identity in the cache: what libseccomp compiles (not the flags, the cache
+// directory or the listener), written by the generated serialiser.
+std::string canonicalFilter(const SeccompPlan& plan) {
+  json::Value full = toJson(plan);
+  json::Value key = json::Value::object();
+  for (const char* field : {"defaultAction", "architectures", "rules"}) key.set(field, full[field]);
+  return key.dump();
+}
+
 std::string cacheHeader(const SeccompPlan& plan) {
-  return "tsrunc-seccomp 1 " + libseccompVersion() + " " + std::to_string(plan.canonical.size()) + "\n" + plan.canonical;
+  std::string canonical = canonicalFilter(plan);
+  return "tsrunc-seccomp 1 " + libseccompVersion() + " " + std::to_string(canonical.size()) + "\n" + canonical;
 }
 
 std::string cachePath(const SeccompPlan& plan) {
   uint64_t h = 14695981039346656037ULL;  // FNV-1a: only picks the file name
-  for (unsigned char c : plan.canonical) { h ^= c; h *= 1099511628211ULL; }
+  for (unsigned char c : canonicalFilter(plan)) { h ^= c; h *= 1099511628211ULL; }
   char name[40];
   std::snprintf(name, sizeof name, "seccomp-%016llx.bpf", static_cast<unsigned long long>(h));
   return plan.cacheDir + "/" + name;
@@ -205,8 +180,9 @@ Result buildProgram(const SeccompPlan& plan, SeccompProgram& out) {
 
 }  // namespace
 
-Result compileSeccomp(const SeccompPlan& plan, SeccompProgram& out) {
-  if (!plan.enabled) return ok();
+Result compileSeccomp(const std::optional<SeccompPlan>& wanted, SeccompProgram& out) {
+  if (!wanted) return ok();
+  const SeccompPlan& plan = *wanted;
   timespec t0, t1;
   ::clock_gettime(CLOCK_MONOTONIC, &t0);
   bool cached = !plan.cacheDir.empty() && readCachedProgram(plan, out.code);
@@ -242,23 +218,23 @@ Result loadSeccomp(const SeccompProgram& program, int& notifyFd) {
   return ok();
 }
 
-Result sendToListener(const SeccompPlan& plan, int notifyFd, pid_t initPid) {
-  const std::string step = "send seccomp notify fd to " + plan.listenerPath;
+Result sendToListener(const SeccompListenerPlan& listener, int notifyFd, pid_t initPid) {
+  const std::string step = "send seccomp notify fd to " + listener.path;
   int err = 0;
-  sys::Fd sock(sys::connectUnix(plan.listenerPath, err));
+  sys::Fd sock(fdpass::connectUnix(listener.path, err));
   if (!sock.valid() && err == ENAMETOOLONG) return failWith(step + ": the listener path is too long for a unix socket", ENAMETOOLONG);
   if (!sock.valid())
-    return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + plan.listenerPath + ": connect: " + errnoText(err), err);
+    return failWith("failed to connect with seccomp agent specified in the seccomp profile: dial unix " + listener.path + ": connect: " + errnoText(err), err);
 
-  json::Value msg = plan.listenerState;
+  json::Value msg = listener.message;
   json::Value state = msg["state"];
   state.set("pid", json::Value::number(initPid));
   msg.set("pid", json::Value::number(initPid));
   msg.set("state", state);
   std::string text = msg.dump();
 
-  ssize_t n = sys::sendWithFd(sock.get(), text, notifyFd);
-  if (n < 0) return inStep(fail("sendmsg", plan.listenerPath), step);
+  ssize_t n = fdpass::sendWithFd(sock.get(), text, notifyFd);
+  if (n < 0) return inStep(fail("sendmsg", listener.path), step);
   return ok();
 }
 

@@ -91,13 +91,6 @@ class Fd {
 
 inline std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-// One message with one fd attached (SCM_RIGHTS); retries on EINTR. -1 and errno on failure.
-ssize_t sendWithFd(int sock, const std::string& data, int fd);
-// A connected AF_UNIX stream socket (close-on-exec), or -1 with err set (ENAMETOOLONG for a path
-// the address cannot hold).
-int connectUnix(const std::string& path, int& err);
-// One message into buf; fd receives an fd that came with it (close-on-exec), else stays as it was.
-ssize_t recvWithFd(int sock, char* buf, size_t size, int& fd);
 bool writeFile(const std::string& path, const std::string& data, int& err);
 // Every field between separators, empty ones included ("a::b" on ':' gives "a", "", "b").
 std::vector<std::string> split(const std::string& text, char sep);

@@ -4,9 +4,8 @@
 import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
+import type { CliToLauncherMessage, ErrorMessage, LaunchPlan, LauncherToCliMessage } from '../contract/generated/contract';
 import { addon, launcherPath } from './addon';
-
-interface Message { type: string; [key: string]: unknown }
 
 /** The launcher failed: `failure` is what it reported (the root cause). */
 export class LaunchError extends TsruncError {
@@ -20,20 +19,21 @@ class LineSocket {
   private readonly chunk = Buffer.allocUnsafe(65536);
   constructor(readonly fd: number) {}
 
-  send(msg: object): void {
+  send(msg: LaunchPlan | CliToLauncherMessage): void {
     const data = Buffer.from(JSON.stringify(msg) + '\n');
     let off = 0;
     while (off < data.length) off += fs.writeSync(this.fd, data, off);
   }
 
-  /** Next message, or undefined at EOF. */
-  receive(): Message | undefined {
+  /** Next message, or undefined at EOF. Its shape is the launcher's (generated from the same
+   * contract); only its type is checked, by the caller's switch. */
+  receive(): LauncherToCliMessage | undefined {
     for (;;) {
       const nl = this.buffered.indexOf('\n');
       if (nl >= 0) {
         const line = this.buffered.slice(0, nl);
         this.buffered = this.buffered.slice(nl + 1);
-        return JSON.parse(line) as Message;
+        return JSON.parse(line) as LauncherToCliMessage;
       }
       let n: number;
       try {
@@ -60,10 +60,7 @@ export interface Launched {
 /** Called when the launcher stops for hooks (`hook` → `hook-done`); throwing aborts the launch. */
 export type HookRequest = (phase: string, pid: number) => void;
 
-/** What launch() reads of a plan; the rest goes to the launcher as it is (plan/ types it). */
-export interface PlanToSend { readonly preserveFds: number }
-
-export function launch(plan: PlanToSend, log: Logger, onHook?: HookRequest): Launched {
+export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -77,38 +74,43 @@ export function launch(plan: PlanToSend, log: Logger, onHook?: HookRequest): Lau
     native.waitPid(launcherPid);
   };
 
-  const next = (want: string): Message => {
+  const fail = (e: Error): never => {
+    finish();
+    throw e;
+  };
+  /** Reads up to the next message of type `want`, handling logs and hook requests on the way.
+   * No default case: a message added to the contract's LauncherToCli and not handled here fails
+   * the type check. */
+  const next = <T extends 'created' | 'done'>(want: T): Extract<LauncherToCliMessage, { type: T }> => {
     for (;;) {
       const msg = sock.receive();
-      if (!msg) {
-        finish();
-        throw new TsruncError('the launcher exited without a report');
+      if (!msg) return fail(new TsruncError('the launcher exited without a report'));
+      switch (msg.type) {
+        case 'log':
+          if (msg.level === 'info') log.info(String(msg.msg)); else log.debug(`launcher: ${String(msg.msg)}`);
+          continue;
+        case 'hook':
+          if (!onHook) return fail(new TsruncError('launcher protocol: a hook request, and no hooks to run'));
+          try {
+            onHook(String(msg.phase), Number(msg.pid));
+          } catch (e) {
+            return fail(e as Error);
+          }
+          sock.send({ type: 'hook-done' });
+          continue;
+        case 'error':
+          return fail(new LaunchError(nativeFailure(msg)));
+        case 'created':
+        case 'done':
+          if (msg.type !== want) break;
+          return msg as Extract<LauncherToCliMessage, { type: T }>;
+        default:
+          return unexpected(msg);
       }
-      if (msg.type === 'log') {
-        if (msg.level === 'info') log.info(String(msg.msg)); else log.debug(`launcher: ${String(msg.msg)}`);
-        continue;
-      }
-      if (msg.type === 'hook' && onHook) {
-        try {
-          onHook(String(msg.phase), Number(msg.pid));
-        } catch (e) {
-          finish();
-          throw e;
-        }
-        sock.send({ type: 'hook-done' });
-        continue;
-      }
-      if (msg.type === 'error') {
-        finish();
-        throw new LaunchError(msg as unknown as NativeFailure);
-      }
-      if (msg.type !== want) {
-        finish();
-        throw new TsruncError(`launcher protocol: expected "${want}", got "${msg.type}"`);
-      }
-      return msg;
+      return fail(new TsruncError(`launcher protocol: expected "${want}", got "${msg.type}"`));
     }
   };
+  const unexpected = (msg: never): never => fail(new TsruncError(`launcher protocol: unexpected message ${JSON.stringify((msg as { type?: unknown }).type)}`));
 
   try {
     sock.send(plan);
@@ -133,6 +135,10 @@ export function launch(plan: PlanToSend, log: Logger, onHook?: HookRequest): Lau
 
 /** What the launcher's libseccomp knows (tsrunc-launcher --features). */
 export interface SeccompBuild { libseccomp: string; archs: string[] }
+
+function nativeFailure(msg: ErrorMessage): NativeFailure {
+  return { op: msg.op ?? '', path: msg.path, errno: msg.errno, error: msg.error, step: msg.step, message: msg.message };
+}
 
 /** What the launcher was built with (its libseccomp version and the architectures it knows). */
 export function launcherFeatures(): SeccompBuild {

@@ -1,6 +1,6 @@
 // The devices every container gets, as runc creates them, merged with linux.devices.
 import type { Device } from '../config/types';
-import type { PlanDevice } from './types';
+import type { PlanDevice, PlanDeviceType } from './types';
 
 const DEFAULT_DEVICES: readonly PlanDevice[] = [
   { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
@@ -17,7 +17,8 @@ export function planDevices(configured: Device[] | undefined): PlanDevice[] {
   for (const d of configured ?? []) {
     byPath.set(d.path, {
       path: d.path,
-      type: d.type,
+      // One of c, b, u, p: the config schema's enum.
+      type: d.type as PlanDeviceType,
       major: d.major ?? 0,
       minor: d.minor ?? 0,
       fileMode: d.fileMode ?? 0o666,

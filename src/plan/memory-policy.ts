@@ -6,8 +6,8 @@ import { TsruncError } from '../errors';
 import { hostMemoryNodes, MEMPOLICY_FLAGS, MEMPOLICY_MODES, nodeListText, parseNodeList } from '../linux/numa';
 import { known } from './scheduling';
 
-/** set_mempolicy(mode, nodemask): the MPOL_* mode with its MPOL_F_* flags or'ed in, and the mask's node numbers (sorted). */
-export interface PlanMemoryPolicy { mode: number; nodes: number[] }
+export type { PlanMemoryPolicy } from './types';
+import type { PlanMemoryPolicy } from './types';
 
 const AT = '/linux/memoryPolicy';
 

@@ -4,23 +4,8 @@
 import type { ExecCPUAffinity, IOPriority, Personality, Scheduler, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 
-/** process.scheduling in the launch plan; each part absent when the config leaves it unset. */
-export interface PlanScheduling {
-  /** sched_setattr(2) in the init, before the user switch. */
-  scheduler?: PlanScheduler;
-  /** ioprio_set(2): IOPRIO_CLASS_* number and level 0-7. */
-  ioPriority?: { class: number; priority: number };
-  /** personality(2) persona (PER_*). */
-  personality?: number;
-  /** sched_setaffinity(2) for an exec'd process: `initial` as soon as it is cloned, `final` just before execve. */
-  cpuAffinity?: PlanCpuAffinity;
-}
-
-/** struct sched_attr fields: SCHED_* policy, SCHED_FLAG_* bits, deadline times in nanoseconds. */
-export interface PlanScheduler { policy: number; flags: number; nice: number; priority: number; runtime: number; deadline: number; period: number }
-
-/** Sorted CPU numbers; an empty list leaves the affinity as it is. */
-export interface PlanCpuAffinity { initial: number[]; final: number[] }
+export type { PlanCpuAffinity, PlanScheduler, PlanScheduling } from './types';
+import type { PlanCpuAffinity, PlanScheduler, PlanScheduling } from './types';
 
 // include/uapi/linux/sched.h
 export const SCHED_POLICIES: Readonly<Record<string, number>> = {

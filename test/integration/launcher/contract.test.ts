@@ -1,0 +1,176 @@
+// The launcher contract (src/contract/launcher.contract.json) is written once: the generated
+// TypeScript and C++ are current, docs/launch-plan.md names exactly its fields, the launcher
+// refuses what the contract does not allow (naming the field), and a few seconds of fuzzing of the
+// launcher's parser find nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { addon, launcherPath } from '../../../src/native/addon';
+import { LaunchError, launch } from '../../../src/native/launcher';
+import { Logger } from '../../../src/log';
+import { PLAN_VERSION, type LaunchPlan } from '../../../src/plan/types';
+
+const TOP = path.resolve(__dirname, '..', '..', '..', '..');
+const contract = JSON.parse(fs.readFileSync(path.join(TOP, 'src', 'contract', 'launcher.contract.json'), 'utf8')) as {
+  planVersion: number;
+  plan: string;
+  types: Record<string, { fields?: Record<string, { type: string }> }>;
+  messages: Record<string, unknown>;
+};
+
+test('the generated TypeScript, C++ and message table are current with the contract', () => {
+  const r = spawnSync(process.execPath, [path.join(TOP, 'scripts', 'build-contract.js'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(PLAN_VERSION, contract.planVersion);
+});
+
+test('a stale generated file is caught by the check', () => {
+  // A copy of what the generator reads and writes, one generated file edited by hand.
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-contract-'));
+  try {
+    for (const rel of ['scripts/build-contract.js', 'src/contract/launcher.contract.json', 'src/contract/generated/contract.ts',
+      'cpp/common/generated/contract.h', 'cpp/common/generated/contract.cc', 'docs/launch-plan.md']) {
+      fs.mkdirSync(path.dirname(path.join(copy, rel)), { recursive: true });
+      fs.copyFileSync(path.join(TOP, rel), path.join(copy, rel));
+    }
+    const check = () => spawnSync(process.execPath, [path.join(copy, 'scripts', 'build-contract.js'), '--check'], { encoding: 'utf8' });
+    assert.equal(check().status, 0, check().stderr);
+    const header = path.join(copy, 'cpp', 'common', 'generated', 'contract.h');
+    fs.writeFileSync(header, fs.readFileSync(header, 'utf8').replace('constexpr int kPlanVersion', 'constexpr int kStaleVersion'));
+    const r = check();
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /out of date .*cpp\/common\/generated\/contract\.h/);
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test("docs/launch-plan.md's field table names exactly the plan's fields", () => {
+  const doc = fs.readFileSync(path.join(TOP, 'docs', 'launch-plan.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('| field | meaning |'), doc.indexOf('## The conversation'));
+  const named = new Set<string>();
+  for (const line of table.split('\n')) {
+    const first = /^\| ([^|]+) \|/.exec(line)?.[1] ?? '';
+    for (const m of first.matchAll(/`([\w.]+)`/g)) named.add(m[1]);
+  }
+  const fieldsOf = (type: string) => contract.types[type]?.fields ?? {};
+  const top = Object.keys(fieldsOf(contract.plan));
+  assert.deepEqual([...named].filter((n) => !n.includes('.')).sort(), [...top].sort());
+  // A dotted name is a path through the contract's types.
+  for (const name of [...named].filter((n) => n.includes('.'))) {
+    let type = contract.plan;
+    for (const part of name.split('.')) {
+      const field = fieldsOf(type)[part];
+      assert.ok(field, `docs/launch-plan.md names ${name}, which the contract does not have`);
+      type = field.type.replace(/\[\]$/, '');
+    }
+  }
+  // Every message is in the generated table.
+  for (const m of Object.keys(contract.messages)) assert.ok(doc.includes(`| \`${m}\` |`), `message ${m} is not in docs/launch-plan.md`);
+});
+
+function minimalPlan(): LaunchPlan {
+  return {
+    version: PLAN_VERSION, id: 'contract-test', debug: false, rootfs: '/nonexistent-contract-test', readonlyRoot: false, rootPropagation: 0,
+    noPivot: false, noNewKeyring: true, namespaces: [], uidMappings: [], gidMappings: [], timeOffsets: [], mounts: [], setupDev: false,
+    devices: [], maskedPaths: [], readonlyPaths: [], sysctl: [], execFifo: '/nonexistent-contract-test/exec.fifo', preserveFds: 0,
+  };
+}
+
+function refusal(plan: unknown): string {
+  const log = new Logger(undefined, 'text', false);
+  try {
+    const launched = launch(plan as LaunchPlan, log);
+    launched.abort();
+  } catch (e) {
+    assert.ok(e instanceof LaunchError, String(e));
+    return e.message;
+  }
+  assert.fail('the launcher accepted the plan');
+}
+
+test('the launcher refuses a plan outside the contract, naming the field, before it makes anything', () => {
+  const bad = (patch: (p: Record<string, any>) => void) => {
+    const p = minimalPlan() as unknown as Record<string, any>;
+    patch(p);
+    return refusal(p);
+  };
+  assert.equal(bad((p) => { p.version = PLAN_VERSION + 1; }), `launch plan version ${PLAN_VERSION + 1} is not supported by this launcher`);
+  assert.equal(bad((p) => { p.extra = 1; }), 'launch plan: unknown field "extra"');
+  assert.equal(bad((p) => { delete p.mounts; }), 'launch plan.mounts: is required');
+  assert.equal(bad((p) => { p.process = { args: ['x'], env: [], cwd: '/', uid: -1, gid: 0, additionalGids: [], umask: -1, noNewPrivileges: false, rlimits: [] }; }),
+    'launch plan.process.uid: expected a non-negative integer in range');
+  assert.equal(bad((p) => { p.devices = [{ path: '/dev/x', type: 'q', major: 1, minor: 1, fileMode: 0o666, uid: 0, gid: 0 }]; }),
+    'launch plan.devices[0].type: expected "c" or "b" or "u" or "p"');
+  assert.equal(bad((p) => { p.kind = 'run'; }), 'launch plan.kind: expected "create" or "exec"');
+  assert.equal(bad((p) => { p.process = { args: [], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [], umask: -1, noNewPrivileges: false, rlimits: [{ type: 7, soft: '1e3', hard: 'infinity' }] }; }),
+    'launch plan.process.rlimits[0].soft: expected a decimal string or "infinity"');
+  assert.equal(bad((p) => { p.process = { args: [], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [], umask: -1, noNewPrivileges: false, rlimits: [], capabilities: { bounding: [64], effective: [], inheritable: [], permitted: [], ambient: [] } }; }),
+    'launch plan.process.capabilities.bounding[0]: expected a bit number from 0 to 63');
+});
+
+/** What the launcher answers to one raw line in place of a plan. */
+function answerTo(line: string): Record<string, unknown> | undefined {
+  const native = addon();
+  const { pid, fd } = native.spawnLauncher(launcherPath(), [0, 1, 2]);
+  try {
+    fs.writeSync(fd, line + '\n');
+    const chunk = Buffer.alloc(65536);
+    let text = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+      if (n === 0 || text.includes('\n')) break;
+      text += chunk.toString('utf8', 0, n);
+    }
+    return text ? JSON.parse(text.split('\n')[0]) as Record<string, unknown> : undefined;
+  } finally {
+    fs.closeSync(fd);
+    native.waitPid(pid);
+  }
+}
+
+test("the launcher's JSON codec takes JSON's number grammar only, and finite numbers", () => {
+  const plan = JSON.stringify(minimalPlan());
+  for (const number of ['1e999', '-1e999', '+1', '0x1', 'NaN', 'nan', 'Infinity', 'inf', '01', '1.', '.5', '1e']) {
+    const answer = answerTo(plan.replace('"rootPropagation":0', `"rootPropagation":${number}`));
+    assert.deepEqual([answer?.type, answer?.message], ['error', 'launch plan: not valid JSON'], number);
+  }
+  // A JSON number that is no integer reaches the contract's check; integral ones in other
+  // spellings pass it (and the launcher goes on to the exec.fifo, which is not there).
+  assert.equal(answerTo(plan.replace('"rootPropagation":0', '"rootPropagation":0.5'))?.message, 'launch plan.rootPropagation: expected a non-negative integer in range');
+  for (const number of ['-0', '1E2', '2e-0', '0.0']) {
+    const answer = answerTo(plan.replace('"rootPropagation":0', `"rootPropagation":${number}`));
+    assert.equal(answer?.step, 'open exec fifo', `${number}: ${JSON.stringify(answer)}`);
+  }
+});
+
+test('a few seconds of fuzzing the launcher\'s JSON codec and contract parsers find nothing', (t) => {
+  const clang = spawnSync('clang++', ['--version']);
+  if (clang.status !== 0) {
+    t.skip('clang++ is not installed (scripts/setup.sh installs it): the fuzz target cannot be built');
+    return;
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-fuzz-'));
+  try {
+    const binary = path.join(work, 'fuzz_contract');
+    execFileSync('clang++', ['-std=c++17', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all',
+      path.join(TOP, 'fuzz', 'contract', 'fuzz_contract.cc'), path.join(TOP, 'cpp', 'common', 'generated', 'contract.cc'),
+      path.join(TOP, 'cpp', 'common', 'json.cc'), '-o', binary], { stdio: 'pipe' });
+    const corpus = path.join(work, 'corpus');
+    fs.mkdirSync(corpus);
+    const r = spawnSync(binary, ['-max_total_time=5', `-artifact_prefix=${work}/`, corpus, path.join(TOP, 'fuzz', 'contract', 'corpus')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    assert.match(r.stderr, /Done \d+ runs/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
