@@ -84,7 +84,7 @@ async function assertRunning(spinner: number): Promise<void> {
   await until('the spinner to use CPU again', () => cpuTicks(spinner) > before, 5000);
 }
 
-test('v1 driver: freeze stops every process (D in /proc, no CPU time), thaw lets them run; the state follows', async (t) => {
+test('v1 driver: freeze stops every process (D in /proc, no CPU time), thaw lets them run; the state follows', { timeout: 60_000 }, async (t) => {
   if (!v1Root) return t.skip('no v1 freezer hierarchy on this host');
   const s = await scratch(t, v1Root, 'v1');
   const record = { driver: 'v1' as const, dirs: { freezer: s.dir } };
@@ -100,7 +100,7 @@ test('v1 driver: freeze stops every process (D in /proc, no CPU time), thaw lets
   await assertRunning(s.spinner);
 });
 
-test('v2 driver (this host\'s cgroup2 mount): freeze sets cgroup.freeze and waits for frozen 1 (S in /proc, no CPU time); thaw', async (t) => {
+test('v2 driver (this host\'s cgroup2 mount): freeze sets cgroup.freeze and waits for frozen 1 (S in /proc, no CPU time); thaw', { timeout: 60_000 }, async (t) => {
   if (!v2Root) return t.skip('needs a hybrid host (its cgroup2 mount beside the v1 hierarchies); the pure v2 lane covers v2 hosts');
   const s = await scratch(t, v2Root, 'v2');
   const record = { driver: 'v2' as const, dirs: { unified: s.dir } };
@@ -129,7 +129,7 @@ test('v2: a cgroup frozen by its parent alone is not "paused" (cgroup.freeze of 
   assert.equal(freezerStateOf(undefined), 'thawed');
 });
 
-test('v1: a thaw the kernel cannot grant (the parent is frozen) fails after the timeout, naming the cgroup, having asked again', async (t) => {
+test('v1: a thaw the kernel cannot grant (the parent is frozen) fails after the timeout, naming the cgroup, having asked again', { timeout: 30_000 }, async (t) => {
   if (!v1Root) return t.skip('no v1 freezer hierarchy on this host');
   const s = await scratch(t, v1Root, 'v1', true);
   fs.writeFileSync(path.join(s.parent, 'freezer.state'), 'FROZEN');
