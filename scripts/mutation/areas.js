@@ -21,7 +21,15 @@ module.exports = {
       'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:79-144',
     ],
     unit: ['cgroups-v1-resources', 'update-flags'],
-    container: ['cgroups-update', 'cgroups@pause|update|events|stopped'],
+    // cgroups@...: v1.ts's apply is create's too (device rules, hugetlb in the unified hierarchy).
+    container: ['cgroups-freezer', 'cgroups-update', 'cgroups@pause|update|events|stopped|device|hugepage'],
+  },
+  events: {
+    // `events` (statistics lines, OOM lines, --interval) and the statistics it prints; the files'
+    // parsers and the JSON are cgroups-stats' (real cgroups, kernel texts, runc's output).
+    mutate: ['src/commands/events.ts', 'src/cgroups/stats.ts', 'src/cgroups/stats-v1.ts', 'src/cgroups/stats-v2.ts'],
+    unit: ['events-flags', 'cgroups-stats'],
+    container: ['cgroups-update@events --stats', 'cgroups@events'],
   },
   hooks: {
     // The hook runner, and where start and delete call it or react to a hook's failure.

@@ -33,10 +33,10 @@ export interface SignalTarget {
   pids(): number[];
 }
 
-/** Signals every process of the cgroup, frozen meanwhile so nothing forks past the list; a
- * paused container stays paused. */
+/** Signals every process of the cgroup, frozen meanwhile so nothing forks past the list, and
+ * thawed after it, a paused container too, as runc does: the signal takes effect now. */
 export function signalEveryProcess(c: SignalTarget, signal: number): void {
-  const freezeHere = c.canFreeze() && c.freezerState() === 'thawed';
+  const freezeHere = c.canFreeze();
   if (freezeHere) c.freeze();
   try {
     for (const pid of c.pids()) {

@@ -45,7 +45,7 @@ function integer(flag: string, text: string, signed: boolean): number {
   return Number(text);
 }
 
-function readResourcesFile(file: string): Resources {
+export function readResourcesFile(file: string): Resources {
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');

@@ -1,10 +1,14 @@
 // `update`'s flags to linux.resources, without a container: sizes as docker's units.RAMInBytes
 // reads them (binary multiples, an optional B or iB, decimals, -1), which flags are signed, what
 // "not given" and 0 mean, and the messages for bad values. The values reaching the cgroup files
-// are cgroups-update.test.ts's.
+// are cgroups-update.test.ts's. Also the --resources file: its errors, and the parts update takes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ramInBytes, resourcesFromFlags } from '../../src/commands/update';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ramInBytes, readResourcesFile, resourcesFromFlags } from '../../src/commands/update';
 
 const KiB = 1024;
 const MiB = KiB * KiB;
@@ -55,4 +59,52 @@ test('update flags: a bad number is refused with the flag\'s name and runc\'s wo
   for (const [key, value, flag] of bad) {
     assert.throws(() => resourcesFromFlags({ id: 'c', [key]: value }), (e: Error) => e.message === `invalid value for ${flag}: parsing "${value}": invalid syntax`, `${flag} ${value}`);
   }
+});
+
+test('update sizes: decimals of more than one digit', () => {
+  assert.equal(ramInBytes('memory', '1.25g'), 1.25 * GiB);
+  assert.equal(ramInBytes('memory', '0.125m'), 128 * KiB);
+});
+
+/** A file reading it gives EACCES even to root: a write-only kernfs/sysfs file. */
+function unreadableFile(): string | undefined {
+  for (const f of ['/sys/bus/pci/rescan', '/sys/fs/cgroup/memory/cgroup.event_control']) {
+    try { fs.readFileSync(f); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EACCES') return f; }
+  }
+  return undefined;
+}
+
+test('update --resources: a missing or unreadable file is named with the reason, as Go\'s open error', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-update-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const missing = path.join(dir, 'nope.json');
+  assert.throws(() => readResourcesFile(missing), (e: Error) => e.message === `open ${missing}: no such file or directory`);
+  const unreadable = unreadableFile();
+  if (unreadable) assert.throws(() => readResourcesFile(unreadable), (e: Error) => e.message === `open ${unreadable}: permission denied`);
+  else t.diagnostic('no write-only sysfs file here: the permission-denied case is not checked');
+  assert.throws(() => readResourcesFile(dir), (e: Error) => e.message.startsWith(`open ${dir}: `) && /EISDIR/.test(e.message), 'another error keeps its own text');
+});
+
+/** readResourcesFile('-') in a child given `input` on stdin: the error's message. */
+function fromStdin(input: string): string {
+  const update = path.join(__dirname, '..', '..', 'src', 'commands', 'update.js');
+  const r = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(update)}).readResourcesFile('-'); } catch (e) { console.log(e.message); }`], { input, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('update --resources: not JSON or not an object is refused naming the file (or stdin); only memory, cpu, blockIO and pids are taken', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-update-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'r.json');
+  fs.writeFileSync(file, '{"pids": ');
+  assert.throws(() => readResourcesFile(file), (e: Error) => e.message.startsWith(`${file}: not valid JSON: `));
+  for (const text of ['[]', 'null', '5', '"x"']) {
+    fs.writeFileSync(file, text);
+    assert.throws(() => readResourcesFile(file), (e: Error) => e.message === `${file}: expected a JSON object of linux.resources`, text);
+  }
+  assert.equal(fromStdin('[1]'), 'stdin: expected a JSON object of linux.resources');
+  assert.match(fromStdin('nope'), /^stdin: not valid JSON: /);
+  fs.writeFileSync(file, JSON.stringify({ memory: { limit: 5 }, cpu: { shares: 7 }, blockIO: { weight: 20 }, pids: { limit: 3 }, devices: [{ allow: false, access: 'rwm' }], hugepageLimits: [], unified: { 'x.y': '1' } }));
+  assert.deepEqual(readResourcesFile(file), { memory: { limit: 5 }, cpu: { shares: 7 }, blockIO: { weight: 20 }, pids: { limit: 3 } });
 });

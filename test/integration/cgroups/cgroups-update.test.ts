@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupHost } from '../../../src/cgroups/host';
-import type { Bundle, BundleOptions } from '../../helpers/rootfs';
+import type { Bundle, BundleOptions, Spec } from '../../helpers/rootfs';
 import { describeResult, sleep, type Runtime } from '../../helpers/runtime';
 import { expectOk, forEachRuntime, runtimesForSuite, withContainer } from '../../helpers/suite';
 
@@ -144,6 +144,11 @@ describe(`cgroups: update, pause/resume, events read back from the kernel (${sut
         const r = await rt.exec(['update', ...args, id]);
         assert.notEqual(r.code, 0, describeResult(r));
       }
+      // This host has no Intel RDT: runc's words.
+      for (const [flag, words] of [['--l3-cache-schema', 'Intel RDT/CAT: l3 cache schema is not enabled'], ['--mem-bw-schema', 'Intel RDT/MBA: memory bandwidth schema is not enabled']]) {
+        const r = await rt.exec(['update', flag, 'X:0=1', '--memory', '90m', id]);
+        assert.ok(r.code !== 0 && r.stderr.includes(words), describeResult(r));
+      }
       assert.equal(cgFile(b, 'memory', 'memory.limit_in_bytes'), String(64 * MiB));
       assert.equal(cgFile(b, 'cpu', 'cpu.shares'), '512');
     });
@@ -176,6 +181,62 @@ describe(`cgroups: update, pause/resume, events read back from the kernel (${sut
       expectOk(r, 'update --kernel-memory');
       assert.match(r.stderr, /kernel memory/i, describeResult(r));
       assert.equal(cgFile(b, 'memory', 'memory.limit_in_bytes'), String(90 * MiB));
+    });
+  });
+
+  both('realtime: --cpu-rt-period and --cpu-rt-runtime land in a cgroup given a realtime budget (one below the root)', async (_t, rt) => {
+    // A new cgroup's budget (cpu.rt_runtime_us) is 0, and a child can have no more than its
+    // parent: only a cgroup right below the root, which has the whole budget, can get one.
+    const opts = running({ pids: { limit: 30 } });
+    const topLevel = (s: Spec): void => {
+      opts.mutate?.(s);
+      s.linux.cgroupsPath = String(s.linux.cgroupsPath).replace(/^\/tsrunc-test\//, '/tsrunc-test-rt-');
+    };
+    await withLive(rt, 'cgu-rt', { ...opts, mutate: topLevel }, async (b, id) => {
+      assert.match(String(b.spec.linux.cgroupsPath), /^\/tsrunc-test-rt-[^/]+$/);
+      assert.equal(cgFile(b, 'cpu', 'cpu.rt_runtime_us'), '0');
+      expectOk(await rt.exec(['update', '--cpu-rt-period', '800000', '--cpu-rt-runtime', '20000', id]), 'update --cpu-rt-*');
+      assert.equal(cgFile(b, 'cpu', 'cpu.rt_period_us'), '800000');
+      assert.equal(cgFile(b, 'cpu', 'cpu.rt_runtime_us'), '20000');
+      const tooMuch = await rt.exec(['update', '--cpu-rt-runtime', '900000', id]);
+      assert.notEqual(tooMuch.code, 0, `a runtime beyond the period is refused by the kernel\n${describeResult(tooMuch)}`);
+      assert.equal(cgFile(b, 'cpu', 'cpu.rt_runtime_us'), '20000');
+      const unlimited = await rt.exec(['update', '--cpu-rt-runtime', '-1', id]);
+      assert.notEqual(unlimited.code, 0, `no unlimited budget below a limited root\n${describeResult(unlimited)}`);
+      assert.match(unlimited.stderr, /cpu\.rt_runtime_us: invalid argument/, describeResult(unlimited));
+      assert.equal(cgFile(b, 'cpu', 'cpu.rt_runtime_us'), '20000');
+    });
+  }, () => (hasFile('cpu', 'cpu.rt_runtime_us') ? undefined : 'this kernel has no realtime group scheduling (CONFIG_RT_GROUP_SCHED)'));
+
+  both('--blkio-weight on a kernel with neither CFQ nor BFQ is refused (by tsrunc before it writes anything)', async (_t, rt) => {
+    await withLive(rt, 'cgu-blkio', running({ pids: { limit: 30 } }), async (b, id) => {
+      const r = await rt.exec(['update', '--blkio-weight', '300', '--pids-limit', '9', id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      // runc 1.1.5 writes the pids limit before it fails on the weight; tsrunc refuses first.
+      if (rt.kind === 'tsrunc') {
+        assert.match(r.stderr, /blockIO\.weight: this kernel has neither blkio\.weight nor blkio\.bfq\.weight/, describeResult(r));
+        assert.equal(cgFile(b, 'pids', 'pids.max'), '30');
+      }
+    });
+  }, () => (hasFile('blkio', 'blkio.weight') || hasFile('blkio', 'blkio.bfq.weight') ? 'this kernel has a blkio weight file (CFQ or BFQ)' : undefined));
+
+  both('an update without kernel memory flags prints nothing', async (_t, rt) => {
+    await withLive(rt, 'cgu-quiet', running({ pids: { limit: 30 } }), async (b, id) => {
+      const r = await rt.exec(['update', '--pids-limit', '25', id]);
+      expectOk(r, 'update');
+      assert.equal(r.stderr, '', describeResult(r));
+      assert.equal(r.stdout, '', describeResult(r));
+      assert.equal(cgFile(b, 'pids', 'pids.max'), '25');
+    });
+  });
+
+  both('--kernel-memory-tcp alone is accepted with the warning and changes nothing else', async (t, rt) => {
+    if (rt.kind === 'runc' && !refHasKernelMemoryFlag()) return t.skip('this runc has no --kernel-memory-tcp flag');
+    await withLive(rt, 'cgu-kmemtcp', running({ memory: { limit: 64 * MiB } }), async (b, id) => {
+      const r = await rt.exec(['update', '--kernel-memory-tcp', '50m', id]);
+      expectOk(r, 'update --kernel-memory-tcp');
+      assert.match(r.stderr, /kernel memory/i, describeResult(r));
+      assert.equal(cgFile(b, 'memory', 'memory.limit_in_bytes'), String(64 * MiB));
     });
   });
 
