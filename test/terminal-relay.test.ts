@@ -4,7 +4,8 @@
 // runtime gets SIGTERM, when another process of the container keeps the pty open, and that the
 // runtime's private console socket leaves nothing behind. Each case runs against runc 1.1.5 first
 // (its relay is a pair of blocking copies and a socketpair), except the one about the window size
-// the process starts with, which runc does not set from the caller's terminal.
+// the process starts with, which runc does not set from the caller's terminal. And, for contrast, the
+// pty a --console-socket client gets, which the runtime leaves as runc does.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import * as net from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OutputWaiter } from './helpers/console-socket';
+import { consoleReceiversForFile, OutputWaiter, openMaster } from './helpers/console-socket';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
 import { sleep, type Runtime } from './helpers/runtime';
 import { expectOk, forEachRuntime, runtimesForSuite, scratchDirsForFile, TEST_TIMEOUT, waitForFileContent, withContainer } from './helpers/suite';
@@ -280,6 +281,37 @@ describe(`foreground terminal relay (${sut.label}${pair.ref ? ', each case also 
       }
     });
     assert.deepEqual(fs.readdirSync(tmp), [], `left in TMPDIR (${tmp})`);
+  });
+});
+
+// What a --console-socket client (containerd, conmon) gets is the pty as runc leaves it, output
+// processing on: "\n" reaches the client as "\r\n". Only a master the runtime relays itself has
+// ONLCR cleared (and the caller's size).
+describe(`a pty sent to --console-socket (${sut.label}${pair.ref ? ', each case also against runc' : ''})`, () => {
+  const receiver = consoleReceiversForFile();
+  const probe = 'printf "one\\ntwo\\n"; echo DONE; sleep 5';
+  both('create --console-socket and exec --tty --console-socket: "\\n" arrives as "\\r\\n"', async (_t, rt) => {
+    await withContainer(rt, 'trl-sock', { args: ['sh', '-c', probe], terminal: true }, async (b, id) => {
+      const rcv = await receiver();
+      const created = rt.exec(['create', '--console-socket', rcv.path, '--bundle', b.dir, id]);
+      const init = openMaster(await rcv.master());
+      try {
+        expectOk(await created, 'create --console-socket');
+        expectOk(await rt.exec(['start', id]), 'start');
+        assert.equal(await init.waitFor('DONE'), 'one\r\ntwo\r\nDONE');
+        const ercv = await receiver();
+        const started = rt.exec(['exec', '--tty', '--console-socket', ercv.path, '--detach', id, 'sh', '-c', probe]);
+        const exec = openMaster(await ercv.master());
+        try {
+          expectOk(await started, 'exec --tty --console-socket --detach');
+          assert.equal(await exec.waitFor('DONE'), 'one\r\ntwo\r\nDONE');
+        } finally {
+          exec.close();
+        }
+      } finally {
+        init.close();
+      }
+    });
   });
 });
 
