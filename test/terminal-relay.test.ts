@@ -284,6 +284,28 @@ describe(`foreground terminal relay (${sut.label}${pair.ref ? ', each case also 
   });
 });
 
+// The relay is done with the caller's stdout once the container has exited, but the runtime is
+// not: `run` deletes the container next, poststop hooks included. Its stdout must stay open (not be
+// closed, nor its number reused for a file) until it exits. tsrunc only: runc needs a controlling
+// terminal, and `script`, which gives it one, holds the same stdout open itself.
+test(`run: stdout stays open until the poststop hooks have run (${sut.label})`, TEST_TIMEOUT, async () => {
+  const { dir, opts } = withShared({ args: ['sh', '-c', 'echo hello; exit 3'], terminal: true });
+  await withContainer(sut, 'trl-eof', opts, async (b, id) => {
+    const hook = path.join(b.dir, 'poststop.sh');
+    fs.writeFileSync(hook, `#!/bin/sh\nsleep 1\ntouch ${dir}/poststop-done\n`, { mode: 0o755 });
+    (b.spec as { hooks?: unknown }).hooks = { poststop: [{ path: hook }] };
+    b.writeSpec();
+    const p = spawn(sut.argv[0], [...sut.argv.slice(1), '--root', sut.root, 'run', '--bundle', b.dir, id], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const eof = new Promise<boolean>((resolve) => p.stdout.on('end', () => resolve(fs.existsSync(path.join(dir, 'poststop-done')))));
+    const code = await new Promise<number | null>((resolve) => p.on('exit', resolve));
+    assert.equal(code, 3);
+    assert.equal(await eof, true, 'stdout ended before the poststop hook had run');
+    assert.match(out, /^hello\r?\n$/);
+  });
+});
+
 // What a --console-socket client (containerd, conmon) gets is the pty as runc leaves it, output
 // processing on: "\n" reaches the client as "\r\n". Only a master the runtime relays itself has
 // ONLCR cleared (and the caller's size).
