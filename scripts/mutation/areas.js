@@ -45,8 +45,8 @@ module.exports = {
   terminal: {
     // The relay of a foreground terminal; receiving the master (the rest of console.ts) is the
     // unit tests' (console.test.ts) and every create --console-socket's.
-    mutate: ['src/container/console.ts:217-328', 'src/container/foreground-terminal.ts'],
+    mutate: ['src/container/console.ts:217-337', 'src/container/foreground-terminal.ts'],
     unit: ['console'],
-    container: ['terminal-effects', 'terminal'],
+    container: ['terminal-relay', 'terminal-effects', 'terminal'],
   },
 };

@@ -280,6 +280,15 @@ export function proxyTerminal(master: number): TerminalProxy {
     }
   };
   const onInputError = (): void => { stdin.off('data', onInput); };
+  // Bun fails at once on a stdin it cannot read (a directory: EISDIR), Node reads end of file:
+  // either way the output is relayed without input, as runc's is when its copy of stdin fails.
+  const readInput = (): void => {
+    try {
+      stdin.on('data', onInput);
+    } catch {
+      onInputError();
+    }
+  };
 
   const fatal = new Map<NodeJS.Signals, () => void>();
   for (const sig of FATAL_SIGNALS) {
@@ -317,8 +326,8 @@ export function proxyTerminal(master: number): TerminalProxy {
       resize();
       process.on('SIGWINCH', resize);
     }
-    stdin.on('data', onInput);
     stdin.on('error', onInputError);
+    readInput();
   } catch (e) {
     stop();
     throw e;
