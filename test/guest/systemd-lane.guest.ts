@@ -3,7 +3,7 @@
 // socket, where the systemd cgroup driver talks to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { guestOnly } from '../helpers/cgroup2-vm';
 
@@ -34,4 +34,41 @@ guestOnly('systemd lane', () => {
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /^7$/m, r.out);
   });
+});
+
+// tsrunc's own D-Bus client (src/dbus/) against the real systemd, on both of its endpoints.
+guestOnly('D-Bus client against systemd', () => {
+  for (const via of ['private', 'bus'] as const) {
+    test(`${via === 'private' ? 'private socket (no Hello)' : 'system bus (Hello, match rule)'}: transient scope start, properties, stop, errors`, async () => {
+      const { SystemdManager } = await import('../../src/cgroups/systemd/systemd-api');
+      const { Variant } = await import('../../src/dbus/marshal');
+      const sd = SystemdManager.connect(via);
+      const sleeper = spawn('/bin/sleep', ['60'], { stdio: 'ignore' });
+      const unit = `dbus-check-${via}.scope`;
+      const dir = `/sys/fs/cgroup/dbuscheck.slice/${unit}`;
+      try {
+        assert.match(sd.version(), /^25\d/);
+        const result = sd.startTransientUnit(unit, 'replace', [
+          ['Slice', new Variant('s', 'dbuscheck.slice')],
+          ['PIDs', new Variant('au', [sleeper.pid!])],
+          ['TasksMax', new Variant('t', 13n)],
+          ['Description', new Variant('s', 'a check')],
+        ], 20_000);
+        assert.equal(result, 'done');
+        assert.equal(sd.unitProperty(unit, 'org.freedesktop.systemd1.Unit', 'ActiveState'), 'active');
+        assert.equal(sd.unitProperty(unit, 'org.freedesktop.systemd1.Scope', 'TasksMax'), 13n);
+        assert.equal(fs.readFileSync(`${dir}/pids.max`, 'utf8').trim(), '13');
+        assert.equal(fs.readFileSync(`${dir}/cgroup.procs`, 'utf8').trim(), String(sleeper.pid));
+        sd.setUnitProperties(unit, true, [['TasksMax', new Variant('t', 21n)]]);
+        assert.equal(fs.readFileSync(`${dir}/pids.max`, 'utf8').trim(), '21');
+        assert.equal(sd.stopUnit(unit, 'replace', 20_000), 'done');
+        assert.ok(!fs.existsSync(dir), `${dir} is gone`);
+        assert.throws(() => sd.unitProperty(unit, 'org.freedesktop.systemd1.Unit', 'ActiveState'), (e: Error) => e.name === 'org.freedesktop.systemd1.NoSuchUnit');
+        assert.throws(() => sd.startTransientUnit('bad/name.scope', 'replace', [], 5000), /Invalid|invalid/);
+      } finally {
+        sleeper.kill('SIGKILL');
+        sd.close();
+      }
+    });
+  }
 });
