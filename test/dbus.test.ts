@@ -148,6 +148,78 @@ test('D-Bus addresses: the first unix:path= is used, escapes decoded', () => {
   assert.equal(unixPathOfAddress('unix:abstract=foo'), undefined);
 });
 
+/** A unix listener speaking the server side of the handshake; `onCall` gets each decoded call. */
+async function withPeer(onCall: (c: net.Socket, call: ReturnType<typeof decodeMessage>) => void, fn: (sock: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-dbus-'));
+  const sock = path.join(dir, 's');
+  const server = net.createServer((c) => {
+    let buf = Buffer.alloc(0);
+    let authed = false;
+    c.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!authed) {
+        const text = buf.toString('latin1');
+        if (!text.includes('BEGIN\r\n')) {
+          if (text.endsWith('\r\n')) c.write('OK 0123456789abcdef0123456789abcdef\r\n');
+          return;
+        }
+        authed = true;
+        buf = buf.subarray(buf.indexOf('BEGIN\r\n') + 7);
+      }
+      for (;;) {
+        const len = messageLength(buf);
+        if (len === undefined || buf.length < len) return;
+        const call = decodeMessage(buf.subarray(0, len));
+        buf = buf.subarray(len);
+        onCall(c, call);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  try {
+    await fn(sock);
+  } finally {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a synchronous client script in a child (this process's event loop serves the peer). */
+async function runClient(script: string): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const prelude = `const { DBusConnection } = require(${JSON.stringify(path.resolve(__dirname, '../src/dbus/connection.js'))});`;
+  return new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['-e', prelude + script], { timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+test('a peer that sits on our first call is woken by one Ping after nudgeMs (systemd 252 on its private socket)', async () => {
+  const seen: string[] = [];
+  let held: ReturnType<typeof decodeMessage> | undefined;
+  await withPeer((c, call) => {
+    seen.push(`${call.member}${call.flags & 1 ? '(no reply)' : ''}`);
+    const reply = (to: ReturnType<typeof decodeMessage>) => c.write(encodeMessage({ type: MessageType.MethodReturn, flags: 0, serial: 100 + to.serial, replySerial: to.serial, signature: '', body: [] }));
+    // The first call is only answered once something else arrives, as systemd does.
+    if (!held && call.member === 'Subscribe') { held = call; return; }
+    if (held) { reply(held); held = undefined; }
+    if (!(call.flags & 1)) reply(call);
+  }, async (sock) => {
+    const out = await runClient(`
+      const c = DBusConnection.connect(${JSON.stringify(sock)}, { bus: false, timeoutMs: 5000 });
+      const t0 = Date.now();
+      c.call({ path: '/', interface: 'i.I', member: 'Subscribe', timeoutMs: 5000, nudgeMs: 100 });
+      const took = Date.now() - t0;
+      let second = 'answered';
+      try { c.call({ path: '/', interface: 'i.I', member: 'Subscribe', timeoutMs: 500 }); } catch (e) { second = e.message; }
+      process.stdout.write(JSON.stringify({ took, second }));`);
+    const r = JSON.parse(out) as { took: number; second: string };
+    assert.ok(r.took >= 90 && r.took < 3000, `answered after the nudge: ${r.took} ms`);
+    // Without a nudge the held call is never answered: the deadline says so.
+    assert.match(r.second, /Subscribe: no answer from .* in time/);
+  });
+  assert.deepEqual(seen, ['Subscribe', 'Ping(no reply)', 'Subscribe']);
+});
+
 test('the connection authenticates with EXTERNAL (our uid in hex), skips Hello on a peer, and reads a reply split across reads', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-dbus-'));
   const sock = path.join(dir, 's');

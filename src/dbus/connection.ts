@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { addon } from '../native/addon';
 import { Variant, type DBusValue } from './marshal';
-import { decodeMessage, encodeMessage, messageLength, MessageType, type Message } from './message';
+import { decodeMessage, encodeMessage, messageLength, MessageType, NO_REPLY_EXPECTED, type Message } from './message';
 
 export class DBusError extends Error {
   /** `name` is the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit. */
@@ -27,6 +27,9 @@ export interface CallOptions {
   signature?: string;
   body?: DBusValue[];
   timeoutMs?: number;
+  /** No reply after this long: send the peer a Ping (once), which wakes a peer that has our call
+   * buffered but is not looking at it (see SystemdManager.connect). */
+  nudgeMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 25_000;
@@ -149,10 +152,22 @@ export class DBusConnection {
   call(opts: CallOptions): DBusValue[] {
     const serial = this.send(opts);
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    let nudgeAt = opts.nudgeMs === undefined ? undefined : Math.min(deadline, Date.now() + opts.nudgeMs);
     for (;;) {
       let m: Message;
       try {
-        m = this.nextMessage(deadline);
+        if (nudgeAt !== undefined) {
+          try {
+            m = this.nextMessage(nudgeAt);
+          } catch (e) {
+            if (!(e instanceof DBusTransportError) || Date.now() >= deadline || !/in time/.test(e.message)) throw e;
+            nudgeAt = undefined;
+            this.send({ destination: opts.destination, path: '/', interface: 'org.freedesktop.DBus.Peer', member: 'Ping' }, NO_REPLY_EXPECTED);
+            continue;
+          }
+        } else {
+          m = this.nextMessage(deadline);
+        }
       } catch (e) {
         if (e instanceof DBusTransportError) throw new DBusTransportError(`${opts.interface}.${opts.member}: ${e.message}`);
         throw e;
