@@ -15,6 +15,8 @@ export interface CgroupRecord {
   driver: 'v1' | 'v2' | 'hybrid';
   /** Directory by hierarchy key: a v1 controller ("memory", "name=systemd") or "unified". */
   dirs: Record<string, string>;
+  /** With --systemd-cgroup: the container's scope unit and its slice (src/cgroups/systemd/). */
+  systemd?: { unit: string; slice: string };
 }
 
 export type { FreezerState } from './freezer-state';
@@ -32,7 +34,7 @@ export interface CgroupManager {
   readonly record: CgroupRecord;
   /** Makes the directories and writes the resources (device rules included: the config's,
    * then the defaults; `linuxDevices` is linux.devices); on failure removes what it made. */
-  create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void;
+  create(resources: Resources | undefined, linuxDevices?: readonly Device[], firstPid?: number): void;
   /** `sub`: sub-cgroups (exec --cgroup) by v1 controller, or "" for the v2 one; they must exist. */
   placement(sub?: Record<string, string>): CgroupPlacement;
   /** Writes changed resources into the live cgroup (`tsrunc update`); device rules only when
@@ -56,6 +58,9 @@ export interface CgroupManager {
    * twice.
    */
   destroy(killRemaining: boolean): string[];
+  /** True when create() needs the pid of the container's first process as its third argument
+   * (systemd makes a scope only around a process): it is then called once the launcher exists. */
+  readonly createsWithPid?: boolean;
 }
 
 export interface NewCgroupOptions {
@@ -74,6 +79,7 @@ export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): Cgro
     requireSystemd();
   }
   const host = opts.host ?? detectCgroupHost();
+  if (opts.systemdCgroup) return systemdDriver().SystemdCgroups.forNew(spec, opts.id, host);
   switch (host.kind) {
     case 'v2': {
       const unified = host.unified!;
@@ -93,5 +99,11 @@ export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): Cgro
 /** The driver of an existing container, from its state.json record. */
 export function openCgroups(record: CgroupRecord | undefined): CgroupManager | undefined {
   if (!record) return undefined;
+  if (record.systemd) return systemdDriver().SystemdCgroups.fromRecord(record);
   return record.driver === 'v2' ? V2Cgroups.fromRecord(record) : V1Cgroups.fromRecord(record);
+}
+
+/** Loaded only for containers that use it. */
+function systemdDriver(): typeof import('./systemd/driver') {
+  return require('./systemd/driver') as typeof import('./systemd/driver');
 }

@@ -129,7 +129,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       // Recorded before anything exists, so a delete after a crash here still finds them.
       writeCgroupIntent(lock.dir, cgroups.record);
       cgroupsMade = true;
-      cgroups.create(spec.linux?.resources, spec.linux?.devices);
+      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
       plan.cgroup = cgroups.placement();
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
@@ -155,7 +155,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
         hookFailed = true;
         throw e;
       }
-    });
+    }, cgroups?.createsWithPid ? (launcherPid) => cgroups.create(spec.linux?.resources, spec.linux?.devices, launcherPid) : undefined);
     let pidFileWritten = false;
     try {
       // Before commit (and, as runc, before the pid file): until then the init is the launcher's

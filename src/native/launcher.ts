@@ -62,7 +62,11 @@ export interface Launched {
 /** Called when the launcher stops for hooks (`hook` → `hook-done`); throwing aborts the launch. */
 export type HookRequest = (phase: string, pid: number) => void;
 
-export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Launched {
+/** Called with the launcher's pid before it gets the plan (the systemd driver puts it into the
+ * container's scope then, and the init is born there); throwing aborts the launch. */
+export type SpawnedHook = (launcherPid: number) => void;
+
+export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSpawned?: SpawnedHook): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -110,6 +114,7 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Lau
   };
 
   try {
+    onSpawned?.(launcherPid);
     sock.send(plan);
     const created = next('created');
     return {

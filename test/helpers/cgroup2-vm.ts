@@ -166,7 +166,8 @@ export function guestSuite(name: string, opts: GuestOptions = {}): void {
     // a guest) for the same result; a failing test still makes node exit non-zero.
     const r = await runInCgroup2Guest([process.execPath, '--test-reporter=spec', rel], { ...opts, timeoutSec });
     t.diagnostic(`guest run of ${rel}: ${((Date.now() - started) / 1000).toFixed(1)} s wall, boot included`);
-    for (const line of r.stdout.split('\n')) if (/^[✔✖﹣]/.test(line)) t.diagnostic(`guest: ${line}`);
+    // Top-level results, and the lines a guest file prints as "guest-note: ..." (measurements).
+    for (const line of r.stdout.split('\n')) if (/^[✔✖﹣]|^guest-note: /.test(line)) t.diagnostic(`guest: ${line}`);
     const output = `--- guest stdout\n${r.stdout}--- guest stderr\n${r.stderr}`;
     if (r.status !== 0) {
       assert.fail(`guest run of ${rel} exited with status ${r.status}` +
