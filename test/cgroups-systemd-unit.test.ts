@@ -7,6 +7,7 @@ import { annotationProperties } from '../src/cgroups/systemd/annotations';
 import { rangesToMask, systemdResources } from '../src/cgroups/systemd/properties';
 import { expandSlice, systemdUnitPlace } from '../src/cgroups/systemd/unit-name';
 import { Variant } from '../src/dbus/marshal';
+import { SystemdCgroups } from '../src/cgroups/systemd/driver';
 
 test('slices expand into nested cgroups as systemd spells them; bad names are refused', () => {
   assert.equal(expandSlice('system.slice'), '/system.slice');
@@ -74,4 +75,12 @@ test('annotations: GVariant text values, Sec -> USec, errors naming the annotati
   assert.throws(() => annotationProperties({ 'org.systemd.property.X': 'byte 300' }), /out of range/);
   assert.throws(() => annotationProperties({ 'org.systemd.property.X': '[]' }), /needs a type/);
   assert.throws(() => annotationProperties({ 'org.systemd.property.TimeoutStopSec': '-1' }), /negative/);
+});
+
+test('the driver refuses hosts that are not pure cgroup v2, saying which they are', () => {
+  const unified = { mountPoint: '/sys/fs/cgroup/unified', mountRoot: '/', ownPath: '/', controllers: [] };
+  assert.throws(() => SystemdCgroups.forNew({ ociVersion: '1.0.0', linux: { cgroupsPath: ':p:n' } } as never, 'c1', { kind: 'hybrid', v1: [], unified }),
+    /--systemd-cgroup: tsrunc's systemd driver supports pure cgroup v2 hosts only; this host's cgroups are hybrid/);
+  const made = SystemdCgroups.forNew({ ociVersion: '1.0.0', linux: { cgroupsPath: 'a-b.slice:p:n' } } as never, 'c1', { kind: 'v2', v1: [], unified: { ...unified, mountPoint: '/sys/fs/cgroup' } });
+  assert.deepEqual(made.record, { driver: 'v2', dirs: { unified: '/sys/fs/cgroup/a.slice/a-b.slice/p-n.scope' }, systemd: { unit: 'p-n.scope', slice: 'a-b.slice' } });
 });

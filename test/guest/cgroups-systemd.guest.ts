@@ -96,6 +96,12 @@ guestOnly('systemd cgroup driver', () => describe('systemd cgroup driver (system
           assert.deepEqual(after, { MemoryMax: String(96 * MiB), TasksMax: '33' });
           assert.equal(read(dir, 'memory.max'), String(96 * MiB));
           assert.equal(read(dir, 'pids.max'), '33');
+          // events --stats reads the scope's files
+          const ev = await ts.exec(['events', '--stats', id]);
+          expectOk(ev, 'events --stats');
+          const stats = JSON.parse(ev.stdout) as { type: string; data: { pids: { current: number; limit: number } } };
+          assert.equal(stats.type, 'stats');
+          assert.ok(stats.data.pids.current >= 2 && stats.data.pids.limit === 33, ev.stdout);
           // ps and kill --all act through the scope's files
           const ps = await ts.exec(['ps', '--format', 'json', id]);
           expectOk(ps, 'ps');

@@ -15,9 +15,10 @@ const DEFAULT_SYSTEM_BUS = '/run/dbus/system_bus_socket';
  * On the private socket, systemd 252 now and then leaves the first call of a new connection
  * unanswered (seen in 2 of 3 connections under user-mode-linux; runc's godbus hangs there the
  * same way): it read the call together with the end of the handshake and then waits for more
- * input. A Ping after this long without a reply is that input; a live systemd answers at once.
+ * input. A Ping after this long without a reply is that input; a live systemd answers at once,
+ * and a Ping to one that was merely slow costs nothing.
  */
-const PEER_NUDGE_MS = 100;
+const PEER_NUDGE_MS = 25;
 
 /** A unit property as systemd's transient-unit calls take it: (name, variant). */
 export type UnitProperty = [string, Variant];
