@@ -39,6 +39,9 @@
 #   CG2VM_DISK=64M               a sparse scratch disk as /dev/ubda (98:0), for io.max tests
 #   CG2VM_KEEP_ENV=0             do not pass the caller's environment
 #   CG2VM_CACHE=/var/tmp/cgroup2-vm   where prepare.sh unpacked the kernel
+#   CG2VM_INIT_TAIL=SCRIPT       (for another lane, scripts/systemd-vm) a guest script PID 1
+#                                sources once the root is built, instead of running the job itself
+#   CG2VM_INIT_VARS='A B'        names of variables passed to that script (not to the command)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -96,6 +99,10 @@ done
 	echo "KMODDIR=$(shq "$KMODDIR")"
 	echo "NRW=${#RW[@]}"
 	for i in "${!RW[@]}"; do echo "RW$i=$(shq "${RW[$i]}")"; done
+	if [ -n "${CG2VM_INIT_TAIL:-}" ]; then
+		echo "INIT_TAIL=$(shq "$CG2VM_INIT_TAIL")"
+		for v in ${CG2VM_INIT_VARS:-}; do [ -z "${!v:-}" ] || echo "$v=$(shq "${!v}")"; done
+	fi
 } > "$W/job/config"
 
 {
@@ -105,6 +112,9 @@ done
 			n=${kv%%=*}
 			[[ $n =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
 			case $n in SHLVL | OLDPWD | PWD | _ | BASHOPTS | SHELLOPTS | BASH_* | CG2VM_*) continue ;; esac
+			# the caller's service manager's, meaningless in the guest (and wrong under its systemd)
+			case $n in INVOCATION_ID | NOTIFY_SOCKET | JOURNAL_STREAM) continue ;; esac
+			case " ${CG2VM_INIT_VARS:-} " in *" $n "*) continue ;; esac
 			printf 'export %s=%q\n' "$n" "${kv#*=}"
 		done < <(env -0)
 	else

@@ -7,9 +7,11 @@
 #      upper = tmpfs), writable hostfs binds of the job dir, the cwd and
 #      CG2VM_RW paths, fresh /run, proc/sys/dev/devpts/shm/mqueue,
 #      cgroup2 at /sys/fs/cgroup with every available controller enabled;
-#   2. pivot_root's into it and runs $J/cmd.sh (written by run.sh) with
-#      stdout/stderr relayed to host fds (UML consoles tty1/tty2);
-#   3. writes the exit status to $J/status and powers off.
+#   2. pivot_root's into it and runs $J/cmd.sh (written by run.sh) through
+#      job-run.sh, which relays its stdout/stderr to host fds (UML consoles
+#      tty1/tty2) and writes its exit status to $J/status; or, when the job
+#      config names an INIT_TAIL (another lane's script), sources that instead;
+#   3. powers off.
 # Env from the kernel command line: CG2VM_JOB (host path of the job dir).
 BB=/bin/busybox
 # busybox runs applets through /proc/self/exe: mount the guest's /proc first
@@ -95,28 +97,8 @@ pivot_root . . || die "pivot_root"
 umount -l . 2> /dev/null
 cd /
 
-# Guest consoles: tty1 -> host stdout, tty2 -> host stderr (see run.sh).
-stty -F /dev/tty1 -opost -echo 2> /dev/null
-stty -F /dev/tty2 -opost -echo 2> /dev/null
-J=/run/cg2vm/job
-mkfifo /run/cg2vm/out /run/cg2vm/err
-cat /run/cg2vm/out > /dev/tty1 &
-c1=$!
-cat /run/cg2vm/err > /dev/tty2 &
-c2=$!
+# Another lane takes PID 1 over from here (scripts/systemd-vm: systemd, which runs the job).
+[ -z "${INIT_TAIL:-}" ] || . "$INIT_TAIL"
 
-/bin/bash $J/cmd.sh < /dev/null > /run/cg2vm/out 2> /run/cg2vm/err &
-wait $!
-rc=$?
-
-# Let the relays drain (give up after 3s if a leftover daemon holds the pipes).
-(sleep 3 && kill $c1 $c2) 2> /dev/null &
-w=$!
-wait $c1 $c2
-kill $w 2> /dev/null
-# tcsetattr(TCSADRAIN): wait until the consoles handed everything to the host.
-stty -F /dev/tty1 -opost 2> /dev/null
-stty -F /dev/tty2 -opost 2> /dev/null
-echo "$rc" > $J/status
-sync
+/bin/sh "${0%/*}/job-run.sh"
 $BB poweroff -f

@@ -28,6 +28,7 @@ export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): Cgro
     requireSystemd();
   }
   const host = opts.host ?? detectCgroupHost();
+  if (opts.systemdCgroup) return systemdDriver().SystemdCgroups.forNew(spec, opts.id, host);
   switch (host.kind) {
     case 'v2': {
       const unified = host.unified!;
@@ -47,5 +48,11 @@ export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): Cgro
 /** The driver of an existing container, from its state.json record. */
 export function openCgroups(record: CgroupRecord | undefined): CgroupManager | undefined {
   if (!record) return undefined;
+  if (record.systemd) return systemdDriver().SystemdCgroups.fromRecord(record);
   return record.driver === 'v2' ? V2Cgroups.fromRecord(record) : V1Cgroups.fromRecord(record, hybridUnifiedPart);
+}
+
+/** Loaded only for containers that use it. */
+function systemdDriver(): typeof import('./systemd/driver') {
+  return require('./systemd/driver') as typeof import('./systemd/driver');
 }

@@ -33,6 +33,6 @@ export function systemdRunning(runDir = '/run/systemd/system'): boolean {
 
 export function requireSystemd(runDir?: string): void {
   if (!systemdRunning(runDir)) {
-    throw new TsruncError('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); tsrunc has no systemd cgroup driver to fall back on, use the cgroupfs form of cgroupsPath');
+    throw new TsruncError('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so it cannot manage the container\'s cgroup; leave out --systemd-cgroup and use the cgroupfs form of cgroupsPath');
   }
 }

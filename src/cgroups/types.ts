@@ -35,6 +35,8 @@ export interface CgroupRecord {
   driver: 'v1' | 'v2' | 'hybrid';
   /** Directory by hierarchy key: a v1 controller ("memory", "name=systemd") or "unified". */
   dirs: Record<string, string>;
+  /** With --systemd-cgroup: the container's scope unit and its slice (src/cgroups/systemd/). */
+  systemd?: { unit: string; slice: string };
 }
 
 /** How the launcher puts the init into the cgroup before it runs (the plan's `cgroup`): a cgroup2
@@ -45,7 +47,7 @@ export interface CgroupManager {
   readonly record: CgroupRecord;
   /** Makes the directories and writes the resources (device rules included: the config's,
    * then the defaults; `linuxDevices` is linux.devices); on failure removes what it made. */
-  create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void;
+  create(resources: Resources | undefined, linuxDevices?: readonly Device[], firstPid?: number): void;
   /** `sub`: sub-cgroups (exec --cgroup) by v1 controller, or "" for the v2 one; they must exist. */
   placement(sub?: Record<string, string>): CgroupPlacement;
   /** Writes changed resources into the live cgroup (`tsrunc update`); device rules only when
@@ -69,6 +71,9 @@ export interface CgroupManager {
    * twice.
    */
   destroy(killRemaining: boolean): string[];
+  /** True when create() needs the pid of the container's first process as its third argument
+   * (systemd makes a scope only around a process): it is then called once the launcher exists. */
+  readonly createsWithPid?: boolean;
 }
 
 /** The cgroup2 directory a v1 container also gets on a hybrid host, for the controllers v1 lacks

@@ -132,9 +132,10 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     });
     if (cgroups) {
       // Recorded before anything exists, so a delete after a crash here still finds them; a
-      // failing create() removes what it made itself.
+      // failing create() removes what it made itself. systemd makes a scope only around a process:
+      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
       writeCgroupIntent(dir, cgroups.record);
-      cgroups.create(spec.linux?.resources, spec.linux?.devices);
+      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
       // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
       undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
     }
@@ -155,7 +156,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
         hookFailed = true;
         throw e;
       }
-    });
+    }, cgroups?.createsWithPid ? (launcherPid) => cgroups.create(spec.linux?.resources, spec.linux?.devices, launcherPid) : undefined);
     // Closing the launcher's socket makes it kill the init and exit (so does a crash of tsrunc).
     undo.push('the launcher', () => launched.abort());
     // Before commit (and, as runc, before the pid file): until then the init is the launcher's

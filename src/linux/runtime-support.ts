@@ -26,8 +26,9 @@ export interface RuntimeSupport {
   memoryPolicy: boolean;
   /**
    * config.json annotations (a key, or a prefix ending in ".") that change what tsrunc does, for
-   * features' potentiallyUnsafeConfigAnnotations. tsrunc only passes annotations on (state, hooks,
-   * the seccomp agent), so none: an empty list, which the spec distinguishes from "unknown".
+   * features' potentiallyUnsafeConfigAnnotations. Only org.systemd.property.* (unit properties
+   * with --systemd-cgroup, as runc); every other annotation is only passed on (state, hooks, the
+   * seccomp agent).
    */
   unsafeConfigAnnotations: readonly string[];
 }
@@ -36,7 +37,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   ociVersionMin: '1.0.0',
   ociVersionMax: SPEC_VERSION,
   hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-  cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+  cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
   seccomp: true,
   // Implemented (applied at exec, refused up front on hosts without the module). The features
   // document reports the runtime, not the host: runtime-spec features-linux.md says these
@@ -49,7 +50,7 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   tmpcopyup: true,
   netDevices: true,
   memoryPolicy: true,
-  unsafeConfigAnnotations: [],
+  unsafeConfigAnnotations: ['org.systemd.property.'],
 };
 
 /** Mount options that only mean something when an optional feature above is implemented. */

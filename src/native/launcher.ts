@@ -60,7 +60,11 @@ export interface Launched {
 /** Called when the launcher stops for hooks (`hook` → `hook-done`); throwing aborts the launch. */
 export type HookRequest = (phase: string, pid: number) => void;
 
-export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Launched {
+/** Called with the launcher's pid before it gets the plan (the systemd driver puts it into the
+ * container's scope then, and the init is born there); throwing aborts the launch. */
+export type SpawnedHook = (launcherPid: number) => void;
+
+export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSpawned?: SpawnedHook): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -113,6 +117,7 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest): Lau
   const unexpected = (msg: never): never => fail(new TsruncError(`launcher protocol: unexpected message ${JSON.stringify((msg as { type?: unknown }).type)}`));
 
   try {
+    onSpawned?.(launcherPid);
     sock.send(plan);
     const created = next('created');
     return {

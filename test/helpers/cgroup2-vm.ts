@@ -24,7 +24,12 @@ export interface GuestOptions {
   memory?: string;
   /** Size of a scratch block device /dev/ubda (98:0) for io.max tests, e.g. "64M". None by default. */
   disk?: string;
+  /** 'systemd': scripts/systemd-vm, the same guest with systemd 252 as PID 1 (SDLANE_GUEST=1 in
+   * the command's environment); default the plain cgroup2 lane. */
+  lane?: Lane;
 }
+
+export type Lane = 'cgroup2' | 'systemd';
 
 export interface GuestResult {
   /** The command's exit status; 124 when timed out, 125 when the guest itself failed. */
@@ -44,8 +49,8 @@ function umlCache(): string {
   return process.env.CG2VM_CACHE ?? '/var/tmp/cgroup2-vm';
 }
 
-function laneScript(): string {
-  return path.join(repoRoot(), 'scripts', 'cgroup2-vm', 'run.sh');
+function laneScript(lane: Lane = 'cgroup2'): string {
+  return path.join(repoRoot(), 'scripts', lane === 'systemd' ? 'systemd-vm' : 'cgroup2-vm', 'run.sh');
 }
 
 /** True inside a guest booted by run.sh (it sets this for the command; the host never passes it). */
@@ -54,7 +59,8 @@ export function insideCgroup2Guest(): boolean {
 }
 
 /** Why the lane cannot boot a guest here, or undefined when it can. */
-export function cgroup2LaneUnavailable(): string | undefined {
+export function cgroup2LaneUnavailable(lane: Lane = 'cgroup2'): string | undefined {
+  if (lane === 'systemd' && !fs.existsSync('/lib/systemd/systemd')) return 'the systemd lane needs systemd installed (apt-get install systemd; scripts/setup.sh)';
   if (insideCgroup2Guest()) return 'already inside a cgroup2 guest (user-mode-linux does not nest here)';
   if (process.platform !== 'linux') return 'the cgroup2 lane needs Linux';
   if (process.getuid?.() !== 0) return 'the cgroup2 lane boots user-mode-linux guests as root; not root';
@@ -106,7 +112,7 @@ export function runInCgroup2Guest(argv: string[], opts: GuestOptions = {}): Prom
   // it for its runner's child and write the runner's binary protocol instead of a report.
   delete env.NODE_TEST_CONTEXT;
   // pdeathsig: if this process dies (a killed test), run.sh gets SIGTERM and stops the guest.
-  const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/bin/bash', laneScript(), '--', ...argv], {
+  const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/bin/bash', laneScript(opts.lane), '--', ...argv], {
     cwd: repoRoot(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,8 +156,9 @@ export function runInCgroup2Guest(argv: string[], opts: GuestOptions = {}): Prom
 export function guestSuite(name: string, opts: GuestOptions = {}): void {
   const rel = path.join('dist', 'test', 'guest', `${name}.guest.js`);
   const timeoutSec = opts.timeoutSec ?? DEFAULT_TIMEOUT_SEC;
-  test(`${name} (in a pure cgroup2 guest)`, { timeout: timeoutSec * 1000 + 2 * HOST_GRACE_MS }, async (t) => {
-    const why = cgroup2LaneUnavailable();
+  const where = opts.lane === 'systemd' ? 'a pure cgroup2 guest under systemd' : 'a pure cgroup2 guest';
+  test(`${name} (in ${where})`, { timeout: timeoutSec * 1000 + 2 * HOST_GRACE_MS }, async (t) => {
+    const why = cgroup2LaneUnavailable(opts.lane);
     if (why) return t.skip(why);
     assert.ok(fs.existsSync(path.join(repoRoot(), rel)), `${rel} is not built (npx tsc -p tsconfig.json)`);
     const started = Date.now();
@@ -159,7 +166,8 @@ export function guestSuite(name: string, opts: GuestOptions = {}): void {
     // a guest) for the same result; a failing test still makes node exit non-zero.
     const r = await runInCgroup2Guest([process.execPath, '--test-reporter=spec', rel], { ...opts, timeoutSec });
     t.diagnostic(`guest run of ${rel}: ${((Date.now() - started) / 1000).toFixed(1)} s wall, boot included`);
-    for (const line of r.stdout.split('\n')) if (/^[✔✖﹣]/.test(line)) t.diagnostic(`guest: ${line}`);
+    // Top-level results, and the lines a guest file prints as "guest-note: ..." (measurements).
+    for (const line of r.stdout.split('\n')) if (/^[✔✖﹣]|^guest-note: /.test(line)) t.diagnostic(`guest: ${line}`);
     const output = `--- guest stdout\n${r.stdout}--- guest stderr\n${r.stderr}`;
     if (r.status !== 0) {
       assert.fail(`guest run of ${rel} exited with status ${r.status}` +
@@ -176,9 +184,9 @@ export function guestSuite(name: string, opts: GuestOptions = {}): void {
  * For guest files: declares their tests only inside a guest; anywhere else (the host's test runner
  * loads every dist/test/**.js file) one skipped test says where they run.
  */
-export function guestOnly(name: string, declare: () => void): void {
-  if (insideCgroup2Guest()) return declare();
+export function guestOnly(name: string, declare: () => void, lane: Lane = 'cgroup2'): void {
+  if (insideCgroup2Guest() && (lane !== 'systemd' || process.env.SDLANE_GUEST === '1')) return declare();
   test(`${name}: ${GUEST_ONLY_SKIP}`, (t) => {
-    t.skip('booted by test/integration/cgroups/cgroup2-lane.test.ts (scripts/cgroup2-vm/run.sh)');
+    t.skip(lane === 'systemd' ? 'booted by its host file with the systemd lane (scripts/systemd-vm/run.sh)' : 'booted by test/integration/cgroups/cgroup2-lane.test.ts (scripts/cgroup2-vm/run.sh)');
   });
 }

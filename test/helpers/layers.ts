@@ -19,6 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['plan'],
   ['config'],
   ['linux'],
+  ['dbus'],
   ['native'],
   ['contract'],
   ['context', 'log', 'errors'],
@@ -30,9 +31,13 @@ export const SIBLINGS: readonly string[] = ['hooks', 'cgroups', 'state'];
 /** commands/ reaches what a container is made of only through container/. */
 export const COMMANDS_MAY_NOT_IMPORT: readonly string[] = ['hooks', 'cgroups', 'state', 'plan', 'linux', 'native', 'contract'];
 
-/** Inside cgroups/: which files belong to a driver; every other file is the common part. */
-export function cgroupsPart(file: string): 'v1' | 'v2' | 'manager' | 'common' {
+/**
+ * Inside cgroups/: which files belong to a driver; every other file is the common part. The
+ * systemd driver (cgroups/systemd/) wraps the v2 one: it may import v2, never the other way.
+ */
+export function cgroupsPart(file: string): 'v1' | 'v2' | 'systemd' | 'manager' | 'common' {
   const base = path.basename(file, '.ts');
+  if (file.split(/[\\/]/).includes('systemd')) return 'systemd';
   if (base === 'manager') return 'manager';
   if (/^(v1|v1-.*|stats-v1)$/.test(base)) return 'v1';
   if (/^(v2|v2-.*|stats-v2|device-program)$/.test(base)) return 'v2';
@@ -130,7 +135,9 @@ export function violations(edges: readonly Edge[]): Array<Edge & { why: string }
     } else if (a === 'cgroups') {
       const pa = cgroupsPart(e.from);
       const pb = cgroupsPart(e.to);
-      if ((pa === 'v1' && pb === 'v2') || (pa === 'v2' && pb === 'v1')) out.push({ ...e, why: `the ${pa} driver imports the ${pb} driver` });
+      const driverArrow = (pa === 'v1' && pb === 'v2') || (pa === 'v2' && pb === 'v1') || (pa === 'systemd' && pb === 'v1')
+        || ((pa === 'v1' || pa === 'v2') && pb === 'systemd');
+      if (driverArrow) out.push({ ...e, why: `the ${pa} driver imports the ${pb} driver` });
       else if (pa === 'common' && pb !== 'common') out.push({ ...e, why: `the common part of cgroups imports ${pb}` });
       else if (pa !== 'manager' && pb === 'manager') out.push({ ...e, why: 'a driver imports the manager that picks it' });
     }

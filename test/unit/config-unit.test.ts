@@ -117,7 +117,7 @@ test('features follow the runtime-support table', () => {
   assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
   assert.deepEqual(later.linux.mountExtensions, { idmap: { enabled: true } });
   assert.equal(later.linux.cgroup.systemd, true);
-  assert.deepEqual(now.potentiallyUnsafeConfigAnnotations, []);
+  assert.deepEqual(now.potentiallyUnsafeConfigAnnotations, ['org.systemd.property.']);
   assert.deepEqual(buildFeatures({ ...RUNTIME_SUPPORT, memoryPolicy: false }).linux.memoryPolicy, { modes: [], flags: [] }, 'no name is recognised where the policy is not applied');
   const policies = buildFeatures({ ...RUNTIME_SUPPORT, memoryPolicy: true, unsafeConfigAnnotations: ['org.example.hook.', 'bundle'] });
   // The names are the config schema's (runtime-spec 1.3's), sorted as runc prints them.

@@ -210,7 +210,7 @@ test('features: a runtime-spec features document built from the runtime\'s table
   assert.deepEqual(f.linux.namespaces, [...NAMESPACE_TYPES].sort());
   assert.deepEqual(f.linux.capabilities, CAPABILITY_NAMES);
   // Both cgroupfs drivers (v1/hybrid and v2) with rdma limits; no systemd driver yet.
-  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
+  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true });
   assert.equal(f.linux.seccomp.enabled, true);
   assert.deepEqual(f.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
   // The architectures are the linked libseccomp's: checked against its own header, not our table.
@@ -242,7 +242,7 @@ test('features: every field of runtime-spec 1.3.0\'s features.md and features-li
   assert.deepEqual(Object.keys(f.linux).sort(), ['apparmor', 'capabilities', 'cgroup', 'intelRdt', 'memoryPolicy', 'mountExtensions', 'namespaces', 'netDevices', 'seccomp', 'selinux']);
   assert.deepEqual(Object.keys(f.linux.seccomp).sort(), ['actions', 'archs', 'enabled', 'knownFlags', 'operators', 'supportedFlags']);
   // tsrunc acts on no config.json annotation: an empty list ("none"), not an absent one ("unknown").
-  assert.deepEqual(f.potentiallyUnsafeConfigAnnotations, []);
+  assert.deepEqual(f.potentiallyUnsafeConfigAnnotations, ['org.systemd.property.']);
   // No resctrl side: create refuses linux.intelRdt, so nothing of it is claimed.
   assert.deepEqual(f.linux.intelRdt, { enabled: false, schemata: false, monitoring: false });
   // Memory policies are listed once they are applied; the names are then the config schema's.
