@@ -46,7 +46,9 @@ export interface ExecOptions {
   ignorePaused: boolean;
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+// Not SIGWINCH: with a terminal the relay resizes the pty (the kernel then signals the process);
+// without one there is nothing to resize and runc passes nothing on either.
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
 
 function readProcessFile(file: string): Process {
   let text: string;
@@ -137,8 +139,6 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   // the launch returns; a signal that early is delivered as soon as its pid is known.
   const pending: NodeJS.Signals[] = [];
   const forward = (sig: NodeJS.Signals) => {
-    // The terminal relay passes window changes itself.
-    if (sig === 'SIGWINCH' && terminal) return;
     if (pid === undefined) { pending.push(sig); return; }
     try { globalThis.process.kill(pid, os.constants.signals[sig]); } catch { /* already gone */ }
   };
@@ -149,14 +149,16 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     checkStatus(c, o.ignorePaused);
     const stored = readConfigCopy(c.lock.dir) as Spec | undefined;
     if (!stored) throw new TsruncError(`container ${o.id} was created by a tsrunc without exec support: its config copy is missing`);
+    // A process file is taken whole, its own "terminal" included: --tty only shapes the process
+    // built from flags (runc ignores it with --process too).
     const process = o.processFile ? readProcessFile(o.processFile) : processFromFlags(stored.process, o);
-    if (o.processFile && o.tty) process.terminal = true;
     const { problems, warnings } = validateSpec({ ...stored, process }, { requireProcess: true });
-    for (const w of warnings.filter((w) => w.includes('/process'))) ctx.log.warn(w);
-    if (problems.length > 0) {
-      const where = o.processFile ?? 'the exec process';
-      throw new TsruncError(problems.filter((p) => p.includes('/process')).map((p) => p.replace(/^config\.json: \/process/, `${where}: `)).join('\n') || problems.join('\n'));
-    }
+    // What is said about this process names where it came from; the rest of the config was
+    // checked at create.
+    const where = o.processFile ?? 'the exec process';
+    const aboutProcess = (lines: string[]): string[] => lines.filter((l) => l.includes('/process')).map((l) => l.replace(/^config\.json: \/process/, `${where}: `));
+    for (const w of aboutProcess(warnings)) ctx.log.warn(w);
+    if (problems.length > 0) throw new TsruncError(aboutProcess(problems).join('\n') || problems.join('\n'));
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
     let consoleSocket = o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
@@ -170,12 +172,10 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     const cgroups = openCgroups(c.state.tsrunc.cgroup);
     const sub = parseSubCgroups(o.cgroup);
     if (!cgroups && Object.keys(sub).length > 0) throw new TsruncError('--cgroup: the container has no cgroup');
-    const listenFds = Number.parseInt(globalThis.process.env.LISTEN_FDS ?? '', 10);
     // After every check, before the process exists (a connection is something the listener sees).
     if (o.pidfdSocket) pidfdSocket = PidfdSocket.connect(o.pidfdSocket);
     const plan = buildExecPlan(stored, c.state, process, {
       preserveFds: o.preserveFds,
-      listenFds: Number.isFinite(listenFds) && listenFds > 0 ? listenFds : 0,
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
       consoleSocket,

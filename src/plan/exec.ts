@@ -13,8 +13,8 @@ import { planSeccomp } from './seccomp';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
 
 export interface ExecPlanOptions {
+  /** --preserve-fds. $LISTEN_FDS is create's and run's only: runc's exec passes no activation fds. */
   preserveFds: number;
-  listenFds: number;
   debug: boolean;
   /** The state root, where compiled seccomp programs are cached. */
   stateRoot: string;
@@ -62,8 +62,8 @@ export function buildExecPlan(spec: Spec, state: ContainerState, process: Proces
     readonlyPaths: [],
     sysctl: [],
     execFifo: '',
-    preserveFds: opts.listenFds + opts.preserveFds,
-    process: planProcess(spec, process, opts.listenFds, opts.warn),
+    preserveFds: opts.preserveFds,
+    process: planProcess(spec, process, 0, opts.warn),
   };
   // execCPUAffinity is for exec'd processes only (the spec exempts the init).
   const affinity = planExecCpuAffinity(process.execCPUAffinity);
