@@ -108,6 +108,24 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  both('--tty does not change a process file: its own "terminal": false holds', async (_t, rt) => {
+    await withRunning(rt, 'ex-proctty', {}, async (b, id) => {
+      const file = path.join(b.dir, 'process.json');
+      fs.writeFileSync(file, JSON.stringify({ terminal: false, user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'tty; true'], env: ['PATH=/bin:/usr/bin'], cwd: '/' }));
+      const r = await rt.exec(['exec', '--tty', '--process', file, id]);
+      expectOk(r, 'exec --tty --process');
+      assert.equal(r.stdout, 'not a tty\n');
+    });
+  });
+
+  test('--tty in the foreground without a console socket: the process has a terminal of its own, relayed by tsrunc [tsrunc; runc needs one of its own]', TEST_TIMEOUT, async () => {
+    await withRunning(sut, 'ex-tty', {}, async (_b, id) => {
+      const r = await sut.exec(['exec', '--tty', id, 'sh', '-c', 'tty; test -t 0 && test -t 1 && echo both']);
+      expectOk(r, 'exec --tty');
+      assert.match(r.stdout, /^\/dev\/pts\/\d+\r?\nboth\r?\n$/, JSON.stringify(r.stdout));
+    });
+  });
+
   both('a whole process from --process, as containerd and podman send it', async (_t, rt) => {
     await withRunning(rt, 'ex-procfile', {}, async (b, id) => {
       const file = path.join(b.dir, 'process.json');
@@ -139,20 +157,26 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     await withRunning(rt, 'ex-fds', {}, async (b, id) => {
       const extra = fs.openSync(path.join(b.dir, 'config.json'), 'r');
       try {
-        const list = async (args: string[]): Promise<string> => {
-          const argv = [...rt.argv, '--root', rt.root, 'exec', ...args, id, 'ls', '/proc/self/fd'];
+        const run = async (args: string[], command: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> => {
+          const argv = [...rt.argv, '--root', rt.root, 'exec', ...args, id, ...command];
           const out = rt.ioPath('fds');
           const outFd = fs.openSync(out, 'w');
           // fd 3 is an open file of the caller's, not close-on-exec (as containerd's shim leaves its socket).
-          const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', outFd, 'inherit', extra] });
+          const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', outFd, 'inherit', extra], env });
           fs.closeSync(outFd);
           const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
           assert.equal(code, 0);
-          return fs.readFileSync(out, 'utf8').split(/\s+/).filter(Boolean).sort().join(' ');
+          return fs.readFileSync(out, 'utf8');
         };
+        const list = async (args: string[], env?: NodeJS.ProcessEnv): Promise<string> =>
+          (await run(args, ['ls', '/proc/self/fd'], env)).split(/\s+/).filter(Boolean).sort().join(' ');
         // ls's own directory fd is the one extra entry.
         assert.equal(await list([]), '0 1 2 3', 'stdio plus ls\'s directory');
         assert.equal(await list(['--preserve-fds', '1']), '0 1 2 3 4', 'stdio, the preserved fd 3, ls\'s directory');
+        // Socket activation is create's and run's: exec passes no $LISTEN_FDS descriptors, nor the variables.
+        const activated = { ...process.env, LISTEN_FDS: '1', LISTEN_PID: String(process.pid) };
+        assert.equal(await list([], activated), '0 1 2 3', 'with LISTEN_FDS=1: stdio plus ls\'s directory');
+        assert.equal(await run([], ['sh', '-c', 'echo "listen ${LISTEN_FDS:-none} ${LISTEN_PID:-none}"'], activated), 'listen none none\n');
       } finally {
         fs.closeSync(extra);
       }
@@ -182,6 +206,7 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
       const r = await sut.exec(['--debug', 'exec', id, 'true']);
       expectOk(r, 'exec --debug');
       assert.match(r.stderr, new RegExp(`joined the namespaces of init ${init} through its pidfd`), r.stderr);
+      assert.match(r.stderr, /exec plan: \{\\?"version\\?":/, 'the plan is in the debug log');
     });
   });
 
@@ -212,15 +237,19 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
 
   both('signals to the runtime reach the exec\'d process', async (_t, rt) => {
     await withRunning(rt, 'ex-signal', {}, async (_b, id) => {
-      const argv = [...rt.argv, '--root', rt.root, 'exec', id, 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done'];
+      const argv = [...rt.argv, '--root', rt.root, 'exec', id, 'sh', '-c', 'trap "echo got-winch" WINCH; trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done'];
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       const deadline = Date.now() + 10_000;
       while (!out.includes('ready') && Date.now() < deadline) await sleep(20);
+      // Without a terminal there is no window to change: SIGWINCH is not passed on (runc neither).
+      child.kill('SIGWINCH');
+      await sleep(300);
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       assert.match(out, /got-term/);
+      assert.doesNotMatch(out, /got-winch/);
       assert.equal(code, 5);
     });
   });
