@@ -4,14 +4,15 @@
 // --detach), a whole process from --process (containerd's and podman's way), the container's
 // seccomp profile and capabilities applying to it, no fd leaking in, and the errors for a missing
 // binary and for stopped or paused containers.
-import { describe, test, type TestContext } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Bundle, BundleOptions } from './helpers/rootfs';
-import { describeResult, processAlive, sleep, waitForExit, type Runtime } from './helpers/runtime';
-import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, withContainer } from './helpers/suite';
+import { describeResult, processAlive, repoRoot, sleep, waitForExit, type Runtime } from './helpers/runtime';
+import { expectOk, forEachRuntime, keyed, runtimesForSuite, TEST_TIMEOUT, waitForFileContent, withContainer } from './helpers/suite';
 
 const pair = runtimesForSuite();
 const { sut } = pair;
@@ -27,6 +28,21 @@ async function withRunning(rt: Runtime, prefix: string, opts: BundleOptions, fn:
     const { pid } = await rt.state(id);
     await fn(b, id, pid);
   });
+}
+
+let keyringHelper: string | null | undefined;
+let helperDir: string | undefined;
+after(() => { if (helperDir) fs.rmSync(helperDir, { recursive: true, force: true }); });
+/** test/helpers/session-keyring.c built static (busybox containers have no libc), or null without a compiler. */
+function sessionKeyringHelper(): string | null {
+  if (keyringHelper === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-keyring-'));
+    helperDir = dir;
+    const out = path.join(dir, 'session-keyring');
+    const r = spawnSync('cc', ['-static', '-O2', '-o', out, path.join(repoRoot(), 'test', 'helpers', 'session-keyring.c')], { encoding: 'utf8' });
+    keyringHelper = r.status === 0 ? out : null;
+  }
+  return keyringHelper;
 }
 
 const nsOf = (pid: number | string, ns: string): string => fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
@@ -120,9 +136,10 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
 
   test('--tty in the foreground without a console socket: the process has a terminal of its own, relayed by tsrunc [tsrunc; runc needs one of its own]', TEST_TIMEOUT, async () => {
     await withRunning(sut, 'ex-tty', {}, async (_b, id) => {
-      const r = await sut.exec(['exec', '--tty', id, 'sh', '-c', 'tty; test -t 0 && test -t 1 && echo both']);
+      const r = await sut.exec(['exec', '--tty', id, 'sh', '-c', 'tty; test -t 0 && test -t 1 && echo both; ls /proc/self/fd | tr "\\n" " "']);
       expectOk(r, 'exec --tty');
-      assert.match(r.stdout, /^\/dev\/pts\/\d+\r?\nboth\r?\n$/, JSON.stringify(r.stdout));
+      // No descriptor of the pty's setup is left beside stdio (ls's directory is the 3).
+      assert.match(r.stdout, /^\/dev\/pts\/\d+\r?\nboth\r?\n0 1 2 3 $/, JSON.stringify(r.stdout));
     });
   });
 
@@ -181,6 +198,41 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
         fs.closeSync(extra);
       }
     });
+  });
+
+  /** The session keyrings of the init and of an exec'd process, and the one the caller (this test) is in. */
+  async function keyrings(rt: Runtime, helper: string, prefix: string, runFlags: string[]): Promise<{ init: string; exec: string; caller: string; id: string }> {
+    // The init waits for the helper (copied in once it runs) and says which keyring it is in.
+    const init = ['sh', '-c', 'while [ ! -x /keyring ]; do sleep 0.05; done; /keyring; exec sleep 120'];
+    let out = { init: '', exec: '', caller: '', id: '' };
+    await withContainer(rt, prefix, { args: init }, async (b, id) => {
+      const initOut = rt.ioPath('init.out');
+      expectOk(await rt.exec(['run', '--detach', ...runFlags, '--bundle', b.dir, id], { stdoutPath: initOut, stderrPath: rt.ioPath('init.err') }), 'run --detach');
+      fs.copyFileSync(helper, path.join(b.rootfs, 'keyring'));
+      fs.chmodSync(path.join(b.rootfs, 'keyring'), 0o755);
+      const initRing = (await waitForFileContent(initOut, /^\d+ keyring;.*\n/)).trim();
+      const r = await rt.exec(['exec', id, '/keyring']);
+      expectOk(r, 'exec /keyring');
+      out = { init: initRing, exec: r.stdout.trim(), caller: execFileSync(helper, { encoding: 'utf8' }).trim(), id };
+    });
+    return out;
+  }
+
+  both('the exec\'d process is in the session keyring its init made (_ses.ID), not its caller\'s', async (t, rt) => {
+    const helper = sessionKeyringHelper();
+    if (!helper) return t.skip('no C compiler with a static libc to build test/helpers/session-keyring.c');
+    const got = await keyrings(rt, helper, 'ex-keyring', []);
+    assert.match(got.init, new RegExp(`^\\d+ keyring;0;0;[0-9a-f]+;_ses\\.${got.id}$`), 'the init\'s keyring is named after the container');
+    assert.equal(got.exec, got.init, 'the same keyring');
+    assert.notEqual(got.exec, got.caller, 'not the caller\'s');
+  });
+
+  both('with --no-new-keyring the init and the exec\'d process keep their caller\'s session keyring', async (t, rt) => {
+    const helper = sessionKeyringHelper();
+    if (!helper) return t.skip('no C compiler with a static libc to build test/helpers/session-keyring.c');
+    const got = await keyrings(rt, helper, 'ex-nokeyring', ['--no-new-keyring']);
+    assert.equal(got.init, got.caller, 'the init');
+    assert.equal(got.exec, got.caller, 'the exec\'d process');
   });
 
   both('a missing binary fails with runc\'s words and leaves no process', async (_t, rt) => {

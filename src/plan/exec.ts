@@ -50,7 +50,8 @@ export function buildExecPlan(spec: Spec, state: ContainerState, process: Proces
     readonlyRoot: false,
     rootPropagation: 0,
     noPivot: state.tsrunc.noPivot,
-    noNewKeyring: false,
+    // As the init: its keyring is joined unless it has none of its own.
+    noNewKeyring: state.tsrunc.noNewKeyring === true,
     namespaces: initNamespaces(state),
     uidMappings: [],
     gidMappings: [],

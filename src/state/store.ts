@@ -33,6 +33,8 @@ export interface ContainerState {
     /** The container's cgroup directories (absent on a host without cgroups). */
     cgroup?: CgroupRecord;
     noPivot: boolean;
+    /** create --no-new-keyring: exec'd processes keep their caller's session keyring too (absent: false). */
+    noNewKeyring?: boolean;
     /** The config's ociVersion, kept for tools that report it. */
     configOciVersion: string;
   };
