@@ -11,6 +11,7 @@
 // starts with that (core, set the same way, is checked for both).
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -341,6 +342,18 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
       expectOk(r, 'exec');
       assert.match(r.stdout, /Cpus_allowed_list:\s+1\n/, r.stdout);
       assert.doesNotMatch(fs.readFileSync(`/proc/${init}/status`, 'utf8'), /Cpus_allowed_list:\s+1\n/, 'the init is not moved');
+    });
+  });
+
+  test('--cap of a capability the runtime itself lacks: left out, with a warning naming it [tsrunc]', TEST_TIMEOUT, async (t) => {
+    if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('no setpriv to run tsrunc with a smaller bounding set');
+    await withRunning(sut, 'exi-capgrant', container(), async (_b, id) => {
+      // tsrunc run without CAP_SYS_TIME in its own bounding set, so it cannot grant it.
+      const argv = ['setpriv', '--bounding-set', '-sys_time', ...sut.argv, '--root', sut.root, 'exec', '--user', '0:0', '--cap', 'CAP_SYS_TIME', id, 'grep', '^CapBnd:', '/proc/self/status'];
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`CapBnd:\\s+${mask(CAPS.bounding)}`), 'the container\'s own bounding set');
+      assert.match(r.stderr, /cannot be granted; left out of every set: CAP_SYS_TIME/, r.stderr);
     });
   });
 

@@ -287,6 +287,24 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  both('a foreground exec does not hold the container while its process runs: pause and resume go through meanwhile', async (_t, rt) => {
+    await withRunning(rt, 'ex-unlocked', {}, async (_b, id) => {
+      let settled = false;
+      const running = rt.exec(['exec', id, 'sh', '-c', 'echo started; sleep 4; echo ended'], { timeoutMs: 20_000 }).finally(() => { settled = true; });
+      const deadline = Date.now() + 10_000;
+      while ((JSON.parse((await rt.ok(['ps', '--format', 'json', id])).stdout) as number[]).length < 2) {
+        assert.ok(Date.now() < deadline, 'the exec\'d process never showed up');
+        await sleep(50);
+      }
+      expectOk(await rt.exec(['pause', id], { timeoutMs: 10_000 }), 'pause during the exec');
+      expectOk(await rt.exec(['resume', id], { timeoutMs: 10_000 }), 'resume during the exec');
+      assert.equal(settled, false, 'pause and resume returned while the exec\'d process still ran');
+      const r = await running;
+      expectOk(r, 'exec');
+      assert.equal(r.stdout, 'started\nended\n');
+    });
+  });
+
   both('signals to the runtime reach the exec\'d process', async (_t, rt) => {
     await withRunning(rt, 'ex-signal', {}, async (_b, id) => {
       const argv = [...rt.argv, '--root', rt.root, 'exec', id, 'sh', '-c', 'trap "echo got-winch" WINCH; trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done'];
