@@ -272,6 +272,20 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  test('a container created without a process: exec needs a whole --process file [tsrunc; runc 1.1.5 refuses such a create]', TEST_TIMEOUT, async () => {
+    await withContainer(sut, 'ex-noproc', { mutate: (s) => { delete (s as { process?: unknown }).process; } }, async (b, id) => {
+      expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create without a process');
+      const r = await sut.exec(['exec', id, 'echo', 'ran']);
+      assert.equal(r.code, 255, describeResult(r));
+      assert.match(r.stderr, /exec failed: the container's config has no process to base this one on: give a whole process with --process/, describeResult(r));
+      const file = path.join(b.dir, 'process.json');
+      fs.writeFileSync(file, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['echo', 'ran'], env: ['PATH=/bin'], cwd: '/' }));
+      const whole = await sut.exec(['exec', '--process', file, id]);
+      expectOk(whole, 'exec --process');
+      assert.equal(whole.stdout, 'ran\n');
+    });
+  });
+
   both('exec into a paused container is refused unless --ignore-paused; a stopped one always', async (_t, rt) => {
     await withRunning(rt, 'ex-state', {}, async (_b, id, init) => {
       expectOk(await rt.exec(['pause', id]), 'pause');
