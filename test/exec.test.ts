@@ -201,11 +201,14 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
   });
 
   /** The session keyrings of the init and of an exec'd process, and the one the caller (this test) is in. */
-  async function keyrings(rt: Runtime, helper: string, prefix: string, runFlags: string[]): Promise<{ init: string; exec: string; caller: string; id: string }> {
+  async function keyrings(rt: Runtime, helper: string, prefix: string, runFlags: string[], opts: BundleOptions = {}): Promise<{ init: string; exec: string; caller: string; id: string }> {
     // The init waits for the helper (copied in once it runs) and says which keyring it is in.
     const init = ['sh', '-c', 'while [ ! -x /keyring ]; do sleep 0.05; done; /keyring; exec sleep 120'];
     let out = { init: '', exec: '', caller: '', id: '' };
-    await withContainer(rt, prefix, { args: init }, async (b, id) => {
+    await withContainer(rt, prefix, { ...opts, args: init }, async (b, id) => {
+      // A mapped root (user namespace) must reach the rootfs.
+      fs.chmodSync(b.dir, 0o755);
+      fs.chmodSync(b.rootfs, 0o755);
       const initOut = rt.ioPath('init.out');
       expectOk(await rt.exec(['run', '--detach', ...runFlags, '--bundle', b.dir, id], { stdoutPath: initOut, stderrPath: rt.ioPath('init.err') }), 'run --detach');
       fs.copyFileSync(helper, path.join(b.rootfs, 'keyring'));
@@ -225,6 +228,23 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     assert.match(got.init, new RegExp(`^\\d+ keyring;0;0;[0-9a-f]+;_ses\\.${got.id}$`), 'the init\'s keyring is named after the container');
     assert.equal(got.exec, got.init, 'the same keyring');
     assert.notEqual(got.exec, got.caller, 'not the caller\'s');
+  });
+
+  // runc makes the keyring searchable by others in a user namespace for this, yet 1.1.5's exec'd
+  // process ends in a new keyring of the same name.
+  test('in a user namespace of its own too, the exec\'d process joins the init\'s session keyring [tsrunc]', TEST_TIMEOUT, async (t) => {
+    const helper = sessionKeyringHelper();
+    if (!helper) return t.skip('no C compiler with a static libc to build test/helpers/session-keyring.c');
+    const map = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    const got = await keyrings(sut, helper, 'ex-keyring-userns', [], {
+      mutate: (s) => {
+        s.linux.namespaces.push({ type: 'user' });
+        Object.assign(s.linux, { uidMappings: map, gidMappings: map });
+        s.mounts = s.mounts.filter((m) => m.destination !== '/sys/fs/cgroup');
+      },
+    });
+    assert.match(got.init, /^\d+ keyring;/, got.init);
+    assert.equal(got.exec, got.init, 'the same keyring');
   });
 
   both('with --no-new-keyring the init and the exec\'d process keep their caller\'s session keyring', async (t, rt) => {
