@@ -152,7 +152,7 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
         [['--user', 'alice'], /alice/],
         [['--user', '1000:staff'], /staff/],
         [['--additional-gids', 'x'], /"?x"?/],
-        [['--additional-gids', '-3'], /-3/],
+        [['--additional-gids', '-3'], /additional-gids must be a positive number -3/],
         [['--process', path.join(b.dir, 'missing.json')], /missing\.json: no such file or directory/],
         [['--cgroup', 'pids:nope'], /nope/],
         [['--cgroup', ':sub'], /sub/],
