@@ -58,13 +58,33 @@ void fillPreservedRange(int preserveFds) {
   }
 }
 
+// The init's keyring is searchable by its uid (by anyone in a user namespace), as runc makes it:
+// an exec'd process does not possess it, and joining by name finds only a keyring it may search.
+Result letExecJoinKeyring(const Plan& plan, long serial, const std::string& name) {
+  const long KEYCTL_SETPERM = 5, KEYCTL_DESCRIBE = 6;
+  char desc[512];
+  long n = ::syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, desc, sizeof desc);
+  if (n < 0 || n > static_cast<long>(sizeof desc)) return inStep(fail("keyctl describe", name), "session keyring");
+  // "type;uid;gid;perm;description", perm in hex.
+  const std::string described(desc, ::strnlen(desc, sizeof desc));
+  size_t at = 0;
+  for (int field = 0; field < 3 && at != std::string::npos; field++) at = described.find(';', at) == std::string::npos ? std::string::npos : described.find(';', at) + 1;
+  if (at == std::string::npos) return inStep(failWith("keyctl describe " + name + ": no permissions in \"" + described + "\"", EINVAL), "session keyring");
+  const unsigned long search = findNamespace(plan, "user") ? 0x08 /* other: search */ : 0x080000 /* uid: search */;
+  unsigned long bits = std::strtoul(described.c_str() + at, nullptr, 16) | search;
+  if (::syscall(SYS_keyctl, KEYCTL_SETPERM, serial, bits) < 0) return inStep(fail("keyctl setperm", name), "session keyring");
+  return ok();
+}
+
 Result joinKeyring(const Plan& plan) {
   if (plan.noNewKeyring) return ok();
-  // KEYCTL_JOIN_SESSION_KEYRING: a fresh session keyring named after the container, so the
-  // container does not share the caller's keys.
-  if (::syscall(SYS_keyctl, 1, plan.id.c_str()) < 0 && errno != ENOSYS && errno != EDQUOT)
-    return inStep(fail("keyctl join session keyring", plan.id), "session keyring");
-  return ok();
+  // KEYCTL_JOIN_SESSION_KEYRING: a session keyring of the container's, so the container does not
+  // share the caller's keys; an exec'd process joins the one its init made (runc's name for it).
+  const std::string name = "_ses." + plan.id;
+  long serial = ::syscall(SYS_keyctl, 1, name.c_str());
+  if (serial < 0 && errno != ENOSYS && errno != EDQUOT) return inStep(fail("keyctl join session keyring", name), "session keyring");
+  if (serial < 0 || isExec(plan)) return ok();
+  return letExecJoinKeyring(plan, serial, name);
 }
 
 Result writeSysctls(const Plan& plan, int procfd) {

@@ -37,7 +37,7 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     throw e;
   }
   const initState = state;
-  const forwarder = new SignalForwarder(() => terminal !== undefined);
+  const forwarder = new SignalForwarder();
   forwarder.deliverTo((signal) => signalInit(initState, signal));
   // Before start: a signal that arrives while the process starts is forwarded, not fatal to us.
   keepSigpipeHarmless();

@@ -76,6 +76,7 @@ function recordedState(
       namespacePaths,
       ...(where.cgroups ? { cgroup: where.cgroups.record } : {}),
       noPivot: where.noPivot,
+      ...(plan.noNewKeyring ? { noNewKeyring: true } : {}),
       configOciVersion: spec.ociVersion,
     },
   };

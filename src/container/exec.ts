@@ -20,7 +20,7 @@ import { openContainer, type OpenContainer } from './lookup';
 import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
 import { ForegroundTerminal } from './foreground-terminal';
 import { PidfdSocket } from './pidfd-socket';
-import { chooseConsole, listenFds } from './process-io';
+import { chooseConsole } from './process-io';
 import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
@@ -132,7 +132,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;
   let pidfdSocket: PidfdSocket | undefined;
-  const forwarder = new SignalForwarder(() => terminal !== undefined);
+  const forwarder = new SignalForwarder();
   const stopForwarding = () => forwarder.stop();
   keepSigpipeHarmless();
   if (!o.detach) forwarder.start();
@@ -140,14 +140,16 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     checkStatus(c, o.ignorePaused);
     const stored = readConfigCopy(c.lock.dir) as Spec | undefined;
     if (!stored) throw new TsruncError(`container ${o.id} was created by a tsrunc without exec support: its config copy is missing`);
+    // A process file is taken whole, its own "terminal" included: --tty only shapes the process
+    // built from flags (runc ignores it with --process too).
     const process = o.processFile ? readProcessFile(o.processFile) : processFromFlags(stored.process, o);
-    if (o.processFile && o.tty) process.terminal = true;
     const { problems, warnings } = validateSpec({ ...stored, process }, { requireProcess: true });
-    for (const w of warnings.filter((w) => w.includes('/process'))) ctx.log.warn(w);
-    if (problems.length > 0) {
-      const where = o.processFile ?? 'the exec process';
-      throw new TsruncError(problems.filter((p) => p.includes('/process')).map((p) => p.replace(/^config\.json: \/process/, `${where}: `)).join('\n') || problems.join('\n'));
-    }
+    // What is said about this process names where it came from; the rest of the config was
+    // checked at create.
+    const where = o.processFile ?? 'the exec process';
+    const aboutProcess = (lines: string[]): string[] => lines.filter((l) => l.includes('/process')).map((l) => l.replace(/^config\.json: \/process/, `${where}: `));
+    for (const w of aboutProcess(warnings)) ctx.log.warn(w);
+    if (problems.length > 0) throw new TsruncError(aboutProcess(problems).join('\n') || problems.join('\n'));
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
     const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
@@ -159,7 +161,6 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     if (o.pidfdSocket) pidfdSocket = PidfdSocket.connect(o.pidfdSocket);
     const plan = buildExecPlan(stored, c.state, process, {
       preserveFds: o.preserveFds,
-      listenFds: listenFds(),
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
       consoleSocket: consoleTo?.socketPath,

@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import { addon } from '../native/addon';
 import type { ForegroundTerminal } from './foreground-terminal';
 
-/** The signals passed on to the foreground process (runc's list). */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
+/** The signals passed on to the foreground process (runc's list). Not SIGWINCH: with a terminal the
+ * relay resizes the pty (and the kernel signals the process); without one runc passes nothing. */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGALRM', 'SIGPIPE'];
 
 /** The process is the launcher's child; once the launcher exits it comes to us to be waited for
  * (and its exit status would be lost to PID 1 otherwise). */
@@ -23,13 +24,9 @@ export class SignalForwarder {
   private deliver?: (signal: number) => void;
   private readonly pending: NodeJS.Signals[] = [];
   private readonly handler = (sig: NodeJS.Signals): void => {
-    // A terminal relay passes window changes itself.
-    if (sig === 'SIGWINCH' && this.relaysWindowSize()) return;
     if (!this.deliver) { this.pending.push(sig); return; }
     try { this.deliver(os.constants.signals[sig]); } catch { /* already exiting */ }
   };
-
-  constructor(private readonly relaysWindowSize: () => boolean) {}
 
   start(): void {
     for (const sig of FORWARDED_SIGNALS) process.on(sig, this.handler);

@@ -11,8 +11,8 @@ import { planSeccomp } from './seccomp';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace } from './types';
 
 export interface ExecPlanOptions {
+  /** --preserve-fds. $LISTEN_FDS is create's and run's only: runc's exec passes no activation fds. */
   preserveFds: number;
-  listenFds: number;
   debug: boolean;
   /** The state root, where compiled seccomp programs are cached. */
   stateRoot: string;
@@ -29,7 +29,7 @@ export interface ExecTarget {
   bundle: string;
   /** The init's pid. */
   pid: number;
-  tsrunc: { initStartTime: string; noPivot: boolean; namespacePaths: Record<string, string> };
+  tsrunc: { initStartTime: string; noPivot: boolean; namespacePaths: Record<string, string>; noNewKeyring?: boolean };
 }
 
 /** The init's namespaces: joined all at once through a pidfd of the init (Linux 5.8+), or one by
@@ -57,7 +57,8 @@ export function buildExecPlan(spec: Spec, state: ExecTarget, process: Process, o
     readonlyRoot: false,
     rootPropagation: 0,
     noPivot: state.tsrunc.noPivot,
-    noNewKeyring: false,
+    // As the init: its keyring is joined unless it has none of its own.
+    noNewKeyring: state.tsrunc.noNewKeyring === true,
     namespaces: initNamespaces(state),
     uidMappings: [],
     gidMappings: [],
@@ -69,8 +70,8 @@ export function buildExecPlan(spec: Spec, state: ExecTarget, process: Process, o
     readonlyPaths: [],
     sysctl: [],
     execFifo: '',
-    preserveFds: opts.listenFds + opts.preserveFds,
-    process: planProcess(spec, process, opts.listenFds, opts.warn),
+    preserveFds: opts.preserveFds,
+    process: planProcess(spec, process, 0, opts.warn),
   };
   // execCPUAffinity is for exec'd processes only (the spec exempts the init).
   const affinity = planExecCpuAffinity(process.execCPUAffinity);

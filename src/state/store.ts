@@ -33,6 +33,8 @@ export interface ContainerState {
      * driver's record (cgroups/types.ts CgroupRecord), kept as it is; state/ never looks inside. */
     cgroup?: StoredRecord;
     noPivot: boolean;
+    /** create --no-new-keyring: exec'd processes keep their caller's session keyring too (absent: false). */
+    noNewKeyring?: boolean;
     /** The config's ociVersion, kept for tools that report it. */
     configOciVersion: string;
   };

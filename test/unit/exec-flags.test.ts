@@ -12,6 +12,7 @@ test('--cgroup: PATH alone is the v2 path; CONTROLLER[,CONTROLLER]:PATH for v1, 
 
 test('--cgroup: refused with runc\'s words when a path lacks its controller, a controller is empty or repeated', () => {
   assert.throws(() => parseSubCgroups(['a', 'pids:b']), (e: Error) => e.message === 'invalid --cgroup argument: a (missing <controller>: prefix)');
+  assert.throws(() => parseSubCgroups([':sub']), (e: Error) => e.message === 'invalid --cgroup argument: :sub (empty <controller> prefix)');
   assert.throws(() => parseSubCgroups([',pids:x']), (e: Error) => e.message === 'invalid --cgroup argument: ,pids:x (empty <controller> prefix)');
   assert.throws(() => parseSubCgroups(['pids:a', 'cpu,pids:b']), (e: Error) => e.message === 'invalid --cgroup argument(s): controller pids specified multiple times');
 });

@@ -11,7 +11,9 @@
 // starts with that (core, set the same way, is checked for both).
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Bundle, BundleOptions } from '../../helpers/rootfs';
 import { describeResult, processAlive, waitForExit, type Runtime } from '../../helpers/runtime';
@@ -34,7 +36,7 @@ const BIT: Record<string, number> = {
 const mask = (names: string[]): string => names.reduce((m, n) => m | (1n << BigInt(BIT[n])), 0n).toString(16).padStart(16, '0');
 
 /** The container: nothing at its default. Its init sleeps; the exec'd processes are checked. */
-function container(o: { noNewPrivileges?: boolean } = {}): BundleOptions {
+function container(o: { noNewPrivileges?: boolean; capabilities?: Record<string, string[]>; execCPUAffinity?: { final: string } } = {}): BundleOptions {
   return {
     args: ['sleep', '120'],
     cwd: '/tmp',
@@ -44,7 +46,8 @@ function container(o: { noNewPrivileges?: boolean } = {}): BundleOptions {
     mutate: (s) => {
       s.linux.namespaces.push({ type: 'cgroup' });
       const p = s.process as Record<string, unknown>;
-      p.capabilities = CAPS;
+      p.capabilities = o.capabilities ?? CAPS;
+      if (o.execCPUAffinity) p.execCPUAffinity = o.execCPUAffinity;
       p.noNewPrivileges = o.noNewPrivileges ?? true;
       p.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1001, hard: 2002 }, { type: 'RLIMIT_CORE', soft: 4096, hard: 8192 }];
       p.oomScoreAdj = 123;
@@ -74,15 +77,23 @@ const REPORT = [
 ].join('; ');
 
 async function report(rt: Runtime, id: string, flags: string[] = []): Promise<Map<string, string>> {
+  return (await reportAndStderr(rt, id, flags)).got;
+}
+
+/** The report, and what the runtime printed besides (warnings). */
+async function reportAndStderr(rt: Runtime, id: string, flags: string[]): Promise<{ got: Map<string, string>; stderr: string }> {
   const r = await rt.exec(['exec', ...flags, id, 'sh', '-c', REPORT]);
   assert.equal(r.code, 0, describeResult(r));
-  return keyed(r.stdout);
+  return { got: keyed(r.stdout), stderr: r.stderr };
 }
 
 function expectFields(got: Map<string, string>, want: Record<string, string>, label: string): void {
   const picked = Object.fromEntries(Object.keys(want).map((k) => [k, got.get(k)]));
   assert.deepEqual(picked, want, `${label}: ${JSON.stringify(Object.fromEntries(got))}`);
 }
+
+/** A sysfs attribute with no read method: opening it to read fails with EACCES, even for root. */
+const WRITE_ONLY = '/sys/bus/pci/rescan';
 
 const both = (name: string, fn: (t: TestContext, rt: Runtime) => Promise<void>): void => forEachRuntime(pair, name, fn);
 
@@ -141,10 +152,26 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
         [['--user', 'alice'], /alice/],
         [['--user', '1000:staff'], /staff/],
         [['--additional-gids', 'x'], /"?x"?/],
-        [['--additional-gids', '-3'], /-3/],
+        [['--additional-gids', '-3'], /additional-gids must be a positive number -3/],
         [['--process', path.join(b.dir, 'missing.json')], /missing\.json: no such file or directory/],
         [['--cgroup', 'pids:nope'], /nope/],
         [['--cgroup', ':sub'], /sub/],
+        // Numbers must be whole: a digit at either end is not enough.
+        [['--user', '1000x'], /1000x/],
+        [['--user', 'x1000'], /x1000/],
+        [['--user', '1000:5x'], /5x/],
+        [['--user', '1000:x5'], /x5/],
+        [['--additional-gids', '5x'], /5x/],
+        [['--additional-gids', 'x5'], /x5/],
+        // A process file that cannot be read, each with the reason the kernel gave.
+        [['--process', b.dir], /is a directory/],
+        [['--process', path.join(b.dir, 'config.json', 'x')], /not a directory/],
+        ...(fs.existsSync(WRITE_ONLY) ? [[['--process', WRITE_ONLY], /open \/sys\/bus\/pci\/rescan: permission denied/] as [string[], RegExp]] : []),
+        [['--cwd', 'relative'], rt.kind === 'runc' ? /Cwd must be an absolute path/ : /exec failed: the exec process: \/cwd: must be an absolute path/],
+        // runc 1.1.5 runs the process first and fails writing the file; tsrunc checks first.
+        ...(rt.kind === 'runc' ? [] : [[['--pid-file', path.join(b.dir, 'no-dir', 'exec.pid')], /no such file or directory/] as [string[], RegExp]]),
+        [['--tty', '--detach'], /cannot allocate tty if \w+ will detach without setting console socket/],
+        [['--console-socket', path.join(b.dir, 'console.sock')], /cannot use console socket if \w+ will not detach or allocate tty/],
       ];
       for (const [flags, want] of bad) {
         const r = await rt.exec(['exec', ...flags, id, 'sh', '-c', 'echo ran']);
@@ -154,10 +181,18 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
       }
       const empty = await rt.exec(['exec', id]);
       assert.notEqual(empty.code, 0, describeResult(empty));
+      assert.match(empty.stderr, /args cannot be empty/, describeResult(empty));
       fs.writeFileSync(path.join(b.dir, 'broken.json'), '{"args": ["sh"');
       const broken = await rt.exec(['exec', '--process', path.join(b.dir, 'broken.json'), id]);
       assert.notEqual(broken.code, 0, describeResult(broken));
       assert.match(broken.stderr, /broken\.json|JSON|unexpected (end|EOF)/i, describeResult(broken));
+      // A process file the config rules refuse: named by its file and the field (runc: the field).
+      const relative = path.join(b.dir, 'relative.json');
+      fs.writeFileSync(relative, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'echo ran'], env: ['PATH=/bin'], cwd: 'rel' }));
+      const refused = await rt.exec(['exec', '--process', relative, id]);
+      assert.equal(refused.code, 255, describeResult(refused));
+      assert.equal(refused.stdout, '', 'nothing ran');
+      assert.match(refused.stderr, rt.kind === 'runc' ? /Cwd must be an absolute path/ : new RegExp(`exec failed: ${relative}: /cwd: must be an absolute path`), describeResult(refused));
       const ps = await rt.ok(['ps', '--format', 'json', id]);
       assert.equal((JSON.parse(ps.stdout) as number[]).length, 1, `only the init: ${ps.stdout}`);
     });
@@ -246,6 +281,82 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
     });
   });
 
+  both('--user UID alone keeps the container\'s gid; --additional-gids 0 adds root\'s group like any other', async (_t, rt) => {
+    await withRunning(rt, 'exi-uidonly', container(), async (_b, id) => {
+      expectFields(await report(rt, id, ['--user', '65534', '--additional-gids', '0']), { ids: '65534:1000 1000 0 2000', home: '/nonexistent' }, 'exec --user 65534 --additional-gids 0');
+    });
+  });
+
+  both('--cap on a container with only bounding and inheritable capabilities: the capability is in every set, ambient too, and nothing is warned about', async (_t, rt) => {
+    await withRunning(rt, 'exi-caponly', container({ capabilities: { bounding: ['CAP_NET_RAW'], inheritable: ['CAP_NET_RAW'] } }), async (_b, id) => {
+      const { got, stderr } = await reportAndStderr(rt, id, ['--cap', 'CAP_NET_RAW']);
+      const raw = mask(['CAP_NET_RAW']);
+      expectFields(got, { ids: '1000:1000 1000 2000', CapBnd: raw, CapPrm: raw, CapEff: raw, CapInh: raw, CapAmb: raw }, 'exec --cap CAP_NET_RAW as 1000');
+      assert.equal(stderr, '', 'no warning');
+    });
+  });
+
+  both('--cap on a container without bounding or inheritable capabilities: bounding holds just that one, none becomes ambient (a non-root process keeps none), nothing is warned about', async (_t, rt) => {
+    const { permitted, effective } = CAPS;
+    await withRunning(rt, 'exi-capnoinh', container({ capabilities: { permitted, effective } }), async (_b, id) => {
+      const { got, stderr } = await reportAndStderr(rt, id, ['--cap', 'CAP_NET_RAW']);
+      const none = mask([]);
+      expectFields(got, { CapBnd: mask(['CAP_NET_RAW']), CapAmb: none, CapInh: none, CapPrm: none, CapEff: none }, 'exec --cap CAP_NET_RAW as 1000');
+      assert.equal(stderr, '', 'no warning');
+    });
+  });
+
+  both('--cap makes a capability effective while the process starts: a user may run a program only CAP_DAC_OVERRIDE can reach; an unknown one is ignored with a warning', async (_t, rt) => {
+    await withRunning(rt, 'exi-capdac', container(), async (b, id) => {
+      // A directory only root may enter, holding a program anyone may run.
+      const secret = path.join(b.rootfs, 'secret');
+      fs.mkdirSync(secret, { mode: 0o700 });
+      fs.copyFileSync(path.join(b.rootfs, 'bin', 'busybox'), path.join(secret, 'busybox'));
+      fs.chmodSync(path.join(secret, 'busybox'), 0o755);
+      const run = (flags: string[]) => rt.exec(['exec', ...flags, id, '/secret/busybox', 'echo', 'reached']);
+      const denied = await run([]);
+      assert.notEqual(denied.code, 0, describeResult(denied));
+      assert.match(denied.stderr, /permission denied/i, describeResult(denied));
+      const allowed = await run(['--cap', 'CAP_DAC_OVERRIDE']);
+      expectOk(allowed, 'exec --cap CAP_DAC_OVERRIDE');
+      assert.equal(allowed.stdout, 'reached\n');
+      const unknown = await rt.exec(['exec', '--cap', 'CAP_NOPE', id, 'sh', '-c', 'grep ^CapBnd: /proc/self/status']);
+      expectOk(unknown, 'exec --cap CAP_NOPE');
+      assert.match(unknown.stdout, new RegExp(`CapBnd:\\s+${mask(CAPS.bounding)}`), 'the other capabilities are kept');
+      assert.match(unknown.stderr, rt.kind === 'runc' ? /CAP_NOPE/ : /the exec process: \/capabilities\/bounding\/\d+: unknown capability CAP_NOPE, ignored/, `a warning names it: ${describeResult(unknown)}`);
+    });
+  });
+
+  both('--env on a container whose process has no environment: the process gets exactly that (and HOME)', async (_t, rt) => {
+    await withRunning(rt, 'exi-noenv', { args: ['/bin/sleep', '120'], mutate: (s) => { delete (s.process as Record<string, unknown>).env; } }, async (_b, id) => {
+      const r = await rt.exec(['exec', '--env', 'ONLY=this', id, '/bin/cat', '/proc/self/environ']);
+      expectOk(r, 'exec --env');
+      assert.deepEqual(r.stdout.split('\0').filter(Boolean).sort(), ['HOME=/root', 'ONLY=this']);
+    });
+  });
+
+  test('execCPUAffinity of the container\'s process: an exec\'d process ends on the final CPUs, the init keeps its own [tsrunc, runc 1.1.5 lacks it]', TEST_TIMEOUT, async (t) => {
+    if (os.cpus().length < 2) return t.skip('needs two CPUs');
+    await withRunning(sut, 'exi-affinity', container({ execCPUAffinity: { final: '1' } }), async (_b, id, init) => {
+      const r = await sut.exec(['exec', id, 'grep', '^Cpus_allowed_list:', '/proc/self/status']);
+      expectOk(r, 'exec');
+      assert.match(r.stdout, /Cpus_allowed_list:\s+1\n/, r.stdout);
+      assert.doesNotMatch(fs.readFileSync(`/proc/${init}/status`, 'utf8'), /Cpus_allowed_list:\s+1\n/, 'the init is not moved');
+    });
+  });
+
+  test('--cap of a capability the runtime itself lacks: left out, with a warning naming it [tsrunc]', TEST_TIMEOUT, async (t) => {
+    if (spawnSync('setpriv', ['--version']).status !== 0) return t.skip('no setpriv to run tsrunc with a smaller bounding set');
+    await withRunning(sut, 'exi-capgrant', container(), async (_b, id) => {
+      // tsrunc run without CAP_SYS_TIME in its own bounding set, so it cannot grant it.
+      const argv = ['setpriv', '--bounding-set', '-sys_time', ...sut.argv, '--root', sut.root, 'exec', '--user', '0:0', '--cap', 'CAP_SYS_TIME', id, 'grep', '^CapBnd:', '/proc/self/status'];
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`CapBnd:\\s+${mask(CAPS.bounding)}`), 'the container\'s own bounding set');
+      assert.match(r.stderr, /cannot be granted; left out of every set: CAP_SYS_TIME/, r.stderr);
+    });
+  });
+
   test('--process-label and --apparmor are refused on a host without SELinux or AppArmor, before anything runs [tsrunc]', TEST_TIMEOUT, async (t) => {
     if (fs.existsSync('/sys/fs/selinux/enforce') || fs.existsSync('/sys/kernel/security/apparmor')) return t.skip('this host has an LSM that could apply the label');
     await withRunning(sut, 'exi-lsm', container(), async (_b, id) => {
@@ -253,7 +364,8 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
         const r = await sut.exec(['exec', ...flags, id, 'sh', '-c', 'echo ran']);
         assert.equal(r.code, 255, describeResult(r));
         assert.equal(r.stdout, '', 'nothing ran');
-        assert.match(r.stderr, /exec failed: .*(selinux|apparmor)/i, describeResult(r));
+        // The refusal of a label the host cannot apply, not a failure to apply it.
+        assert.match(r.stderr, /exec failed: (selinux label is specified in config, but selinux is disabled|apparmor profile \\?"some-profile\\?" is specified in config)/, describeResult(r));
       }
       const ps = await sut.ok(['ps', '--format', 'json', id]);
       assert.equal((JSON.parse(ps.stdout) as number[]).length, 1, `only the init: ${ps.stdout}`);
