@@ -128,3 +128,24 @@ Result Channel::expectType(const char* type, json::Value& msg) {
   if (got != type) return failWith("launcher protocol: expected \"" + std::string(type) + "\", got \"" + got + "\"", EPROTO);
   return ok();
 }
+
+// The two answer channels are awaited by type (expect<T>), not dispatched by a switch. These
+// switches (no default; the launcher builds with -Werror=switch) say where each answer is awaited,
+// so a message added to one of them in the contract fails the build until something awaits it.
+[[maybe_unused]] static const char* awaitedBy(CliToLauncher m) {
+  switch (m) {
+    case CliToLauncher::HookDone: return "Launcher::dispatch, after the runtime's hooks";
+    case CliToLauncher::Commit: return "Launcher::finishLaunch";
+  }
+  return "";
+}
+
+[[maybe_unused]] static const char* awaitedBy(LauncherToStage m) {
+  switch (m) {
+    case LauncherToStage::IdmapDone: return "runStage1, after unshare(CLONE_NEWUSER)";
+    case LauncherToStage::Go: return "runInit and runExecProcess, before setting up";
+    case LauncherToStage::HookDone: return "waitForHooks in the init";
+    case LauncherToStage::Commit: return "runInit, after ready";
+  }
+  return "";
+}
