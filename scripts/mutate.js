@@ -33,6 +33,48 @@ function testFiles(names) {
   }).filter(([f]) => fs.existsSync(path.join(process.cwd(), f)));
 }
 
+const MUTATION_CGROUP_PARENT = '/tsrunc-mutate';
+
+/**
+ * Kills what earlier mutants' tests left running under MUTATION_CGROUP_PARENT (a frozen container
+ * thawed first, so it can die) and removes their cgroups. Test containers of normal runs live
+ * under /tsrunc-test and are never touched.
+ */
+function sweepTestContainers() {
+  const parents = [path.join('/sys/fs/cgroup', MUTATION_CGROUP_PARENT)];
+  for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) parents.push(path.join('/sys/fs/cgroup', h, MUTATION_CGROUP_PARENT));
+  const dirs = [];
+  const walk = (d) => {
+    let entries = [];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory()) { walk(path.join(d, e.name)); dirs.push(path.join(d, e.name)); }
+  };
+  for (const p of parents) walk(p);
+  const left = dirs.length;
+  // The parents go too (children first): nothing of a mutation run stays in the hierarchies.
+  for (const p of parents) if (fs.existsSync(p)) dirs.push(p);
+  if (dirs.length === 0) return;
+  for (const d of dirs) {
+    try { fs.writeFileSync(path.join(d, 'freezer.state'), 'THAWED'); } catch { /* not the freezer */ }
+    try { fs.writeFileSync(path.join(d, 'cgroup.freeze'), '0'); } catch { /* not cgroup2 */ }
+  }
+  for (const d of dirs) {
+    let pids = [];
+    try { pids = fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number); } catch { /* gone */ }
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+  const until = Date.now() + 5000;
+  for (const d of dirs) {
+    for (;;) {
+      try { fs.rmdirSync(d); break; } catch (e) {
+        if (e.code === 'ENOENT' || Date.now() > until) break;
+        spawnSync('sleep', ['0.05']);
+      }
+    }
+  }
+  if (left > 0) console.error(`mutate: swept ${left} cgroups a timed-out mutant's tests left under ${MUTATION_CGROUP_PARENT}`);
+}
+
 /** Per mutant (inside Stryker's sandbox): unit tests, then each container test file; stops at the first failure. */
 function runTests(area) {
   const a = areas[area];
@@ -44,7 +86,14 @@ function runTests(area) {
     fs.appendFileSync(path.join(process.env.TSRUNC_MUTATE_REPORTS, `${area}-not-run.txt`), `${process.env.__STRYKER_ACTIVE_MUTANT__ ?? ''}\n`);
     process.exit(0);
   }
-  const env = { ...process.env, TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}` };
+  // Test containers go under a parent of the mutation run's own: Stryker kills a mutant's tests at
+  // its timeout, and what they had running is swept before the next mutant (and by hand, `--sweep`).
+  const env = {
+    ...process.env,
+    TSRUNC_BIN: `${process.execPath} ${path.join(process.cwd(), 'bin', 'tsrunc')}`,
+    TSRUNC_TEST_CGROUP_PARENT: MUTATION_CGROUP_PARENT,
+  };
+  sweepTestContainers();
   const unit = testFiles(a.unit).map(([f]) => f);
   const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
   for (const [files, pattern] of runs) {
@@ -100,6 +149,7 @@ function compareSurvivors(survivors, reportFile, notRunFile) {
 
 function main(argv) {
   if (argv[0] === '--run-tests') return runTests(argv[1]);
+  if (argv[0] === '--sweep') return sweepTestContainers();
   const area = argv[0];
   if (!area || !areas[area]) usage(area ? `unknown area ${area}` : 'no area given');
   const mutate = [];
@@ -148,6 +198,8 @@ function main(argv) {
     if (!fs.existsSync(stryker)) usage('StrykerJS is not installed: npm install (it is a dev dependency)');
     const r = spawnSync(process.execPath, [stryker, 'run', file], { cwd: top, stdio: 'inherit' });
     process.exitCode = r.status ?? 1;
+    // The last mutant's tests may have been cut off at its timeout too.
+    sweepTestContainers();
     if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}-survivors.json`), notRunFile);
   } finally {
     fs.rmSync(file, { force: true });

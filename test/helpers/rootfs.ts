@@ -173,8 +173,9 @@ export interface Spec {
   [k: string]: unknown;
 }
 
-/** The cgroup (in every hierarchy) under which test bundles put their containers. */
-export const TEST_CGROUP_PARENT = '/tsrunc-test';
+/** The cgroup (in every hierarchy) under which test bundles put their containers; mutation runs
+ * use their own (scripts/mutate.js), so they can sweep what a timed-out mutant left. */
+export const TEST_CGROUP_PARENT = process.env.TSRUNC_TEST_CGROUP_PARENT ?? '/tsrunc-test';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
