@@ -41,8 +41,12 @@ const MUTATION_CGROUP_PARENT = '/tsrunc-mutate';
  * under /tsrunc-test and are never touched.
  */
 function sweepTestContainers() {
-  const parents = [path.join('/sys/fs/cgroup', MUTATION_CGROUP_PARENT)];
-  for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) parents.push(path.join('/sys/fs/cgroup', h, MUTATION_CGROUP_PARENT));
+  // The parent in every hierarchy, and the top-level siblings a test makes beside it
+  // (`/tsrunc-mutate-rt-…`, where only a cgroup right below the root will do).
+  const name = MUTATION_CGROUP_PARENT.slice(1);
+  const ours = (d) => { try { return fs.readdirSync(d).filter((n) => n === name || n.startsWith(`${name}-`)).map((n) => path.join(d, n)); } catch { return []; } };
+  const parents = ours('/sys/fs/cgroup');
+  for (const h of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) parents.push(...ours(path.join('/sys/fs/cgroup', h)));
   const dirs = [];
   const walk = (d) => {
     let entries = [];

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupHost } from '../../../src/cgroups/host';
-import type { Bundle, BundleOptions, Spec } from '../../helpers/rootfs';
+import { TEST_CGROUP_PARENT, type Bundle, type BundleOptions, type Spec } from '../../helpers/rootfs';
 import { describeResult, sleep, type Runtime } from '../../helpers/runtime';
 import { expectOk, forEachRuntime, runtimesForSuite, withContainer } from '../../helpers/suite';
 
@@ -190,10 +190,11 @@ describe(`cgroups: update, pause/resume, events read back from the kernel (${sut
     const opts = running({ pids: { limit: 30 } });
     const topLevel = (s: Spec): void => {
       opts.mutate?.(s);
-      s.linux.cgroupsPath = String(s.linux.cgroupsPath).replace(/^\/tsrunc-test\//, '/tsrunc-test-rt-');
+      s.linux.cgroupsPath = String(s.linux.cgroupsPath).replace(`${TEST_CGROUP_PARENT}/`, `${TEST_CGROUP_PARENT}-rt-`);
     };
     await withLive(rt, 'cgu-rt', { ...opts, mutate: topLevel }, async (b, id) => {
-      assert.match(String(b.spec.linux.cgroupsPath), /^\/tsrunc-test-rt-[^/]+$/);
+      assert.ok(String(b.spec.linux.cgroupsPath).startsWith(`${TEST_CGROUP_PARENT}-rt-`), String(b.spec.linux.cgroupsPath));
+      assert.doesNotMatch(String(b.spec.linux.cgroupsPath).slice(1), /\//, 'right below the root');
       assert.equal(cgFile(b, 'cpu', 'cpu.rt_runtime_us'), '0');
       expectOk(await rt.exec(['update', '--cpu-rt-period', '800000', '--cpu-rt-runtime', '20000', id]), 'update --cpu-rt-*');
       assert.equal(cgFile(b, 'cpu', 'cpu.rt_period_us'), '800000');
