@@ -1,7 +1,7 @@
 // Runs in the systemd lane's guest (test/cgroups-systemd.test.ts boots it): tsrunc's systemd
 // cgroup driver end to end, with runc --systemd-cgroup as the reference where both apply. Every
 // runtime call boots a process in a user-mode kernel (~0.5-1 s), so the checks share containers.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -53,6 +53,8 @@ function resourcesBundle(cgroupsPath: string, extra: Partial<Bundle['spec']> = {
 guestOnly('systemd cgroup driver', () => describe('systemd cgroup driver (systemd 252 in the UML guest)', () => {
   const ts = new Runtime('tsrunc');
   const runc = hasRunc() ? new Runtime('runc') : undefined;
+  // The runtimes' roots live in the host's /tmp: nothing may stay there after the guest.
+  after(async () => { for (const r of [ts, runc]) assert.deepEqual(await r?.cleanupAll() ?? [], [], `${r?.label}: containers left`); });
 
   test('create: the scope in its nested slice with the properties and files runc gives it', T, async () => {
     const seen: Record<string, { props: Record<string, string>; files: Record<string, string> }> = {};

@@ -3,7 +3,7 @@
 // `frozen` in cgroup.events, each process's state and CPU time in /proc, the v2 files `update`
 // writes (values that differ from the defaults), and `events --stats`. Pause/resume and the
 // updates runc 1.1.5 has are checked against it too (it is on the guest's root, the host's).
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,6 +76,8 @@ async function assertThawed(b: Bundle, spinner: number): Promise<void> {
 
 guestOnly('cgroup v2 pause/resume and update', () => describe('cgroup v2: pause/resume and update of a live container (in the UML guest)', () => {
   const runtimes = [new Runtime('tsrunc'), ...(hasRunc() ? [new Runtime('runc')] : [])];
+  // The runtimes' roots live in the host's /tmp: nothing may stay there after the guest.
+  after(async () => { for (const r of runtimes) assert.deepEqual(await r.cleanupAll(), [], `${r.label}: containers left`); });
   test('the host is pure cgroup v2', () => {
     assert.equal(host.kind, 'v2', JSON.stringify(host));
   });

@@ -1,6 +1,6 @@
 // Runs inside the pure cgroup v2 guest (scripts/cgroup2-vm, started by test/integration/cgroups/cgroups-v2.test.ts):
 // the v2 driver end to end. Kept small: every tsrunc call boots node in a user-mode kernel (~1 s).
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,6 +28,8 @@ async function runDetached(rt: Runtime, b: Bundle, id: string): Promise<{ pid: n
 
 guestOnly('cgroup v2 driver', () => describe('cgroup v2 driver (in the UML guest)', () => {
   const rt = new Runtime('tsrunc');
+  // The runtime's root lives in the host's /tmp: nothing may stay there after the guest.
+  after(async () => { assert.deepEqual(await rt.cleanupAll(), [], `${rt.label}: containers left`); });
   test('the host is pure cgroup v2', () => {
     assert.equal(host.kind, 'v2', JSON.stringify(host));
     for (const c of ['cpu', 'memory', 'pids', 'io']) assert.ok(host.unified?.controllers.includes(c), `controller ${c}`);
