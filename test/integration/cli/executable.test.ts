@@ -44,6 +44,7 @@ test('installed under a prefix, the executable runs a container from its own lib
   fs.symlinkSync(path.join(prefix, 'bin', 'tsrunc'), path.join(elsewhere, 'tsrunc'));
   const hidden = path.join(repoRoot(), 'build', 'Release');
   const rt = new Runtime('tsrunc');
+  t.after(async () => { assert.deepEqual(await rt.cleanupAll(), [], 'a container was left'); });
   const id = uniqueId('installed');
   const argv = [path.join(elsewhere, 'tsrunc'), '--root', rt.root, 'run', '--bundle', bundle.dir, id];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
@@ -69,6 +70,7 @@ test('a bunfig.toml preload and a .env in the working directory (the bundle) are
   fs.writeFileSync(path.join(bundle.dir, '.env'), 'TSRUNC_LAUNCHER=/bin/false\nTSRUNC_ADDON=/nonexistent.node\n');
   fs.writeFileSync(path.join(bundle.dir, '.env.production'), 'TSRUNC_LAUNCHER=/bin/false\n');
   const rt = new Runtime('tsrunc');
+  t.after(async () => { assert.deepEqual(await rt.cleanupAll(), [], 'a container was left'); });
   const id = uniqueId('hostile-cwd');
   const r = await rt.exec(['run', '--bundle', '.', id], { cwd: bundle.dir });
   await rt.deleteForce(id);
@@ -89,6 +91,7 @@ test('a noexec $TMPDIR is fine: nothing is extracted there to run', { ...TEST_TI
     fs.rmSync(tmp, { recursive: true, force: true });
   });
   const rt = new Runtime('tsrunc');
+  t.after(async () => { assert.deepEqual(await rt.cleanupAll(), [], 'a container was left'); });
   const id = uniqueId('noexec-tmp');
   const [bin, ...pre] = runtimeCommand('tsrunc').argv;
   const r = spawnSync(bin, [...pre, '--root', rt.root, 'run', '--bundle', bundle.dir, id], {
