@@ -8,6 +8,11 @@ bash scripts/setup.sh
 status=0
 # Test cgroups that were there before this run (another run's, or one killed mid-way) are not this
 # run's leaks: only the ones it adds are reported.
+# tsrunc's default root, if the run makes it (tests that leave --root to its default), goes
+# afterwards with the seccomp cache the run made in it; containers left in it are reported.
+default_root=/run/tsrunc
+root_was_there=0; [ -e "$default_root" ] && root_was_there=1
+cache_was_there=0; [ -e "$default_root/.cache" ] && cache_was_there=1
 before=$(find /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test -mindepth 1 -type d 2>/dev/null | sort || true)
 # Only the test files: helpers and the guest suites (test/guest/, booted by their host files) are
 # not. The unit tests first (test/unit/, seconds), then every integration file (test/integration/
@@ -32,4 +37,9 @@ for parent in /sys/fs/cgroup/tsrunc-test /sys/fs/cgroup/*/tsrunc-test; do
     fi
   fi
 done
+if [ "$cache_was_there" = 0 ]; then rm -rf "$default_root/.cache"; fi
+if [ "$root_was_there" = 0 ] && [ -d "$default_root" ] && ! rmdir "$default_root" 2>/dev/null; then
+  echo "test.sh: containers left in $default_root: $(ls "$default_root")" >&2
+  status=1
+fi
 exit "$status"

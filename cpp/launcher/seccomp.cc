@@ -139,7 +139,20 @@ void evictOldPrograms(const std::string& dir) {
 }
 
 // Best effort: a cache that cannot be written only costs the next create a compile.
+// The cache's directory, <root>/.cache/seccomp, made on first use; only its last two parts are
+// the launcher's to make (the state root is the CLI's).
+bool makeCacheDir(const std::string& dir) {
+  std::string parent = dir.substr(0, dir.rfind('/'));
+  for (const std::string& d : {parent, dir})
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  return true;
+}
+
 void cacheProgram(const SeccompPlan& plan, const std::vector<sock_filter>& code) {
+  if (!makeCacheDir(plan.cacheDir)) {
+    debugLog("seccomp filter not cached: " + plan.cacheDir + ": " + errnoText(errno));
+    return;
+  }
   std::string path = cachePath(plan);
   std::string tmp = path + ".tmp" + std::to_string(::getpid());
   std::string data = cacheHeader(plan);

@@ -156,7 +156,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   if (mountLabel) plan.mountLabel = mountLabel;
-  const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
+  const seccomp = planSeccomp(linux.seccomp, { id: opts.id, bundle: opts.bundle, annotations: spec.annotations, stateRoot: opts.stateRoot });
   if (seccomp) plan.seccomp = seccomp;
 
   if (spec.process) plan.process = planProcess(spec, spec.process, listenFds, opts.warn);

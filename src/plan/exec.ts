@@ -76,7 +76,7 @@ export function buildExecPlan(spec: Spec, state: ExecTarget, process: Process, o
   // execCPUAffinity is for exec'd processes only (the spec exempts the init).
   const affinity = planExecCpuAffinity(process.execCPUAffinity);
   if (affinity) plan.process!.scheduling = { ...plan.process!.scheduling, cpuAffinity: affinity };
-  const seccomp = planSeccomp(linux.seccomp, { id: state.id, bundle: state.bundle, annotations: spec.annotations, cacheDir: opts.stateRoot });
+  const seccomp = planSeccomp(linux.seccomp, { id: state.id, bundle: state.bundle, annotations: spec.annotations, stateRoot: opts.stateRoot });
   if (seccomp) plan.seccomp = seccomp;
   const consolePlan = planConsole(process, opts.consoleSocket, opts.consoleRelay);
   if (consolePlan) plan.console = consolePlan;

@@ -2,6 +2,7 @@
 // make is made here: action values with their errno folded in, rules skipped because they repeat
 // the default action, how argument conditions group into rules, the filter flags, and the state
 // document a notify listener receives. The launcher resolves syscall names and architectures.
+import * as path from 'node:path';
 import { integerValue } from '../config/exact-integers';
 import type { Seccomp, SeccompArg } from '../config/types';
 import { SPEC_VERSION } from '../context';
@@ -47,12 +48,23 @@ function rulesFor(names: string[], action: number, args: SeccompArg[]): PlanSecc
   return [{ names, action, args: conds }];
 }
 
+/**
+ * The state root's entry that is not a container: compiled seccomp programs are kept below it
+ * (reading one takes ~0.1 ms where compiling Docker's profile takes ~1.7 ms), out of the way of
+ * the container directories engines own and that `list` reads.
+ */
+export const STATE_ROOT_CACHE = '.cache';
+
+export function seccompCacheDir(stateRoot: string): string {
+  return path.join(stateRoot, STATE_ROOT_CACHE, 'seccomp');
+}
+
 export interface SeccompStateInfo {
   id: string;
   bundle: string;
   annotations?: Record<string, string>;
-  /** The state root: the launcher keeps compiled programs there (crun does the same). */
-  cacheDir?: string;
+  /** The state root: the launcher keeps compiled programs in a hidden directory of it. */
+  stateRoot?: string;
 }
 
 export function planSeccomp(seccomp: Seccomp | undefined, info: SeccompStateInfo): PlanSeccomp | undefined {
@@ -80,7 +92,7 @@ export function planSeccomp(seccomp: Seccomp | undefined, info: SeccompStateInfo
     architectures: (seccomp.architectures ?? []).map((a) => a.replace(/^SCMP_ARCH_/, '').toLowerCase()),
     flags,
     rules,
-    ...(info.cacheDir ? { cacheDir: info.cacheDir } : {}),
+    ...(info.stateRoot ? { cacheDir: seccompCacheDir(info.stateRoot) } : {}),
   };
   if (notifies && seccomp.listenerPath) {
     // runc's ContainerProcessState; the launcher fills in both pids.

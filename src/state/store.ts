@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoText, TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { STATE_ROOT_CACHE } from '../plan/seccomp';
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
@@ -47,6 +48,7 @@ const ID_MAX = 255;
 export function validateId(id: string | undefined): string {
   if (!id) throw new TsruncError('container id cannot be empty');
   if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container ID format: ${id}`);
+  if (id === STATE_ROOT_CACHE) throw new TsruncError(`container ID ${id} is reserved: tsrunc keeps its cache there`);
   // runc only finds out at mkdir ("file name too long"); refused up front like any bad id.
   if (id.length > ID_MAX) throw new TsruncError(`invalid container ID format: ${id} (${id.length} characters; an id has at most ${ID_MAX})`);
   return id;
@@ -225,7 +227,8 @@ export function removeContainerDir(dir: string): void {
 
 export function listContainerIds(root: string): string[] {
   try {
-    return fs.readdirSync(path.resolve(root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    return fs.readdirSync(path.resolve(root), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== STATE_ROOT_CACHE).map((d) => d.name).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw rootProblem(root) ?? rootError(root, e);

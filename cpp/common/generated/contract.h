@@ -161,7 +161,7 @@ struct SeccompPlan {
   // SECCOMP_FILTER_FLAG_* bits, NEW_LISTENER included when a rule notifies.
   uint32_t flags = 0;
   std::vector<SeccompRule> rules;
-  // Where compiled programs are cached (the state root); absent: compile every time.
+  // Where compiled programs are cached (<state root>/.cache/seccomp, made on first use); absent: compile every time.
   std::string cacheDir;
   std::optional<SeccompListenerPlan> listener;
 };

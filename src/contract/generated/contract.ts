@@ -150,7 +150,7 @@ export interface PlanSeccomp {
   /** SECCOMP_FILTER_FLAG_* bits, NEW_LISTENER included when a rule notifies. */
   flags: number;
   rules: PlanSeccompRule[];
-  /** Where compiled programs are cached (the state root); absent: compile every time. */
+  /** Where compiled programs are cached (<state root>/.cache/seccomp, made on first use); absent: compile every time. */
   cacheDir?: string;
   listener?: PlanSeccompListener;
 }

@@ -56,7 +56,7 @@ export class Podman {
   /** podman (c/image) keeps this cache for root whatever the storage says; ours if it was not there. */
   private readonly blobCacheWasThere = fs.existsSync(BLOB_INFO_CACHE);
   /** What the runtime's default root held before: podman's containers live there, and tsrunc
-   * caches compiled seccomp filters in it (seccomp-*.bpf); what these tests add goes at cleanup. */
+   * caches compiled seccomp filters in it (.cache/seccomp/); what these tests add goes at cleanup. */
   private readonly runtimeRoot = tsruncIsRunc() ? '/run/runc' : '/run/tsrunc';
   private readonly runtimeRootBefore = entriesOf(this.runtimeRoot);
 
@@ -146,7 +146,7 @@ export class Podman {
     for (const dir of await removeCgroupTree(this.cgroupParent)) problems.push(`cgroup ${dir} would not go`);
     for (const m of removeTree(this.base)) problems.push(`mount ${m} was left`);
     for (const name of entriesOf(this.runtimeRoot) ?? []) {
-      if (!this.runtimeRootBefore?.has(name) && /^seccomp-[0-9a-f]+\.bpf$/.test(name)) fs.rmSync(path.join(this.runtimeRoot, name), { force: true });
+      if (!this.runtimeRootBefore?.has(name) && name === '.cache') fs.rmSync(path.join(this.runtimeRoot, name), { recursive: true, force: true });
     }
     if (this.runtimeRootBefore === undefined) {
       try { fs.rmdirSync(this.runtimeRoot); } catch { /* gone already, or holds what is not ours */ }

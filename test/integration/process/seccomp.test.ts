@@ -188,8 +188,9 @@ describe('seccomp', () => {
     assert.match(r.out, /refused/);
   });
 
-  test('compiled filters are cached under --root by content: reused, rebuilt when damaged, at most 32 kept', TEST_TIMEOUT, async () => {
-    const cacheFiles = (): string[] => fs.readdirSync(sut.root).filter((n) => /^seccomp-[0-9a-f]{16}\.bpf$/.test(n));
+  test('compiled filters are cached in --root/.cache/seccomp by content: reused, rebuilt when damaged, at most 32 kept, never listed', TEST_TIMEOUT, async () => {
+    const cacheDir = path.join(sut.root, '.cache', 'seccomp');
+    const cacheFiles = (): string[] => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []).filter((n) => /^seccomp-[0-9a-f]{16}\.bpf$/.test(n));
     // An errno no other test uses makes this profile's cache entry its own.
     const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 71 }] };
     const b = makeBundle(withSeccomp(profile, ['sh', '-c', 'mkdir /tmp/c; echo "mkdir=$?"']));
@@ -204,7 +205,15 @@ describe('seccomp', () => {
       assert.doesNotMatch(await runDebug(), /read from the cache/, 'first use compiles');
       const added = cacheFiles().filter((n) => !before.has(n));
       assert.equal(added.length, 1, 'one cache entry for the new profile');
-      const entry = path.join(sut.root, added[0]);
+      const entry = path.join(cacheDir, added[0]);
+      assert.deepEqual(fs.readdirSync(sut.root).filter((n) => /\.bpf$/.test(n)), [], 'nothing beside the container directories');
+      const listed = await sut.exec(['list', '--quiet']);
+      assert.doesNotMatch(listed.stdout, /^\.cache$/m, '`list` does not show the cache');
+      assert.doesNotMatch(listed.stderr, /\.cache/, '`list` does not look into the cache');
+      const reserved = await sut.exec(['run', '--bundle', b.dir, '.cache']);
+      assert.notEqual(reserved.code, 0, 'the id .cache is refused');
+      assert.match(reserved.stderr, /container ID \.cache is reserved/);
+      assert.ok(fs.existsSync(entry), 'and the refusal leaves the cache alone');
       assert.match(fs.readFileSync(entry, 'latin1'), /^tsrunc-seccomp 1 /, 'the entry starts with its header');
       assert.match(await runDebug(), /read from the cache/, 'second use reads the cache');
 
@@ -215,7 +224,7 @@ describe('seccomp', () => {
       // Old entries beyond the 32 newest go when a new program is cached.
       const old = new Date(Date.now() - 3600_000);
       for (let i = 0; i < 40; i++) {
-        const f = path.join(sut.root, `seccomp-${i.toString(16).padStart(16, '0')}.bpf`);
+        const f = path.join(cacheDir, `seccomp-${i.toString(16).padStart(16, '0')}.bpf`);
         fs.writeFileSync(f, 'old');
         fs.utimesSync(f, old, old);
       }
