@@ -55,9 +55,18 @@ test('update flags: a bad number is refused with the flag\'s name and runc\'s wo
     ['cpuPeriod', '-5', 'cpu-period'], ['cpuShare', '1.5', 'cpu-share'], ['cpuRtPeriod', 'x', 'cpu-rt-period'], ['cpuBurst', '-1', 'cpu-burst'],
     ['blkioWeight', '-10', 'blkio-weight'], ['cpuQuota', '1e3', 'cpu-quota'], ['cpuRtRuntime', '', 'cpu-rt-runtime'], ['cpuIdle', '+1', 'cpu-idle'],
     ['pidsLimit', 'many', 'pids-limit'],
+    // Unsigned in runc (ParseUint): a negative period or share is refused, not passed on.
+    ['cpuRtPeriod', '-1', 'cpu-rt-period'], ['cpuShare', '-2', 'cpu-share'],
   ];
   for (const [key, value, flag] of bad) {
     assert.throws(() => resourcesFromFlags({ id: 'c', [key]: value }), (e: Error) => e.message === `invalid value for ${flag}: parsing "${value}": invalid syntax`, `${flag} ${value}`);
+  }
+});
+
+test('update sizes: each size flag names itself when its value is bad', () => {
+  const flags: [keyof Parameters<typeof resourcesFromFlags>[0], string][] = [['memory', 'memory'], ['memorySwap', 'memory-swap'], ['memoryReservation', 'memory-reservation']];
+  for (const [key, flag] of flags) {
+    assert.throws(() => resourcesFromFlags({ id: 'c', [key]: '12x' }), (e: Error) => e.message === `invalid value for ${flag}: invalid size: '12x'`, flag);
   }
 });
 
