@@ -26,6 +26,10 @@ export class Logger {
   }
 
   debug(msg: string): void { if (this.debugEnabled) this.write('debug', msg); }
+  /** A debug line with fields after msg, as logrus prints them (`key=value`, or JSON keys). */
+  debugFields(msg: string, fields: Record<string, string | number>): void {
+    if (this.debugEnabled) this.write('debug', msg, fields);
+  }
   info(msg: string): void { this.write('info', msg); }
   warn(msg: string): void { this.write('warning', msg); }
 
@@ -35,11 +39,12 @@ export class Logger {
     if (!this.toStderr) writeAll(2, msg + '\n');
   }
 
-  private write(level: Level, msg: string): void {
+  private write(level: Level, msg: string, fields: Record<string, string | number> = {}): void {
     const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const extra = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'number' ? v : quoteLogfmt(v)}`).join('');
     const line = this.format === 'json'
-      ? JSON.stringify({ level, msg, time }) + '\n'
-      : `time="${time}" level=${level} msg=${quoteLogfmt(msg)}\n`;
+      ? JSON.stringify({ level, msg, time, ...fields }) + '\n'
+      : `time="${time}" level=${level} msg=${quoteLogfmt(msg)}${extra}\n`;
     writeAll(this.fd, line);
   }
 }

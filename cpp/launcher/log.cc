@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include <time.h>
+
 #include "channel.h"
 
 namespace {
@@ -13,8 +15,14 @@ void setLogChannel(const Channel* channel, bool debug) {
 }
 
 namespace {
+uint64_t realtimeUsec() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
 void sendLog(const char* level, const std::string& msg) {
-  gChannel->send(msg::Log{level, msg});
+  gChannel->send(msg::Log{level, msg, realtimeUsec()});
 }
 }  // namespace
 

@@ -23,6 +23,7 @@ import { PidfdSocket } from './pidfd-socket';
 import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
+import { Timings } from '../timings';
 import {
   checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
   type ContainerState,
@@ -83,12 +84,15 @@ function recordedState(
 }
 
 export function createContainer(opts: CreateOptions, ctx: CommandContext): ContainerState {
+  const timings = new Timings(ctx.log, 'create');
+  timings.phase('start-up');
   const id = validateId(opts.id);
   // Known before the container exists, rather than from undoing it.
   if (opts.pidFile) checkPidFileDir(opts.pidFile);
   const bundle = path.resolve(opts.bundle ?? process.cwd());
   const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true, systemdCgroup: ctx.opts.systemdCgroup });
   for (const w of warnings) ctx.log.warn(w);
+  timings.phase('config');
   refuseIntelRdt(spec);
   // Accepted but not enforced yet: said out loud, never silently dropped.
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
@@ -98,6 +102,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   // Last of the checks: a connection is something the listener sees, made only once the rest passed.
   const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(opts.pidfdSocket) : undefined;
   const forHooks = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
+  timings.phase('checks');
 
   let lock;
   try {
@@ -119,6 +124,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     const execFifo = path.join(dir, EXEC_FIFO);
     addon().mkfifo(execFifo, 0o622);
     writeConfigCopy(dir, spec);
+    timings.phase('state directory');
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
@@ -131,6 +137,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       cgroup: cgroups?.placement(),
       hookState: { ...hookState(forHooks, 'creating') },
     });
+    timings.phase('plan');
     if (cgroups) {
       // Recorded before anything exists, so a delete after a crash here still finds them; a
       // failing create() removes what it made itself. systemd makes a scope only around a process:
@@ -139,6 +146,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
       // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
       undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
+      if (!cgroups.createsWithPid) timings.phase('cgroups');
     }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
     if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
@@ -150,6 +158,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       // The environment exists, pivot_root has not happened; both phases run in the runtime's
       // namespaces, prestart first (runtime-spec 1.3 config.md; 1.0.2 had prestart in `start`).
       const state = hookState(forHooks, 'creating', pid);
+      timings.phase('launcher until the hooks');
       try {
         runHooks(spec, 'prestart', state, ctx.log);
         runHooks(spec, 'createRuntime', state, ctx.log);
@@ -157,7 +166,13 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
         hookFailed = true;
         throw e;
       }
-    }, cgroups?.createsWithPid ? (launcherPid) => cgroups.create(spec.linux?.resources, spec.linux?.devices, launcherPid) : undefined);
+      timings.phase('prestart and createRuntime hooks');
+    }, cgroups?.createsWithPid ? (launcherPid) => {
+      timings.phase('launcher spawn');
+      cgroups.create(spec.linux?.resources, spec.linux?.devices, launcherPid);
+      timings.phase('cgroups (systemd)');
+    } : undefined);
+    timings.phase('launcher until the init is ready');
     // Closing the launcher's socket makes it kill the init and exit (so does a crash of tsrunc).
     undo.push('the launcher', () => launched.abort());
     // Before commit (and, as runc, before the pid file): until then the init is the launcher's
@@ -171,7 +186,9 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       writePidFile(pidFile, launched.initPid);
       undo.push('the pid file', () => fs.rmSync(pidFile, { force: true }));
     }
+    timings.phase('state');
     launched.commit();
+    timings.phase('commit');
     undo.discard();
     return state;
   } catch (e) {

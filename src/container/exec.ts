@@ -19,6 +19,7 @@ import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
 import { ForegroundTerminal } from './foreground-terminal';
+import { Timings } from '../timings';
 import { PidfdSocket } from './pidfd-socket';
 import { chooseConsole } from './process-io';
 import { keepSigpipeHarmless } from './signals';
@@ -125,6 +126,8 @@ function checkStatus(c: OpenContainer, ignorePaused: boolean): void {
 }
 
 export async function execInContainer(o: ExecOptions, ctx: CommandContext): Promise<number> {
+  const timings = new Timings(ctx.log, 'exec');
+  timings.phase('start-up');
   const c = openContainer(ctx.opts.root, o.id);
   if (o.pidFile) {
     try { checkPidFileDir(o.pidFile); } catch (e) { c.lock.release(); throw e; }
@@ -152,6 +155,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     if (problems.length > 0) throw new TsruncError(aboutProcess(problems).join('\n') || problems.join('\n'));
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
+    timings.phase('process and checks');
     const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
 
     const cgroups = openCgroups(cgroupRecord(c.state.tsrunc.cgroup));
@@ -168,6 +172,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });
+    timings.phase('plan');
     ctx.log.debug(`exec plan: ${JSON.stringify(plan)}`);
     if (!o.detach) becomeSubreaper();
     // In a paused container (--ignore-paused) the process freezes as it joins the cgroup, so the
@@ -181,12 +186,14 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       throw e;
     }
     pid = launched.initPid;
+    timings.phase('launcher until the process is ready');
     try {
       // Before commit (and, as runc, before the pid file): until then the process is the
       // launcher's unreaped child, so the number still names it.
       pidfdSocket?.send(pid, 'setns');
       if (o.pidFile) writePidFile(o.pidFile, pid);
       launched.commit();
+      timings.phase('commit');
     } catch (e) {
       launched.abort();
       throw e;

@@ -8,6 +8,7 @@ import type { Spec } from '../config/types';
 import type { Logger } from '../log';
 import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
 import type { OpenContainer } from './lookup';
+import { Timings } from '../timings';
 import { openInit } from './process-signal';
 
 /**
@@ -40,6 +41,8 @@ async function runPoststartHooks(spec: Spec, c: OpenContainer, log: Logger): Pro
 export async function startContainer(c: OpenContainer, log: Logger): Promise<void> {
   if (c.status === 'stopped') throw new TsruncError('cannot start a container that has stopped');
   if (c.status !== 'created') throw new TsruncError('cannot start an already running container');
+  const timings = new Timings(log, 'start');
+  timings.phase('open the container');
 
 
   const fifoPath = path.join(c.lock.dir, EXEC_FIFO);
@@ -70,8 +73,10 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
     if (fifo >= 0) fs.closeSync(fifo);
     fs.closeSync(initFd);
   }
+  timings.phase('release the init');
   fs.rmSync(fifoPath, { force: true });
   writeState(c.lock.dir, { ...c.state, status: 'running' });
+  timings.phase('state');
   if (report.trim()) {
     let text = report.trim();
     let byHook = false;
@@ -87,4 +92,5 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
   // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
   const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
   if (spec) await runPoststartHooks(spec, c, log);
+  timings.phase('poststart hooks');
 }

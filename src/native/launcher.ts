@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
+import { Timings } from '../timings';
 import type { CliToLauncherMessage, ErrorMessage, LaunchPlan, LauncherToCliMessage } from '../contract/generated/contract';
 import { addon, launcherPath } from './addon';
 
@@ -91,7 +92,9 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
       if (!msg) return fail(new TsruncError('the launcher exited without a report'));
       switch (msg.type) {
         case 'log':
-          if (msg.level === 'info') log.info(String(msg.msg)); else log.debug(`launcher: ${String(msg.msg)}`);
+          // The launcher's steps, each placed by when it was said: the gaps between them are
+          // where create's time goes (`--debug`).
+          if (msg.level === 'info') log.info(String(msg.msg)); else log.debugFields(`launcher: ${String(msg.msg)}`, { at_ms: Timings.sinceStart(msg.usec) });
           continue;
         case 'hook':
           if (!onHook) return fail(new TsruncError('launcher protocol: a hook request, and no hooks to run'));

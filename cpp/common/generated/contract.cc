@@ -1245,7 +1245,7 @@ json::Value toJson(const Plan& v) {
 
 bool fromJson(const json::Value& v, msg::Log& out, const std::string& at, std::string& error) {
   if (!v.isObject()) return wrong(at, "an object", error);
-  static const char* const known[] = {"type", "level", "msg"};
+  static const char* const known[] = {"type", "level", "msg", "usec"};
   if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
   if (v.str("type") != "log") return wrong(at + ".type", "\"log\"", error);
   if (const json::Value& value = v["level"]; !value.isNull()) {
@@ -1258,6 +1258,9 @@ bool fromJson(const json::Value& v, msg::Log& out, const std::string& at, std::s
   } else {
     return missing(at + ".msg", error);
   }
+  if (const json::Value& value = v["usec"]; !value.isNull()) {
+    if (!readInteger(value, out.usec, at + ".usec", error)) return false;
+  }
   return true;
 }
 
@@ -1266,6 +1269,7 @@ json::Value toJson(const msg::Log& v) {
   out.set("type", json::Value::string("log"));
   out.set("level", json::Value::string(v.level));
   out.set("msg", json::Value::string(v.msg));
+  out.set("usec", number(v.usec));
   return out;
 }
 

@@ -286,6 +286,8 @@ struct Log {
   static constexpr const char* kType = "log";
   std::string level;
   std::string msg;
+  // When it was said (CLOCK_REALTIME, microseconds): --debug's timings place the launcher's steps by it, not by when the line reached tsrunc.
+  uint64_t usec = 0;
 };
 
 // A failure; the sender exits.

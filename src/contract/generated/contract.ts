@@ -275,6 +275,8 @@ export interface LogMessage {
   type: 'log';
   level: string;
   msg: string;
+  /** When it was said (CLOCK_REALTIME, microseconds): --debug's timings place the launcher's steps by it, not by when the line reached tsrunc. */
+  usec?: number;
 }
 
 /** A failure; the sender exits. */
