@@ -3,6 +3,7 @@
 //   npm run mutate -- AREA            (areas: scripts/mutation/areas.js)
 //   npm run mutate -- AREA --mutate src/x.ts:10-40    (narrower than the area's files)
 //   npm run mutate -- AREA --survivors-of OLD.json     (only the lines of an earlier run's survivors)
+//   npm run mutate -- AREA --timeouts-of OLD.json      (... of its timed-out mutants; --timeout-ms N for more time)
 // Stryker copies the tree into .stryker-tmp-AREA/, puts every mutant of the area's files into the
 // sources at once (switched by __STRYKER_ACTIVE_MUTANT__), type-checks each mutant, compiles with
 // tsc once, then runs `node scripts/mutate.js --run-tests AREA` per mutant. That runs the tests
@@ -115,15 +116,16 @@ const mutantKey = (m, source) => {
   return `${m.mutatorName}|${m.replacement}|${text.trim()}`;
 };
 
-/** The earlier run's survivors, and the lines of the current files that hold them (moved lines found by their text). */
-function survivorsOf(reportFile) {
+/** The earlier run's survivors (or its mutants of another status, e.g. Timeout), and the lines of the
+ * current files that hold them (moved lines found by their text). */
+function survivorsOf(reportFile, status = 'Survived') {
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
   const survivors = [];
   const ranges = new Set();
   for (const [file, f] of Object.entries(report.files)) {
     const now = fs.existsSync(path.join(top, file)) ? fs.readFileSync(path.join(top, file), 'utf8').split('\n') : [];
     const old = f.source.split('\n');
-    for (const m of f.mutants.filter((x) => x.status === 'Survived')) {
+    for (const m of f.mutants.filter((x) => x.status === status)) {
       survivors.push({ file, key: mutantKey(m, f.source), where: `${file}:${m.location.start.line}`, what: `${m.mutatorName} ${m.replacement}` });
       const span = old.slice(m.location.start.line - 1, m.location.end.line);
       for (let i = 0; i + span.length <= now.length; i++) {
@@ -131,11 +133,11 @@ function survivorsOf(reportFile) {
       }
     }
   }
-  return { survivors, ranges: [...ranges] };
+  return { survivors, ranges: [...ranges], status };
 }
 
 /** Which of the earlier survivors the new report shows killed (or timed out); those a STOP skipped say so. */
-function compareSurvivors(survivors, reportFile, notRunFile) {
+function compareSurvivors(survivors, reportFile, notRunFile, was) {
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
   const notRun = new Set(fs.existsSync(notRunFile) ? fs.readFileSync(notRunFile, 'utf8').split('\n').filter(Boolean) : []);
   const now = new Map();
@@ -145,10 +147,11 @@ function compareSurvivors(survivors, reportFile, notRunFile) {
   let killed = 0;
   for (const s of survivors) {
     const status = now.get(`${s.file}|${s.key}`) ?? 'not found (its line changed)';
-    if (status === 'Killed' || status === 'Timeout') killed++;
+    // An earlier timeout re-run is settled only by a kill: timing out again proves nothing new.
+    if (status === 'Killed' || (status === 'Timeout' && was !== 'Timeout')) killed++;
     console.log(`${status.padEnd(12)} ${s.where} ${s.what}`);
   }
-  console.log(`\n${killed} of ${survivors.length} earlier survivors are killed now`);
+  console.log(`\n${killed} of ${survivors.length} earlier ${was === 'Timeout' ? 'timed-out mutants' : 'survivors'} are killed now`);
 }
 
 function main(argv) {
@@ -158,13 +161,16 @@ function main(argv) {
   if (!area || !areas[area]) usage(area ? `unknown area ${area}` : 'no area given');
   const mutate = [];
   let earlier;
+  let timeoutMS = 30000;
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === '--mutate' && argv[i + 1]) mutate.push(argv[++i]);
     else if (argv[i] === '--survivors-of' && argv[i + 1]) earlier = survivorsOf(argv[++i]);
+    else if (argv[i] === '--timeouts-of' && argv[i + 1]) earlier = survivorsOf(argv[++i], 'Timeout');
+    else if (argv[i] === '--timeout-ms' && /^\d+$/.test(argv[i + 1] ?? '')) timeoutMS = Number(argv[++i]);
     else usage(`unknown argument ${argv[i]}`);
   }
   if (earlier) {
-    if (earlier.ranges.length === 0) usage('the earlier report has no survivor whose lines are still there');
+    if (earlier.ranges.length === 0) usage(`the earlier report has no ${earlier.status} mutant whose lines are still there`);
     mutate.push(...earlier.ranges);
   }
   const reports = path.join(top, 'reports', 'mutation');
@@ -184,7 +190,7 @@ function main(argv) {
     coverageAnalysis: 'off',
     // Containers share the machine's mounts and cgroups, and the tests measure timeouts: one at a time.
     concurrency: 1,
-    timeoutMS: 30000,
+    timeoutMS,
     timeoutFactor: 2,
     ignorePatterns: ['dist', 'reports', 'bench', '.tmp', '*.log', '.stryker-tmp*'],
     // One per area: a run that ends removes its temporary directory, whoever else is using it.
@@ -204,7 +210,7 @@ function main(argv) {
     process.exitCode = r.status ?? 1;
     // The last mutant's tests may have been cut off at its timeout too.
     sweepTestContainers();
-    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}-survivors.json`), notRunFile);
+    if (earlier && r.status === 0) compareSurvivors(earlier.survivors, path.join(reports, `${area}-survivors.json`), notRunFile, earlier.status);
   } finally {
     fs.rmSync(file, { force: true });
   }

@@ -27,7 +27,7 @@ module.exports = {
   events: {
     // `events` (statistics lines, OOM lines, --interval) and the statistics it prints; the files'
     // parsers and the JSON are cgroups-stats' (real cgroups, kernel texts, runc's output).
-    mutate: ['src/commands/events.ts', 'src/cgroups/stats.ts', 'src/cgroups/stats-v1.ts', 'src/cgroups/stats-v2.ts'],
+    mutate: ['src/commands/events.ts', 'src/container/events.ts', 'src/cgroups/stats.ts', 'src/cgroups/stats-v1.ts', 'src/cgroups/stats-v2.ts'],
     unit: ['events-flags', 'cgroups-stats'],
     container: ['cgroups-update@events --stats', 'cgroups@events'],
   },
