@@ -268,7 +268,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   const ContainerHooksPlan& hooks = plan.containerHooks ? *plan.containerHooks : kNoHooks;
   OR_DIE(ch, runContainerHooks(hooks.createContainer, "createContainer", hookState(plan, "creating")));
   MaskSources masks;
-  OR_DIE(ch, prepareMasks(plan, masks));
+  OR_DIE(ch, prepareMasks(plan, rootfd.get(), masks));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   // As runc: after the config's mounts, before the read-only root and masked paths.

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "rootfs.h"
+
 namespace {
 
 bool isNullDevice(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3); }
@@ -14,6 +16,9 @@ Result maskDirectory(int target, const std::string& path, const std::string& mou
   if (!ctx.valid()) return fail("fsopen", "tmpfs");
   if (!mountLabel.empty() && ::fsconfig(ctx.get(), FSCONFIG_SET_STRING, "context", mountLabel.c_str(), 0) != 0)
     return fail("fsconfig context", path);
+  // As mount(2) with MS_RDONLY makes it: source "tmpfs", the superblock itself read-only.
+  if (::fsconfig(ctx.get(), FSCONFIG_SET_STRING, "source", "tmpfs", 0) != 0 || ::fsconfig(ctx.get(), FSCONFIG_SET_FLAG, "ro", nullptr, 0) != 0)
+    return fail("fsconfig", path);
   if (::fsconfig(ctx.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return fail("mount tmpfs", path);
   sys::Fd mnt(::fsmount(ctx.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY));
   if (!mnt.valid()) return fail("fsmount", path);
@@ -21,16 +26,26 @@ Result maskDirectory(int target, const std::string& path, const std::string& mou
   return ok();
 }
 
+// The container's /dev/null as set up a moment ago (so the masks look as runc's do in mountinfo),
+// reached without following any symlink; when it is not the null device (a /dev bound from
+// elsewhere), the runtime's own. Either is checked by fstat before anything is bound from it.
+Result openNullDevice(int rootfd, sys::Fd& out) {
+  struct stat st;
+  if (!openInRoot(rootfd, "/dev/null", Create::Nothing, out, Symlinks::Refuse) && ::fstat(out.get(), &st) == 0 && isNullDevice(st)) return ok();
+  out.reset(::open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!out.valid()) return fail("open", "/dev/null");
+  if (::fstat(out.get(), &st) != 0) return fail("stat", "/dev/null");
+  if (!isNullDevice(st)) return failWith("neither the container's nor the runtime's /dev/null is the null device (1:3)", EPERM);
+  return ok();
+}
+
 }  // namespace
 
-Result prepareMasks(const Plan& plan, MaskSources& out) {
+Result prepareMasks(const Plan& plan, int rootfd, MaskSources& out) {
   if (plan.maskedPaths.empty()) return ok();
   const std::string step = "masked paths";
-  sys::Fd null(::open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!null.valid()) return inStep(fail("open", "/dev/null"), step);
-  struct stat st;
-  if (::fstat(null.get(), &st) != 0) return inStep(fail("stat", "/dev/null"), step);
-  if (!isNullDevice(st)) return inStep(failWith("the runtime's /dev/null is not the null device (1:3)", EPERM), step);
+  sys::Fd null;
+  TRY(inStep(openNullDevice(rootfd, null), step));
   // A detached mount can only be attached once, and one of a mount namespace left behind by
   // pivot_root cannot be cloned again: one copy per path, made while this one is still here.
   for (size_t i = 0; i < plan.maskedPaths.size(); i++) {
