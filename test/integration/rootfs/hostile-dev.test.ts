@@ -41,36 +41,46 @@ function reportRunc(t: TestContext, rt: Runtime, what: string): boolean {
 const MASK_PROBE = 'for p in /proc/timer_list /proc/keys; do stat -c "$p %F %t:%T" $p; done; echo "read $(head -c 64 /proc/timer_list | tr -d "\\n")"; '
   + 'echo PWNED > /proc/keys; stat -c "firmware %F" /sys/firmware; echo "firmwarefiles $(ls -A /sys/firmware | wc -l)"; '
   + 'if touch /sys/firmware/x 2>&-; then echo "firmwarewrite yes"; else echo "firmwarewrite no"; fi; '
-  + 'echo "timerlistmount $(grep " /proc/timer_list " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1)"';
+  + 'echo "timerlistmount $(grep " /proc/timer_list " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1)"; '
+  // A masked path that is a symlink in the image: the link itself is covered, never its target.
+  + 'stat -c "hostilemask %F %t:%T" /etc/hostile-mask; echo "canaryread $(cat /canary/secret)"';
 
 describe(`a hostile /dev (${pair.sut.label}${pair.ref ? ', also runc 1.1.5' : ''})`, () => {
-  forEachRuntime(pair, 'masked paths with /dev bound from a directory whose null is a symlink to a host file: masked by the null device, the file unchanged', async (t, rt) => {
-    const c = canary();
-    const hostDev = scratch();
-    fs.symlinkSync('/canary/secret', path.join(hostDev, 'null'));
-    const opts: BundleOptions = {
-      args: ['sh', '-c', MASK_PROBE],
-      mutate: (s) => {
-        // A bind on /dev: no device set-up (runc's rule), so the symlink is what the container has.
-        s.mounts = s.mounts.map((m) => (m.destination === '/dev' ? { destination: '/dev', type: 'bind', source: hostDev, options: ['rbind', 'rw'] } : m));
-        s.mounts.push(canaryMount(c));
-      },
-    };
-    await withContainer(rt, 'hostile-null-bind', opts, async (b, id) => {
-      const r = await rt.runToCompletion(b.dir, id);
-      const o = keyed(r.stdout);
-      if (c.content() !== CANARY && reportRunc(t, rt, `followed /dev/null to the host file and bound it on the masked paths (CVE-2025-31133): the file now reads ${JSON.stringify(c.content())}`)) return;
-      assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      assert.equal(c.content(), CANARY, 'the host file is unchanged');
-      assert.equal(o.get('/proc/timer_list'), 'character special file 1:3', r.stdout);
-      assert.equal(o.get('/proc/keys'), 'character special file 1:3', r.stdout);
-      assert.equal(o.get('read'), '', 'a masked file reads empty');
-      assert.equal(o.get('timerlistmount'), 'devtmpfs', `the runtime's own null device, not the container's /dev/null\n${r.stdout}`);
-      // A masked directory: an empty read-only tmpfs, as runc makes it.
-      assert.deepEqual([o.get('firmware'), o.get('firmwarefiles'), o.get('firmwarewrite')], ['directory', '0', 'no'], r.stdout);
-      assert.deepEqual(c.entries(), ['secret']);
+  // The directory's `null`: a symlink to the canary, or the host file itself (a regular file).
+  for (const kind of ['a symlink to a host file', 'a host file'] as const) {
+    forEachRuntime(pair, `masked paths with /dev bound from a directory whose null is ${kind}: masked by the null device, the file unchanged`, async (t, rt) => {
+      const c = canary();
+      const hostDev = kind === 'a host file' ? c.dir : scratch();
+      if (kind === 'a host file') fs.copyFileSync(c.file, path.join(hostDev, 'null'));
+      else fs.symlinkSync('/canary/secret', path.join(hostDev, 'null'));
+      const hostNull = (): string => fs.readFileSync(kind === 'a host file' ? path.join(hostDev, 'null') : c.file, 'utf8');
+      const opts: BundleOptions = {
+        args: ['sh', '-c', MASK_PROBE],
+        mutate: (s) => {
+          // A bind on /dev: no device set-up (runc's rule), so the symlink is what the container has.
+          s.mounts = s.mounts.map((m) => (m.destination === '/dev' ? { destination: '/dev', type: 'bind', source: hostDev, options: ['rbind', 'rw'] } : m));
+          s.mounts.push(canaryMount(c));
+          s.linux.maskedPaths = [...(s.linux.maskedPaths ?? []), '/etc/hostile-mask'];
+        },
+      };
+      await withContainer(rt, 'hostile-null-bind', opts, async (b, id) => {
+        fs.symlinkSync('/canary/secret', path.join(b.rootfs, 'etc/hostile-mask'));
+        const r = await rt.runToCompletion(b.dir, id);
+        const o = keyed(r.stdout);
+        if (hostNull() !== CANARY && reportRunc(t, rt, `bound the container's /dev/null (${kind}) on the masked paths (CVE-2025-31133): the host file now reads ${JSON.stringify(hostNull())}`)) return;
+        assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
+        assert.equal(hostNull(), CANARY, 'the host file is unchanged');
+        assert.equal(c.content(), CANARY);
+        assert.equal(o.get('/proc/timer_list'), 'character special file 1:3', r.stdout);
+        assert.equal(o.get('/proc/keys'), 'character special file 1:3', r.stdout);
+        assert.equal(o.get('read'), '', 'a masked file reads empty');
+        assert.equal(o.get('timerlistmount'), 'devtmpfs', `the runtime's own null device, not the container's /dev/null\n${r.stdout}`);
+        // A masked directory: an empty read-only tmpfs, as runc makes it.
+        assert.deepEqual([o.get('firmware'), o.get('firmwarefiles'), o.get('firmwarewrite')], ['directory', '0', 'no'], r.stdout);
+        assert.deepEqual([o.get('hostilemask'), o.get('canaryread')], ['character special file 1:3', CANARY.trim()], r.stdout);
+      });
     });
-  });
+  }
 
   forEachRuntime(pair, 'the image\'s /dev/null a symlink to a host file, masked paths set: refused before any mask, the file unchanged', async (t, rt) => {
     const c = canary();
