@@ -129,6 +129,19 @@ describe(`/dev/console and the pty (${pair.sut.label}${pair.ref ? ', each case a
     });
   });
 
+  forEachRuntime(pair, 'no devpts on /dev/pts (the image\'s directory, a regular file as its ptmx): refused, nothing allocated', async (_t, rt) => {
+    const opts: BundleOptions = { terminal: true, args: ['sh', '-c', 'echo STARTED'], mutate: (s) => { s.mounts = s.mounts.filter((m) => m.destination !== '/dev' && m.destination !== '/dev/pts'); } };
+    await withContainer(rt, 'pts-not-devpts', opts, async (b, id) => {
+      fs.mkdirSync(path.join(b.rootfs, 'dev/pts'), { recursive: true });
+      fs.writeFileSync(path.join(b.rootfs, 'dev/pts/ptmx'), 'not a multiplexer\n');
+      const { master, stderr, code } = await startWithConsole(rt, 'create', b.dir, id);
+      master?.close();
+      assert.notEqual(code, 0, 'refused');
+      if (rt.kind === 'tsrunc') assert.match(stderr, /\/dev\/pts in the container is not a devpts mount/, stderr);
+      assert.equal(fs.readFileSync(path.join(b.rootfs, 'dev/pts/ptmx'), 'utf8'), 'not a multiplexer\n');
+    });
+  });
+
   forEachRuntime(pair, '/dev bound from a directory whose ptmx links into the host\'s devpts: the pty still comes from the container\'s own devpts', async (t, rt) => {
     const hostDev = scratch();
     fs.symlinkSync('/hostpts/ptmx', path.join(hostDev, 'ptmx'));
