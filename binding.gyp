@@ -22,6 +22,7 @@
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",
         "cpp/launcher/main.cc",
+        "cpp/launcher/masks.cc",
         "cpp/launcher/mempolicy.cc",
         "cpp/launcher/namespaces.cc",
         "cpp/launcher/netdevices.cc",

@@ -41,7 +41,7 @@ Result inspect(int rootfd, const DevicePlan& d, bool bindDevices, Found& found) 
   found = Found::Nothing;
   size_t slash = d.path.rfind('/');
   sys::Fd parent;
-  if (Result r = openInRoot(rootfd, d.path.substr(0, slash), Create::Nothing, parent)) {
+  if (Result r = openInRoot(rootfd, d.path.substr(0, slash), Create::Nothing, parent, Symlinks::Refuse)) {
     if (r->err == ENOENT) return ok();  // made with its parents later
     return r;
   }
@@ -60,7 +60,7 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
   size_t slash = d.path.rfind('/');
   const std::string name = d.path.substr(slash + 1);
   sys::Fd parent;
-  TRY(openInRoot(rootfd, d.path.substr(0, slash), Create::Directory, parent));
+  TRY(openInRoot(rootfd, d.path.substr(0, slash), Create::Directory, parent, Symlinks::Refuse));
   if (bindDevices) {
     // Bound over whatever inspect() accepted, or over a new empty file of mode 0.
     if (found == Found::Nothing) {

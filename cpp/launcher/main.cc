@@ -267,11 +267,13 @@ Result waitForHooks(Channel& ch, const char* phase) {
   static const ContainerHooksPlan kNoHooks;
   const ContainerHooksPlan& hooks = plan.containerHooks ? *plan.containerHooks : kNoHooks;
   OR_DIE(ch, runContainerHooks(hooks.createContainer, "createContainer", hookState(plan, "creating")));
+  MaskSources masks;
+  OR_DIE(ch, prepareMasks(plan, rootfd.get(), masks));
   OR_DIE(ch, enterRoot(plan, rootfd.get()));
   rootfd.reset();
   // As runc: after the config's mounts, before the read-only root and masked paths.
   if (plan.console) OR_DIE(ch, setUpConsole(plan, ch, true));
-  OR_DIE(ch, finalizeRoot(plan));
+  OR_DIE(ch, finalizeRoot(plan, masks));
 
   std::vector<std::string> env;
   std::string executable;

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -15,20 +17,47 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
+namespace {
+
+constexpr unsigned long kDevptsMagic = 0x1cd1;  // DEVPTS_SUPER_MAGIC
+
+// The multiplexer of the container's own devpts instance: the ptmx inside the devpts mounted on
+// the container's /dev/pts, reached with no symlink followed (the /dev/ptmx link an image or a
+// /dev bind supplies is not used, nor is it by current runc), and checked by what the kernel reports.
+Result openContainerPtmx(sys::Fd& master) {
+  sys::Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return fail("open", "/");
+  sys::Fd pts;
+  TRY(openInRoot(root.get(), "/dev/pts", Create::Nothing, pts, Symlinks::Refuse));
+  struct statfs fs;
+  if (::fstatfs(pts.get(), &fs) != 0) return fail("statfs", "/dev/pts");
+  if (static_cast<unsigned long>(fs.f_type) != kDevptsMagic)
+    return failWith("/dev/pts in the container is not a devpts mount (filesystem magic " + std::to_string(fs.f_type) + "): no terminal can be allocated there", ENODEV);
+  struct stat ptsSt;
+  if (::fstat(pts.get(), &ptsSt) != 0) return fail("stat", "/dev/pts");
+  master.reset(sys::openat2(pts.get(), "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV));
+  if (!master.valid()) return fail("open", "/dev/pts/ptmx");
+  struct stat st;
+  if (::fstat(master.get(), &st) != 0 || ::fstatfs(master.get(), &fs) != 0) return fail("stat", "/dev/pts/ptmx");
+  // Same superblock as the /dev/pts directory: this container's instance, not one bound in.
+  if (static_cast<unsigned long>(fs.f_type) != kDevptsMagic || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2) || st.st_dev != ptsSt.st_dev)
+    return failWith("/dev/pts/ptmx in the container is not the multiplexer of its devpts instance", ENODEV);
+  return ok();
+}
+
+}  // namespace
+
 Result openPty(const ConsolePlan& plan, Pty& out) {
   const std::string step = "set up the console";
-  // /dev/ptmx links to pts/ptmx in the container's /dev: a pty of the container's own devpts.
-  out.master.reset(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!out.master.valid()) return inStep(fail("open", "/dev/ptmx"), step);
+  TRY(inStep(openContainerPtmx(out.master), step));
   int unlock = 0;
-  if (::ioctl(out.master.get(), TIOCSPTLCK, &unlock) != 0) return inStep(fail("ioctl TIOCSPTLCK", "/dev/ptmx"), step);
+  if (::ioctl(out.master.get(), TIOCSPTLCK, &unlock) != 0) return inStep(fail("ioctl TIOCSPTLCK", "/dev/pts/ptmx"), step);
   unsigned n = 0;
-  if (::ioctl(out.master.get(), TIOCGPTN, &n) != 0) return inStep(fail("ioctl TIOCGPTN", "/dev/ptmx"), step);
+  if (::ioctl(out.master.get(), TIOCGPTN, &n) != 0) return inStep(fail("ioctl TIOCGPTN", "/dev/pts/ptmx"), step);
   out.slaveName = "/dev/pts/" + std::to_string(n);
+  // From the master itself, never by name (the launcher needs 5.6+ anyway; TIOCGPTPEER is 4.13).
   out.slave.reset(::ioctl(out.master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  // Kernels before 4.13 have no TIOCGPTPEER: the name, in this process's own devpts.
-  if (!out.slave.valid() && (errno == EINVAL || errno == ENOTTY)) out.slave.reset(::open(out.slaveName.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!out.slave.valid()) return inStep(fail("open", out.slaveName), step);
+  if (!out.slave.valid()) return inStep(fail("ioctl TIOCGPTPEER", out.slaveName), step);
   if (plan.clearOnlcr) {
     struct termios t;
     if (::tcgetattr(out.master.get(), &t) != 0) return inStep(fail("tcgetattr", "/dev/ptmx"), step);
@@ -49,7 +78,7 @@ Result bindPtyOnConsole(const Pty& pty) {
   sys::Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return inStep(fail("open", "/"), step);
   sys::Fd dev;
-  TRY(inStep(openInRoot(root.get(), "/dev", Create::Nothing, dev), step));
+  TRY(inStep(openInRoot(root.get(), "/dev", Create::Nothing, dev, Symlinks::Refuse), step));
   sys::Fd made(::openat(dev.get(), "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
   if (made.valid()) {
     // The mode is exact whatever the umask, as runc leaves it.

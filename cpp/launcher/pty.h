@@ -16,8 +16,9 @@ struct Pty {
   std::string slaveName;  // /dev/pts/N inside the container, for messages
 };
 
-// Opens /dev/ptmx of the calling process's mount namespace (the container's, after pivot_root or
-// setns) and unlocks the slave. The size is set on the master, so it holds from the first read.
+// Opens the ptmx of the devpts on /dev/pts of the calling process's root (the container's, after
+// pivot_root or setns), checked to be that instance's multiplexer, and unlocks the slave, which is
+// taken from the master (TIOCGPTPEER). The size is set on the master, so it holds from the first read.
 Result openPty(const ConsolePlan& plan, Pty& out);
 
 // The init's terminal is also /dev/console (config-linux.md § Default Devices), as with runc: the

@@ -253,7 +253,41 @@ bool pathExists(const char* path) {
 
 }  // namespace
 
-Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out) {
+namespace {
+// openInRoot without symlinks: each prefix is opened with openat2 RESOLVE_IN_ROOT|
+// RESOLVE_NO_SYMLINKS, so a symlink anywhere (the last component included) is ELOOP, never followed.
+Result openInRootNoSymlinks(int rootfd, const std::string& path, Create create, sys::Fd& out) {
+  constexpr uint64_t kStrict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  std::vector<std::string> parts = splitPath(path);
+  sys::Fd cur(::fcntl(rootfd, F_DUPFD_CLOEXEC, 0));
+  if (!cur.valid()) return fail("dup", path);
+  for (size_t i = 0; i < parts.size(); i++) {
+    bool last = i + 1 == parts.size();
+    std::string prefix = joinPath(parts, i + 1);
+    sys::Fd next(sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC | (last ? 0 : O_DIRECTORY), kStrict));
+    if (!next.valid() && errno == ENOENT && create != Create::Nothing) {
+      // Made in the directory already opened, by name: mkdirat and O_CREAT|O_NOFOLLOW never follow.
+      if (last && create == Create::File) {
+        int f = ::openat(cur.get(), parts[i].c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST) return fail("create", "/" + prefix);
+        if (f >= 0) ::close(f);
+      } else if (::mkdirat(cur.get(), parts[i].c_str(), 0755) != 0 && errno != EEXIST) {
+        return fail("mkdir", "/" + prefix);
+      }
+      next.reset(sys::openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC | (last ? 0 : O_DIRECTORY), kStrict));
+    }
+    if (!next.valid() && errno == ELOOP)
+      return failWith("/" + prefix + " in the container is a symlink: refused, it must not be followed there", ELOOP);
+    if (!next.valid()) return fail("open", "/" + prefix);
+    cur = std::move(next);
+  }
+  out = std::move(cur);
+  return ok();
+}
+}  // namespace
+
+Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out, Symlinks symlinks) {
+  if (symlinks == Symlinks::Refuse) return openInRootNoSymlinks(rootfd, path, create, out);
   // Walks one component at a time with O_NOFOLLOW, following symlinks by hand: an absolute link
   // restarts from rootfd and ".." never climbs above it, so the walk cannot leave the rootfs.
   // Missing components are created where they resolve, including the targets of dangling links.
@@ -367,7 +401,7 @@ Result setupDev(const Plan& plan, int rootfd) {
   TRY(makeDevices(plan, rootfd));
 
   sys::Fd dev;
-  TRY(inStep(openInRoot(rootfd, "/dev", Create::Directory, dev), "set up /dev"));
+  TRY(inStep(openInRoot(rootfd, "/dev", Create::Directory, dev, Symlinks::Refuse), "set up /dev"));
   std::vector<std::pair<const char*, const char*>> links = {
       {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
   if (pathExists("/proc/kcore")) links.emplace_back("/proc/kcore", "core");
@@ -413,7 +447,7 @@ Result enterRoot(const Plan& plan, int rootfd) {
   return applyRootPropagation(plan);
 }
 
-Result finalizeRoot(const Plan& plan) {
+Result finalizeRoot(const Plan& plan, MaskSources& masks) {
   for (const std::string& p : plan.readonlyPaths) {
     if (::mount(p.c_str(), p.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) {
       if (errno == ENOENT) continue;
@@ -422,31 +456,7 @@ Result finalizeRoot(const Plan& plan) {
     TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY), "readonly path " + p));
   }
 
-  if (!plan.maskedPaths.empty()) {
-    std::string maskData = contextMountData(plan.mountLabel);
-    // Masking binds /dev/null; check it is the real null device first, so a hostile image cannot
-    // have us bind something else over the host-sensitive paths.
-    sys::Fd null(::open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW));
-    struct stat st;
-    if (!null.valid() || ::fstat(null.get(), &st) != 0) return inStep(fail("open", "/dev/null"), "masked paths");
-    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-      return failWith("masked paths: /dev/null in the container is not the null device (1:3)", EPERM);
-    for (const std::string& p : plan.maskedPaths) {
-      struct stat target;
-      if (::stat(p.c_str(), &target) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) continue;
-        return inStep(fail("stat", p), "masked path " + p);
-      }
-      if (S_ISDIR(target.st_mode)) {
-        if (::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, maskData.empty() ? nullptr : maskData.c_str()) != 0) return inStep(fail("mount tmpfs", p), "masked path " + p);
-        continue;
-      }
-      sys::Fd tree(sys::openTree(null.get(), "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));
-      if (!tree.valid()) return inStep(fail("open_tree", "/dev/null"), "masked path " + p);
-      if (sys::moveMount(tree.get(), "", AT_FDCWD, p.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
-        return inStep(fail("move_mount", p), "masked path " + p);
-    }
-  }
+  TRY(maskPaths(plan, masks));
 
   if (plan.readonlyRoot) TRY(inStep(remount("/", MS_BIND | MS_RDONLY), "readonly rootfs"));
   return applyRootPropagation(plan, true);

@@ -1,22 +1,27 @@
 // The container's filesystem: propagation, the configured mounts (destinations always resolved
 // inside the rootfs), /dev, pivot_root, then masked and read-only paths.
 #pragma once
+#include "masks.h"
 #include "plan.h"
 #include "sys.h"
 
 enum class Create { Nothing, Directory, File };
+// Refuse: no component may be a symlink (openat2 RESOLVE_NO_SYMLINKS), for the places an image
+// has no business redirecting: /dev, the device nodes, /dev/pts, /dev/console.
+enum class Symlinks { Follow, Refuse };
 
 // Opens `path` inside the tree rooted at rootfd, never leaving it: ".." and symlinks (absolute or
 // relative) are resolved as if rootfd were "/". Missing components are created when asked.
-Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out);
+Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& out, Symlinks symlinks = Symlinks::Follow);
 
 // Before any mount: make "/" a slave (or what rootfsPropagation asks) and the rootfs a mount point.
 Result prepareRoot(const Plan& plan);
 Result mountAll(const Plan& plan, int rootfd);
 Result setupDev(const Plan& plan, int rootfd);
 Result enterRoot(const Plan& plan, int rootfd);
-// After entering the root: read-only and masked paths, then the read-only root itself.
-Result finalizeRoot(const Plan& plan);
+// After entering the root: read-only and masked paths (from the copies prepareMasks made before
+// the root was entered), then the read-only root itself.
+Result finalizeRoot(const Plan& plan, MaskSources& masks);
 
 // A procfs instance of the init's pid namespace, showing processes only, mounted nowhere: the init
 // reopens exec.fifo and writes its exec-time LSM labels through it, so it holds no handle on the
