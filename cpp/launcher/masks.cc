@@ -63,8 +63,9 @@ Result maskPaths(const Plan& plan, MaskSources& sources) {
   for (size_t i = 0; i < plan.maskedPaths.size(); i++) {
     const std::string& p = plan.maskedPaths[i];
     const std::string step = "masked path " + p;
-    // The last component is not followed: a symlink there is covered itself, never its target.
-    sys::Fd target(sys::openat2(root.get(), p.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+    // As runc, a symlink is followed, but only inside the container's root (RESOLVE_IN_ROOT): what
+    // the path names for the container is what gets masked, and nothing outside can be reached.
+    sys::Fd target(sys::openat2(root.get(), p.c_str(), O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
     if (!target.valid() && (errno == ENOENT || errno == ENOTDIR)) continue;
     if (!target.valid()) return inStep(fail("open", p), step);
     struct stat st;
