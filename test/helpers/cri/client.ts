@@ -154,6 +154,13 @@ export class CriClient {
     return this.call('ExecSync', { container_id: id, cmd, timeout }, (timeout + 60) * 1000);
   }
 
+  /** The streaming server's URL for an exec (test/helpers/cri/stream.ts speaks to it). */
+  async exec(id: string, cmd: string[], opts: { tty?: boolean; stdin?: boolean } = {}): Promise<string> {
+    const tty = opts.tty ?? false;
+    const r = await this.call<{ url: string }>('Exec', { container_id: id, cmd, tty, stdin: opts.stdin ?? false, stdout: true, stderr: !tty });
+    return r.url;
+  }
+
   async containerStats(id: string): Promise<ContainerStats> {
     return (await this.call<{ stats: ContainerStats }>('ContainerStats', { container_id: id })).stats;
   }

@@ -19,6 +19,7 @@ import { Containerd, containerdMissing } from '../../helpers/e2e/containerd';
 import { buildBusyboxImage, buildOciImage } from '../../helpers/e2e/image';
 import { cgroupDirs, leftovers, removeCgroupTree } from '../../helpers/e2e/leftovers';
 import { CriClient, CriError, type LinuxResources } from '../../helpers/cri/client';
+import { streamExec } from '../../helpers/cri/stream';
 
 const T = { timeout: 120_000 };
 const MiB = 1 << 20;
@@ -251,6 +252,19 @@ function scenario(hName: Handler['name']): void {
         return procs.some((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\x0037'); } catch { return false; } }) ? undefined : true;
       });
       seen[h.name].timeout = normalised(err, [ctr, pod]);
+    });
+
+    test('streaming Exec (WebSocket, v4.channel.k8s.io): output, exit code, stdin, a tty', T, async () => {
+      const plain = await streamExec(await cri.exec(ctr, ['sh', '-c', 'echo "out: $GREETING"; echo err >&2; exit 3']));
+      assert.deepEqual({ out: plain.stdout, err: plain.stderr, code: plain.exitCode }, { out: 'out: hello from the pod\n', err: 'err\n', code: 3 }, JSON.stringify(plain));
+      const input = await streamExec(await cri.exec(ctr, ['sh', '-c', 'read line; echo "got $line"'], { stdin: true }), 'a line in\n');
+      assert.deepEqual({ out: input.stdout, code: input.exitCode }, { out: 'got a line in\n', code: 0 }, JSON.stringify(input));
+      // With stdin, as `kubectl exec -it` asks: containerd 1.6 relays no tty output to an exec
+      // without stdin (on either runtime).
+      const tty = await streamExec(await cri.exec(ctr, ['sh', '-c', 'tty; exit 2'], { tty: true, stdin: true }));
+      assert.match(tty.stdout, /^\/dev\/pts\/\d+\r\n$/, JSON.stringify(tty));
+      assert.equal(tty.exitCode, 2, JSON.stringify(tty));
+      seen[h.name].stream = { plain, input, tty: { ...tty, stdout: tty.stdout.replace(/\d+/, 'N') } };
     });
 
     test('ContainerStats: cpu and memory figures', T, async () => {
