@@ -35,6 +35,8 @@ function whyNot(): string | undefined {
   const cd = containerdMissing();
   if (cd) return cd;
   if (which('runc') === undefined) return 'runc (the reference handler) is not installed';
+  // The limits are read back from cgroup v1 files, swap ones included.
+  if (!fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')) return 'the checks read cgroup v1 memory files with swap accounting; this host has none';
   if (which('cc') === undefined) return 'no C compiler to build the pause binary (test/helpers/cri/pause.c)';
   try {
     require.resolve('@grpc/grpc-js');
@@ -125,6 +127,8 @@ function normalised(e: unknown, ids: string[]): string {
   let s = e instanceof CriError ? `${e.code}: ${e.details}` : String(e);
   for (const id of ids) s = s.split(id).join('<id>');
   s = s.replace(/\b[0-9a-f]{64}\b/g, '<exec id>');
+  // Each runtime names itself in its error ("runc create failed: ..."): that part may differ.
+  s = s.replace(/\b(ts)?runc (create|exec|start) failed\b/g, '<runtime> $2 failed');
   return s.split(base).join('<base>');
 }
 
@@ -353,6 +357,37 @@ function scenario(hName: Handler['name']): void {
       const st = await cri.containerStatus(id);
       assert.equal(st.exit_code, 137);
       seen[h.name].killed = { state: st.state, code: st.exit_code, reason: st.reason };
+      await cri.removeContainer(id);
+      await expectGone(h, id, `${podCgroup(h, podName)}/${id}`);
+    });
+
+    test('a missing binary: StartContainer fails with the runtime\'s message, the status says StartError, nothing left', T, async () => {
+      const id = await cri.createContainer(pod, containerConfig('missing', BUSYBOX_IMAGE, ['/no/such/binary']), podCfg);
+      let err: unknown;
+      try {
+        await cri.startContainer(id);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof CriError, `StartContainer of a missing binary: ${String(err)}`);
+      assert.match(err.details, /exec: "\/no\/such\/binary": stat \/no\/such\/binary: no such file or directory/);
+      const st = await cri.containerStatus(id);
+      assert.deepEqual({ state: st.state, code: st.exit_code, reason: st.reason }, { state: 'CONTAINER_EXITED', code: 128, reason: 'StartError' });
+      seen[h.name].startError = { error: normalised(err, [id, pod]), message: normalised(st.message, [id, pod]) };
+      await cri.removeContainer(id);
+      await expectGone(h, id, `${podCgroup(h, podName)}/${id}`);
+    });
+
+    test('an OOM kill: exit 137, reason OOMKilled', T, async () => {
+      const cfg = containerConfig('oom', BUSYBOX_IMAGE, ['sh', '-c', 'tail /dev/zero'], { memory_limit_in_bytes: 16 * MiB, memory_swap_limit_in_bytes: 16 * MiB });
+      const id = await cri.createContainer(pod, cfg, podCfg);
+      await cri.startContainer(id);
+      const st = await waitFor('the OOM kill', async () => {
+        const s = await cri.containerStatus(id);
+        return s.state === 'CONTAINER_EXITED' ? s : undefined;
+      }, 60_000);
+      assert.deepEqual({ code: st.exit_code, reason: st.reason }, { code: 137, reason: 'OOMKilled' });
+      seen[h.name].oom = { code: st.exit_code, reason: st.reason };
       await cri.removeContainer(id);
       await expectGone(h, id, `${podCgroup(h, podName)}/${id}`);
     });
