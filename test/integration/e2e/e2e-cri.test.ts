@@ -180,7 +180,17 @@ function scenario(hName: Handler['name']): void {
       };
       // sh as PID 1 ignores SIGTERM unless it traps it; the trap makes StopContainer's SIGTERM visible.
       const cmd = ['sh', '-c', 'echo "out: $GREETING"; echo "err: to stderr" >&2; trap "echo got TERM; exit 7" TERM; while :; do sleep 0.1; done'];
-      ctr = await cri.createContainer(pod, containerConfig('main', BUSYBOX_IMAGE, cmd, resources), podCfg);
+      // Volumes as the kubelet passes them (a hostPath or emptyDir is a host directory).
+      const vol = path.join(base, `vol-${h.name}`);
+      fs.mkdirSync(path.join(vol, 'rw'), { recursive: true });
+      fs.mkdirSync(path.join(vol, 'ro'));
+      fs.writeFileSync(path.join(vol, 'ro', 'given'), 'from the host\n');
+      const cfg = containerConfig('main', BUSYBOX_IMAGE, cmd, resources);
+      cfg.mounts = [
+        { container_path: '/data', host_path: path.join(vol, 'rw') },
+        { container_path: '/config', host_path: path.join(vol, 'ro'), readonly: true },
+      ];
+      ctr = await cri.createContainer(pod, cfg, podCfg);
       const created = await cri.containerStatus(ctr);
       assert.equal(created.state, 'CONTAINER_CREATED');
       // containerd makes the task (runtime create, then start) in StartContainer.
@@ -235,6 +245,31 @@ function scenario(hName: Handler['name']): void {
       assert.ok(missing instanceof CriError, `exec of a missing binary: ${String(missing)}`);
       assert.match(missing.details, /no such file or directory/);
       seen[h.name].exec = { out: r.stdout.toString(), err: r.stderr.toString(), code: r.exit_code, missing: normalised(missing, [ctr, pod]) };
+    });
+
+    test('volumes, containerd\'s /etc files, the pod\'s namespaces', T, async () => {
+      const r = await cri.execSync(ctr, ['sh', '-c', [
+        'echo written > /data/out && echo rw-ok',
+        'cat /config/given',
+        '(echo x > /config/x) 2>/dev/null && echo ro-writable || echo ro-refused',
+        'grep -E " /(data|config|etc/hosts|etc/hostname|etc/resolv.conf|dev/shm) " /proc/self/mountinfo | awk \'{print $5, $6}\' | sed "s/,.*//" | sort',
+      ].join('; ')]);
+      assert.equal(r.exit_code, 0, r.stderr.toString());
+      const out = r.stdout.toString();
+      assert.match(out, /^rw-ok\nfrom the host\nro-refused\n/);
+      assert.equal(fs.readFileSync(path.join(base, `vol-${h.name}`, 'rw', 'out'), 'utf8'), 'written\n');
+      for (const m of ['/config ro', '/data rw', '/dev/shm rw', '/etc/hostname rw', '/etc/hosts rw', '/etc/resolv.conf rw']) {
+        assert.ok(out.split('\n').includes(m), `mount ${m} missing:\n${out}`);
+      }
+      // The sandbox's IPC and PID namespaces are joined (by path; a container's pid mode is POD
+      // unless it asks otherwise); the network is the host's; the mounts its own.
+      const spid = await cri.podSandboxPid(pod);
+      const ns = (p: number, n: string): string => fs.readlinkSync(`/proc/${p}/ns/${n}`);
+      assert.equal(ns(pid, 'ipc'), ns(spid, 'ipc'));
+      assert.equal(ns(pid, 'pid'), ns(spid, 'pid'));
+      assert.equal(ns(pid, 'net'), ns(process.pid, 'net'));
+      assert.notEqual(ns(pid, 'mnt'), ns(spid, 'mnt'));
+      seen[h.name].volumes = out;
     });
 
     test('ExecSync with a timeout: the call ends at the timeout and the process is gone', T, async () => {
@@ -322,6 +357,8 @@ function scenario(hName: Handler['name']): void {
       cfg.linux = {
         resources: {},
         security_context: {
+          // A PID namespace of its own: its sleep is PID 1.
+          namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' },
           run_as_user: { value: 1000 }, run_as_group: { value: 1000 }, supplemental_groups: [4242],
           readonly_rootfs: true, no_new_privs: true,
           capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_BIND_SERVICE', 'KILL'] },
@@ -337,6 +374,7 @@ function scenario(hName: Handler['name']): void {
         // containerd's defaults for every container: masked and read-only parts of /proc.
         '[ -s /proc/kcore ] && echo kcore-visible || echo kcore-masked',
         '(echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo proc-sys-writable || echo proc-sys-read-only',
+        'echo "pid 1: $(tr "\\0" " " < /proc/1/cmdline)"',
       ].join('; ')]);
       assert.equal(r.exit_code, 0, r.stderr.toString());
       const out = r.stdout.toString();
@@ -351,6 +389,7 @@ function scenario(hName: Handler['name']): void {
       assert.match(out, /^root-read-only$/m);
       assert.match(out, /^kcore-masked$/m);
       assert.match(out, /^proc-sys-read-only$/m);
+      assert.match(out, /^pid 1: sleep 3600 $/m);
       seen[h.name].secure = out;
       // sleep as PID 1 ignores SIGTERM: a timeout of 0 is containerd's straight SIGKILL.
       await cri.stopContainer(id, 0);
