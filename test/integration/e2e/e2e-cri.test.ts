@@ -400,6 +400,44 @@ function scenario(hName: Handler['name']): void {
       await expectGone(h, id, `${podCgroup(h, podName)}/${id}`);
     });
 
+    test('the host\'s PID namespace: a child that outlives the init is killed when the init exits (the shim\'s kill --all)', T, async () => {
+      // hostPID is the pod's (containerd joins the container to the sandbox's PID namespace).
+      const hostNs = { network: 'NODE', pid: 'NODE', ipc: 'POD' };
+      const hpCfg = sandboxConfig(h, 'hostpid');
+      (hpCfg.linux as { security_context: Record<string, unknown> }).security_context = { namespace_options: hostNs };
+      const hp = await cri.runPodSandbox(hpCfg, h.name);
+      const cfg = containerConfig('hostpid', BUSYBOX_IMAGE, ['sh', '-c', 'sleep 301 & echo "child $!"; sleep 0.3']);
+      cfg.linux = { resources: {}, security_context: { namespace_options: hostNs } };
+      const id = await cri.createContainer(hp, cfg, hpCfg);
+      await cri.startContainer(id);
+      const file = path.join(logDir(h, 'hostpid'), 'hostpid.log');
+      // Without a PID namespace the child's number is the host's.
+      const child = await waitFor('the child\'s pid in the log', () => {
+        const l = logLines(file).find((x) => x.text.startsWith('child '));
+        return l ? Number(l.text.slice(6)) : undefined;
+      });
+      assert.equal(fs.readFileSync(`/proc/${child}/cmdline`, 'utf8'), 'sleep\x00301\x00');
+      const st = await waitFor('the init to exit', async () => {
+        const x = await cri.containerStatus(id);
+        return x.state === 'CONTAINER_EXITED' ? x : undefined;
+      }, 30_000);
+      assert.equal(st.exit_code, 0);
+      // runc's shim runs `kill --all ID 9` on the stopped container: the child must go.
+      await waitFor(`the orphaned child ${child} to be killed`, () => (processAlive(child) ? undefined : true), 10_000);
+      // ... and without an error: the shim logs a failed `kill --all` ("failed to kill init's
+      // children") and delete's own clean-up would hide it.
+      const errors = cd.log().split('\n').filter((l) => l.includes(id) && l.includes('level=error'));
+      assert.deepEqual(errors, [], 'containerd logged errors for the container');
+      seen[h.name].hostPid = { code: st.exit_code, reason: st.reason };
+
+      await cri.removeContainer(id);
+      await expectGone(h, id, `${podCgroup(h, 'hostpid')}/${id}`);
+      await cri.stopPodSandbox(hp);
+      await cri.removePodSandbox(hp);
+      await expectGone(h, hp, `${podCgroup(h, 'hostpid')}/${hp}`);
+      assert.deepEqual(await removeCgroupTree(podCgroup(h, 'hostpid')), []);
+    });
+
     test('a missing binary: StartContainer fails with the runtime\'s message, the status says StartError, nothing left', T, async () => {
       const id = await cri.createContainer(pod, containerConfig('missing', BUSYBOX_IMAGE, ['/no/such/binary']), podCfg);
       let err: unknown;
