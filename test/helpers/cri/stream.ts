@@ -96,6 +96,7 @@ export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Pro
       let status: Record<string, unknown> | undefined;
       let pending = Buffer.alloc(0);
       let message: Buffer[] = [];
+      let closing = false;
       const onMessage = (m: Buffer): void => {
         if (m.length <= 1) return; // an empty message per channel announces it
         const data = m.subarray(1);
@@ -108,7 +109,10 @@ export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Pro
         pending = parsed.rest;
         for (const f of parsed.frames) {
           if (f.opcode === OP.ping) socket.write(frame(OP.pong, f.payload));
-          else if (f.opcode === OP.close) socket.end(frame(OP.close, Buffer.alloc(0)));
+          else if (f.opcode === OP.close) {
+            closing = true;
+            socket.end(frame(OP.close, Buffer.alloc(0)));
+          }
           else if (f.opcode === OP.binary || f.opcode === OP.continuation || f.opcode === 1) {
             message.push(f.payload);
             if (f.fin) {
@@ -119,7 +123,9 @@ export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Pro
         }
       };
       socket.on('data', onData);
-      socket.on('error', fail);
+      // The server closes its end right after its close frame: our answer to it may meet a reset,
+      // which ends nothing that was not over.
+      socket.on('error', (e) => { if (!closing && status === undefined) fail(e); });
       socket.on('close', () => {
         clearTimeout(timer);
         resolve({

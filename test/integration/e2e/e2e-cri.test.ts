@@ -416,7 +416,8 @@ function scenario(hName: Handler['name']): void {
         const l = logLines(file).find((x) => x.text.startsWith('child '));
         return l ? Number(l.text.slice(6)) : undefined;
       });
-      assert.equal(fs.readFileSync(`/proc/${child}/cmdline`, 'utf8'), 'sleep\x00301\x00');
+      // (The forked shell may not have exec'd sleep yet.)
+      await waitFor(`${child} to be sleep 301`, () => (fs.readFileSync(`/proc/${child}/cmdline`, 'utf8') === 'sleep\x00301\x00' ? true : undefined));
       const st = await waitFor('the init to exit', async () => {
         const x = await cri.containerStatus(id);
         return x.state === 'CONTAINER_EXITED' ? x : undefined;
@@ -424,10 +425,12 @@ function scenario(hName: Handler['name']): void {
       assert.equal(st.exit_code, 0);
       // runc's shim runs `kill --all ID 9` on the stopped container: the child must go.
       await waitFor(`the orphaned child ${child} to be killed`, () => (processAlive(child) ? undefined : true), 10_000);
-      // ... and without an error: the shim logs a failed `kill --all` ("failed to kill init's
-      // children") and delete's own clean-up would hide it.
-      const errors = cd.log().split('\n').filter((l) => l.includes(id) && l.includes('level=error'));
-      assert.deepEqual(errors, [], 'containerd logged errors for the container');
+      // ... by that call: a failed `kill --all` is only logged ("failed to kill init's children")
+      // and delete's own clean-up would hide it. (Other error lines for a container this short
+      // lived are containerd's: its log copy races the exit, "Failed to pipe stdout", whatever
+      // the runtime.)
+      const errors = cd.log().split('\n').filter((l) => l.includes(id) && /failed to kill|killall failed/i.test(l));
+      assert.deepEqual(errors, [], 'the shim could not kill what the init left');
       seen[h.name].hostPid = { code: st.exit_code, reason: st.reason };
 
       await cri.removeContainer(id);
