@@ -3,9 +3,12 @@
 // (the runc v2 shim with BinaryName = the runtime under test) and `runc` (the reference), in the
 // same daemon. The test drives it as the kubelet does, through the CRI gRPC API (runtime.v1,
 // test/helpers/cri/client.ts): a host-network pod with a hand-built pause image, a busybox
-// container with limits, its log file, ExecSync, stats, a resource update, stop, removal, and
-// nothing left. Every scenario runs on both handlers; what each one showed is compared at the end.
-// No image is pulled and no CNI is needed (the pods use the host's network).
+// container with limits and volumes, its log file, ExecSync, streaming Exec (stream.ts), stats,
+// resource updates, stop, removal; a security context, a hostPID pod, a missing binary, an OOM
+// kill; and nothing left, containerd's own directories included once it stops. Every scenario
+// runs on both handlers; what each one showed is compared at the end, and one container's
+// create→start→stop→remove is timed on each. No image is pulled and no CNI is needed (the pods
+// use the host's network).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
