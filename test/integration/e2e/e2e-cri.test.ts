@@ -475,13 +475,21 @@ function scenario(hName: Handler['name']): void {
       await expectGone(h, id, `${podCgroup(h, podName)}/${id}`);
     });
 
-    test('StopPodSandbox, RemovePodSandbox: nothing left of the pod', T, async () => {
+    test('StopPodSandbox stops a container still running, RemovePodSandbox removes it: nothing left of the pod', T, async () => {
       const spid = await cri.podSandboxPid(pod);
+      const left = await cri.createContainer(pod, containerConfig('left', BUSYBOX_IMAGE, ['sleep', '3600']), podCfg);
+      await cri.startContainer(left);
+      const leftPid = await cri.containerPid(left);
       await cri.stopPodSandbox(pod);
       assert.equal((await cri.podSandboxStatus(pod)).state, 'SANDBOX_NOTREADY');
       assert.ok(!processAlive(spid), `the pause process ${spid} is still alive`);
+      assert.ok(!processAlive(leftPid), `the container's init ${leftPid} is still alive`);
+      const st = await cri.containerStatus(left);
+      assert.deepEqual({ state: st.state, code: st.exit_code }, { state: 'CONTAINER_EXITED', code: 137 });
       await cri.stopPodSandbox(pod); // idempotent, as the kubelet relies on
       await cri.removePodSandbox(pod);
+      assert.ok(!(await cri.listContainers()).some((c) => c.id === left));
+      await expectGone(h, left, `${podCgroup(h, podName)}/${left}`);
       await expectGone(h, pod, `${podCgroup(h, podName)}/${pod}`);
       assert.ok(!(await cri.listPodSandboxes()).includes(pod));
       assert.deepEqual(hostMountsMentioning([pod]), []);
