@@ -3,6 +3,8 @@
 // like the suite's other scratch cgroups), started in the background and stopped by PID. ctr
 // talks to it with the runc v2 shim, told by `--runc-binary` (the shim's BinaryName option) to
 // run the runtime under test and by `--runc-root` to keep its state under the same temp dir.
+// With `criConfig` the CRI plugin is on (e2e-cri.test.ts: namespace k8s.io, the pods' cgroups
+// under `cgroupRoot`, its runtime handlers and their roots in that configuration).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +23,15 @@ export function containerdMissing(): string | undefined {
   return missing.length > 0 ? `not installed: ${missing.join(', ')} (scripts/e2e-deps.sh installs Debian's containerd)` : undefined;
 }
 
+export interface ContainerdOptions {
+  /** `k8s.io` for the CRI plugin's containers; a per-process name by default. */
+  namespace?: string;
+  /** Where the containers' cgroups go; `/<namespace>` by default (ctr's choice). */
+  cgroupRoot?: string;
+  /** TOML lines that configure (hence enable) the CRI plugin; without them it is disabled. */
+  criConfig?: string[];
+}
+
 export interface CtrOptions {
   tty?: boolean;
   timeoutMs?: number;
@@ -36,10 +47,16 @@ export class Containerd {
   private daemon: ChildProcess | undefined;
   private readonly logPath: string;
 
-  constructor(base: string) {
+  /** The cgroup (relative to each hierarchy) that holds every container of this daemon. */
+  readonly cgroupRoot: string;
+  private readonly opts: ContainerdOptions;
+
+  constructor(base: string, opts: ContainerdOptions = {}) {
     this.base = base;
+    this.opts = opts;
     this.socket = path.join(base, 'containerd.sock');
-    this.namespace = `tsrunc-test-e2e-${process.pid}`;
+    this.namespace = opts.namespace ?? `tsrunc-test-e2e-${process.pid}`;
+    this.cgroupRoot = opts.cgroupRoot ?? `/${this.namespace}`;
     this.runtimeRoot = path.join(base, 'runtime-root');
     this.ioDir = path.join(base, 'io');
     this.logPath = path.join(base, 'containerd.log');
@@ -57,8 +74,9 @@ export class Containerd {
       'version = 2',
       `root = ${JSON.stringify(path.join(this.base, 'root'))}`,
       `state = ${JSON.stringify(path.join(this.base, 'state'))}`,
-      // CRI wants CNI and a sandbox image; the others probe for file systems this host lacks.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",',
+      // CRI wants CNI and a sandbox image (unless configured: opts.criConfig); the others
+      // probe for file systems this host lacks.
+      `disabled_plugins = [${this.opts.criConfig ? '' : '"io.containerd.grpc.v1.cri", '}"io.containerd.snapshotter.v1.btrfs",`,
       '  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",',
       '  "io.containerd.snapshotter.v1.aufs", "io.containerd.internal.v1.tracing",',
       '  "io.containerd.tracing.processor.v1.otlp"]',
@@ -68,6 +86,7 @@ export class Containerd {
       `  address = ${JSON.stringify(`${this.socket}.ttrpc`)}`,
       '[debug]',
       '  address = ""',
+      ...(this.opts.criConfig ?? []),
       '',
     ].join('\n'));
     const log = fs.openSync(this.logPath, 'w');
@@ -120,7 +139,7 @@ export class Containerd {
   }
 
   cgroupOf(id: string): string {
-    return `/${this.namespace}/${id}`;
+    return `${this.cgroupRoot}/${id}`;
   }
 
   /**
@@ -144,7 +163,7 @@ export class Containerd {
     }
     for (const pid of killProcessesMentioning(this.socket)) problems.push(`killed leftover process ${pid}`);
     await sleep(100);
-    for (const dir of await removeCgroupTree(`/${this.namespace}`)) problems.push(`cgroup ${dir} would not go`);
+    for (const dir of await removeCgroupTree(this.cgroupRoot)) problems.push(`cgroup ${dir} would not go`);
     for (const m of removeTree(this.base)) problems.push(`mount ${m} was left`);
     return problems;
   }

@@ -1,7 +1,8 @@
 // A busybox OCI image made by hand, because no image registry is reachable from the machines
 // that run the tests: one uncompressed layer (the test suite's cached busybox rootfs), an image
 // config, a manifest and an index, packed as an OCI image layout tar that both
-// `ctr images import` and `podman load` accept.
+// `ctr images import` and `podman load` accept. buildOciImage makes the same from any directory
+// (the CRI test's pause image: one static binary).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,11 +38,25 @@ function tar(args: string[]): void {
  * digest, hence the image id, is the same on every run: a re-import is then a no-op.
  */
 export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busybox:latest'): BuiltImage {
+  return buildOciImage(dir, { ref, rootfs: baseRootfs(), cmd: ['sh'] });
+}
+
+export interface ImageRecipe {
+  ref: string;
+  /** The directory that becomes the image's only layer. */
+  rootfs: string;
+  cmd?: string[];
+  entrypoint?: string[];
+}
+
+/** The layout tar of `recipe` in `dir` (which must exist); reproducible like buildBusyboxImage. */
+export function buildOciImage(dir: string, recipe: ImageRecipe): BuiltImage {
+  const { ref } = recipe;
   const layout = path.join(dir, 'layout');
   fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
 
   const layerTar = path.join(dir, 'layer.tar');
-  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', baseRootfs(), '-cf', layerTar, '.']);
+  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', recipe.rootfs, '-cf', layerTar, '.']);
   const layerData = fs.readFileSync(layerTar);
   fs.rmSync(layerTar);
   const layer = writeBlob(layout, layerData);
@@ -52,7 +67,8 @@ export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busyb
     os: 'linux',
     config: {
       Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-      Cmd: ['sh'],
+      ...(recipe.entrypoint ? { Entrypoint: recipe.entrypoint } : {}),
+      ...(recipe.cmd ? { Cmd: recipe.cmd } : {}),
       WorkingDir: '/',
     },
     // An uncompressed layer's diff id is its own digest.
@@ -83,7 +99,7 @@ export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busyb
     }],
   }));
 
-  const out = path.join(dir, 'busybox-oci.tar');
+  const out = path.join(dir, `${path.basename(ref.split(':')[0])}-oci.tar`);
   tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', layout, '-cf', out, '.']);
   fs.rmSync(layout, { recursive: true, force: true });
   return { tar: out, ref };
