@@ -559,7 +559,7 @@ int main(int argc, char** argv) {
   Channel cli(std::atoi(argv[1]), true);
   json::Value msg;
   if (!cli.recv(msg)) {
-    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON", EBADMSG));
+    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON: " + cli.parseError(), EBADMSG));
     return 1;
   }
   Plan parsed;

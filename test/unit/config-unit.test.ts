@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { defaultSpec } from '../../src/config/default-spec';
 import { buildFeatures } from '../../src/config/features';
 import { unimplementedParts } from '../../src/config/unimplemented';
+import { findExcessiveNesting, JsonDepthError, MAX_JSON_DEPTH, parseBoundedJson } from '../../src/config/json-depth';
 import { locateJsonError } from '../../src/config/json-error';
 import { ConfigError, loadBundleConfig } from '../../src/config/load';
 import { closest } from '../../src/config/suggest';
@@ -244,4 +245,14 @@ test('linux.intelRdt is refused up front: no resctrl here, or not implemented wh
   assert.equal(resctrlMountPoint(mountinfo), '/sys/fs/resctrl');
   assert.equal(resctrlMountPoint(mountinfo.split('\n')[0]), undefined);
   assert.equal(resctrlMountPoint(fs.readFileSync('/proc/self/mountinfo', 'utf8')), fs.existsSync('/sys/fs/resctrl/schemata') ? '/sys/fs/resctrl' : undefined);
+});
+
+test('findExcessiveNesting: counts arrays and objects, not brackets inside strings', () => {
+  const deep = (n: number): string => '{"a":'.repeat(n - 1) + '[]' + '}'.repeat(n - 1);
+  assert.equal(findExcessiveNesting(deep(5), 5), undefined);
+  assert.deepEqual(findExcessiveNesting(deep(6), 5), { line: 1, column: 26 });
+  assert.equal(findExcessiveNesting('["[[[[[[", "\\"[[[[[", {"{{{{": "]]]"}]', 2), undefined);
+  assert.deepEqual(findExcessiveNesting('[\n [\n  [1]]]', 2), { line: 3, column: 3 });
+  assert.throws(() => parseBoundedJson('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), JsonDepthError);
+  assert.deepEqual(parseBoundedJson('{"a":[1,{"b":"]]"}]}'), { a: [1, { b: ']]' }] });
 });
