@@ -256,3 +256,18 @@ test('findExcessiveNesting: counts arrays and objects, not brackets inside strin
   assert.throws(() => parseBoundedJson('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), JsonDepthError);
   assert.deepEqual(parseBoundedJson('{"a":[1,{"b":"]]"}]}'), { a: [1, { b: ']]' }] });
 });
+
+test('validate: a mount destination named inside /proc is refused, with its JSON path; /proc itself and lxcfs\'s files are not', () => {
+  const withMount = (m: Record<string, unknown>): string[] => {
+    const spec = defaultSpec() as unknown as { mounts: Record<string, unknown>[] };
+    spec.mounts.push(m);
+    return validateSpec(spec).problems.filter((p) => p.includes(`/mounts/${spec.mounts.length - 1}/`));
+  };
+  assert.deepEqual(withMount({ destination: '/proc/sys', type: 'tmpfs', source: 'tmpfs' }),
+    [`config.json: /mounts/7/destination: "/proc/sys" is inside the container's procfs; only /proc itself and /proc/cpuinfo, /proc/diskstats, /proc/meminfo, /proc/stat, /proc/swaps, /proc/uptime, /proc/loadavg, /proc/slabinfo, /proc/sys/kernel/ns_last_pid, /proc/sys/crypto/fips_enabled may be mounted on`]);
+  assert.equal(withMount({ destination: '/tmp/../proc/self/attr/', type: 'bind', source: '/tmp', options: ['rbind'] }).length, 1);
+  assert.match(withMount({ destination: '/proc', type: 'tmpfs', source: 'tmpfs' })[0] ?? '', /only a procfs may be mounted on \/proc, not "tmpfs"/);
+  assert.deepEqual(withMount({ destination: '/proc/meminfo', type: 'bind', source: '/proc/meminfo', options: ['bind'] }), []);
+  assert.deepEqual(withMount({ destination: '/proc', type: 'bind', source: '/proc', options: ['rbind'] }), []);
+  assert.deepEqual(withMount({ destination: '/process', type: 'tmpfs', source: 'tmpfs' }), []);
+});
