@@ -213,9 +213,11 @@ Result waitForHooks(Channel& ch, const char* phase) {
     if (::chdir("/") != 0) failAndExit(ch, *inStep(fail("chdir", "/"), "enter the container's root"));
   }
   OR_DIE(ch, joinKeyring(plan));
-  // In the container's namespaces now, whose /proc its processes may have covered or replaced.
+  // In the container's namespaces now, whose /proc its processes may have covered or replaced:
+  // the LSM exec attrs, the only procfs files this process writes, go through a procfs of its own.
   ProcfsHandle ownProc;
-  OR_DIE(ch, inStep(ProcfsHandle::open(false, ownProc), "open the runtime's procfs"));
+  if (!plan.process->apparmorProfile.empty() || !plan.process->selinuxLabel.empty())
+    OR_DIE(ch, inStep(ProcfsHandle::open(false, ownProc), "open the runtime's procfs"));
   if (plan.console) {
     if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
     OR_DIE(ch, setUpConsole(plan, ch, false));
