@@ -28,6 +28,8 @@
         "cpp/launcher/netdevices.cc",
         "cpp/launcher/plan.cc",
         "cpp/launcher/process.cc",
+        "cpp/launcher/procfs.cc",
+        "cpp/launcher/procmount.cc",
         "cpp/launcher/pty.cc",
         "cpp/launcher/rtnetlink.cc",
         "cpp/launcher/rootfs.cc",

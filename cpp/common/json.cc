@@ -37,9 +37,10 @@ class Parser {
   }
 
   bool value(Value& out, int depth) {
-    if (depth > 256) return fail("nesting too deep");
     if (pos_ >= t_.size()) return fail("unexpected end");
     char c = t_[pos_];
+    // `depth` containers enclose this value; one more would be too many.
+    if ((c == '{' || c == '[') && depth >= kMaxDepth) return fail("exceeded max depth (arrays and objects nested deeper than 256 levels)");
     if (c == '{') return object(out, depth);
     if (c == '[') return array(out, depth);
     if (c == '"') { std::string s; if (!string(s)) return false; out = Value::string(std::move(s)); return true; }

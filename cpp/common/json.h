@@ -58,6 +58,11 @@ class Value {
   std::vector<std::pair<std::string, Value>> obj_;
 };
 
+// How deep arrays and objects may nest. The parser and Value's destructor recurse once per level:
+// the bound keeps a hostile or broken message from exhausting the stack. A plan is a few levels
+// deep; what tsrunc copies into it from a config (hook state, annotations) is flat.
+constexpr int kMaxDepth = 256;
+
 // Parses text; on malformed input returns false and sets error to a short reason with the offset.
 bool parse(const std::string& text, Value& out, std::string& error);
 

@@ -82,8 +82,7 @@ bool Channel::recv(json::Value& msg) {
       break;
     }
   }
-  std::string err;
-  if (!json::parse(text, msg, err)) {
+  if (!json::parse(text, msg, parseError_)) {
     errno = EBADMSG;
     return false;
   }

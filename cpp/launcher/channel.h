@@ -23,6 +23,8 @@ class Channel {
 
   // Receives one message. Returns false on EOF or error (errno says which; 0 for EOF).
   bool recv(json::Value& msg);
+  // Why the last recv() failed with EBADMSG: the JSON parser's reason and offset.
+  const std::string& parseError() const { return parseError_; }
   int takeReceivedFd();
 
   // Waits for a message of type Message; an error message, EOF or a malformed message comes back
@@ -53,6 +55,7 @@ class Channel {
   int fd_ = -1;
   bool stream_ = false;
   std::string buffer_;
+  std::string parseError_;
   int receivedFd_ = -1;
 };
 

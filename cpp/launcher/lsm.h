@@ -6,12 +6,12 @@
 
 #include "failure.h"
 #include "plan.h"
+#include "procfs.h"
 #include "sys.h"
 
 // Writes process.apparmorProfile and process.selinuxLabel to this thread's attr/exec files, so the
-// kernel applies them at the next execve and not before. `proc` is a procfs directory fd (invalid:
-// use the container's /proc); it is consumed, so the last procfs handle is gone before execve.
-Result applyExecLabels(const ProcessPlan& p, sys::Fd proc);
+// kernel applies them at the next execve and not before, through the runtime's own procfs.
+Result applyExecLabels(const ProcessPlan& p, const ProcfsHandle& proc);
 
 // Mount data for a tmpfs tsrunc mounts itself (masked directories): context="<label>", or "".
 std::string contextMountData(const std::string& mountLabel);

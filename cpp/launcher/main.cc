@@ -30,6 +30,7 @@
 #include "netdevices.h"
 #include "plan.h"
 #include "process.h"
+#include "procfs.h"
 #include "pty.h"
 #include "rootfs.h"
 #include "scheduling.h"
@@ -87,14 +88,11 @@ Result joinKeyring(const Plan& plan) {
   return letExecJoinKeyring(plan, serial, name);
 }
 
-Result writeSysctls(const Plan& plan, int procfd) {
+Result writeSysctls(const Plan& plan, const ProcfsHandle& proc) {
   for (const SysctlPlan& s : plan.sysctl) {
     if (s.path.compare(0, 10, "/proc/sys/") != 0 || s.path.find("/../") != std::string::npos)
       return failWith("sysctl " + s.key + ": " + s.path + " is not under /proc/sys", EINVAL);
-    // Relative to the held procfs, so it works whatever the container mounts on /proc.
-    sys::Fd fd(::openat(procfd, s.path.c_str() + 6, O_WRONLY | O_CLOEXEC));
-    if (!fd.valid()) return inStep(fail("open", s.path), "sysctl " + s.key);
-    if (::write(fd.get(), s.value.data(), s.value.size()) < 0) return inStep(fail("write", s.path), "sysctl " + s.key);
+    TRY(inStep(proc.write(s.path.substr(6), s.value), "sysctl " + s.key));
   }
   return ok();
 }
@@ -158,9 +156,10 @@ void prepareProcess(const Plan& plan, const Prepared& prepared, Channel& ch, std
 // Final steps, in this order: CPU affinity, the LSM labels for execve (the last use of the
 // private procfs, closed there), then seccomp, so the filter never has to allow their writes.
 // Returns only on failure.
-Failure finishAndExec(const Plan& plan, const Prepared& prepared, sys::Fd ownProc, const std::vector<std::string>& env, const std::string& executable) {
+Failure finishAndExec(const Plan& plan, const Prepared& prepared, ProcfsHandle& ownProc, const std::vector<std::string>& env, const std::string& executable) {
   if (Result r = applyFinalCpuAffinity(plan.process->scheduling)) return *r;
-  if (Result r = applyExecLabels(*plan.process, std::move(ownProc))) return *r;
+  if (Result r = applyExecLabels(*plan.process, ownProc)) return *r;
+  ownProc.reset();
   if (Result r = notifies(plan.seccomp) ? ok() : loadSeccompLast(prepared.seccomp)) return *r;
   sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
   std::vector<char*> argv, envp;
@@ -203,6 +202,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   prepared.cgroup.reset();
   prepared.targetInit.reset();
+  prepared.hostProc.reset();
   OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
   OR_DIE(ch, ch.expect<msg::Go>());
   // The init of a container without a mount namespace is only chrooted: share its root (the pid
@@ -213,12 +213,11 @@ Result waitForHooks(Channel& ch, const char* phase) {
     if (::chdir("/") != 0) failAndExit(ch, *inStep(fail("chdir", "/"), "enter the container's root"));
   }
   OR_DIE(ch, joinKeyring(plan));
-  if (plan.process->oomScoreAdj) {
-    // The container's procfs (this process is in its mount and pid namespaces by now).
-    sys::Fd procfd(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
-    OR_DIE(ch, writeOomScoreAdj(*plan.process, procfd.get()));
-  }
+  // In the container's namespaces now, whose /proc its processes may have covered or replaced:
+  // the LSM exec attrs, the only procfs files this process writes, go through a procfs of its own.
+  ProcfsHandle ownProc;
+  if (!plan.process->apparmorProfile.empty() || !plan.process->selinuxLabel.empty())
+    OR_DIE(ch, inStep(ProcfsHandle::open(false, ownProc), "open the runtime's procfs"));
   if (plan.console) {
     if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
     OR_DIE(ch, setUpConsole(plan, ch, false));
@@ -226,7 +225,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   std::vector<std::string> env;
   std::string executable;
   prepareProcess(plan, prepared, ch, env, executable);
-  failAndExit(ch, finishAndExec(plan, prepared, sys::Fd(openPrivateProc()), env, executable));
+  failAndExit(ch, finishAndExec(plan, prepared, ownProc, env, executable));
 }
 
 // ---- init ----------------------------------------------------------------------------------------
@@ -234,6 +233,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
 [[noreturn]] void runInit(const Plan& plan, Prepared& prepared, Channel& ch) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   prepared.cgroup.reset();
+  prepared.hostProc.reset();
   if (plan.process) OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
   // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
   OR_DIE(ch, ch.expect<msg::Go>());
@@ -244,24 +244,21 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (plan.hostname && ::sethostname(plan.hostname->data(), plan.hostname->size()) != 0) failAndExit(ch, *fail("sethostname", *plan.hostname));
   if (plan.domainname && ::setdomainname(plan.domainname->data(), plan.domainname->size()) != 0) failAndExit(ch, *fail("setdomainname", *plan.domainname));
 
-  // The host's procfs, only until the root is entered: sysctls and oom_score_adj are written
-  // through it whatever the container mounts on /proc.
-  sys::Fd hostProc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!hostProc.valid()) failAndExit(ch, *fail("open", "/proc"));
-  OR_DIE(ch, writeSysctls(plan, hostProc.get()));
-  if (plan.process) OR_DIE(ch, writeOomScoreAdj(*plan.process, hostProc.get()));
-  // exec.fifo lives in the state dir outside the rootfs; it is reopened through this procfs, and
-  // the LSM labels for execve are written through it after that (see applyExecLabels).
+  // The runtime's own procfs of the container's pid namespace, made before any of the container's
+  // mounts: sysctls, the mount checks, exec.fifo and the LSM labels for execve all go through it.
+  // Its /proc/sys part is closed once the sysctls are written.
+  ProcfsHandle ownProc;
+  OR_DIE(ch, inStep(ProcfsHandle::open(!plan.sysctl.empty(), ownProc), "open the runtime's procfs"));
+  OR_DIE(ch, writeSysctls(plan, ownProc));
+  ownProc.closeSys();
   sys::Fd fifo = std::move(prepared.execFifo);
-  sys::Fd ownProc(openPrivateProc());
 
   if (ownMountTable(plan)) OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
-  OR_DIE(ch, mountAll(plan, rootfd.get()));
+  OR_DIE(ch, mountAll(plan, rootfd.get(), ownProc));
   OR_DIE(ch, setupDev(plan, rootfd.get()));
   if (plan.process) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process->cwd));
-  hostProc.reset();
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
   // In the container's namespaces, before pivot_root: the host's paths still resolve.
   static const ContainerHooksPlan kNoHooks;
@@ -287,19 +284,18 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ::close(ch.fd());
   setLogChannel(nullptr, false);
 
-  // Blocks until `tsrunc start` opens the fifo for reading. Without a private procfs (the kernel
-  // refused one), the container's own /proc serves, as with runc.
+  // Blocks until `tsrunc start` opens the fifo for reading. exec.fifo lives in the state dir,
+  // outside the rootfs: reopened through its fd's magic link in the runtime's procfs.
   std::string fifoLink = std::to_string(::getpid()) + "/fd/" + std::to_string(fifo.get());
-  if (!ownProc.valid()) fifoLink = "/proc/" + fifoLink;
   int release;
-  do { release = ::openat(ownProc.valid() ? ownProc.get() : AT_FDCWD, fifoLink.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
+  do { release = ::openat(ownProc.pidsFd(), fifoLink.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
   if (release < 0) ::_exit(127);
   fifo.reset();
 
   // startContainer: after start, just before the user process, inside the container.
   Result started = runContainerHooks(hooks.startContainer, "startContainer", hookState(plan, "created"));
   Failure failure = started ? *started
-      : plan.process ? finishAndExec(plan, prepared, std::move(ownProc), env, executable)
+      : plan.process ? finishAndExec(plan, prepared, ownProc, env, executable)
       : *failWith("cannot start a container without a process (config.json has no \"process\")", EINVAL);
   // `start` reads this from the fifo; a successful exec closes the fifo with nothing written.
   std::string text = toJson(failureMessage(failure)).dump() + "\n";
@@ -332,7 +328,9 @@ Result waitForHooks(Channel& ch, const char* phase) {
 
   int flags = unshareFlags(plan);
   if (flags && ::unshare(flags) != 0) failAndExit(ch, *inStep(fail("unshare"), "create namespaces"));
-  if (newNamespace(plan, "time")) OR_DIE(ch, writeTimeOffsets(plan));
+  if (newNamespace(plan, "time")) OR_DIE(ch, writeTimeOffsets(plan, prepared.hostProc));
+  // The init is born in the container's pid namespace: it makes its own procfs there.
+  prepared.hostProc.reset();
 
   // CLONE_PARENT: the init becomes the launcher's child, so the launcher can kill and reap it on
   // failure, and it is reparented to the caller's subreaper once the launcher exits.
@@ -400,7 +398,7 @@ class Launcher {
         return failureFrom(m);
       }
       case StageToLauncher::Idmap:
-        TRY(writeIdMaps(stage1_, plan_));
+        TRY(writeIdMaps(stage1_, plan_, prepared_.hostProc));
         inner_.send(msg::IdmapDone{});
         return ok();
       case StageToLauncher::Child: {
@@ -410,6 +408,7 @@ class Launcher {
         initFd_.reset(sys::pidfdOpen(init_));
         reapStage1();
         TRY(joinCgroups(plan_.cgroup, init_, m.inCgroup));
+        if (plan_.process) TRY(writeOomScoreAdj(*plan_.process, init_, prepared_.hostProc));
         // The init's network namespace is the container's now, and the init waits for "go": the
         // devices are there before any of its setup or hooks run.
         TRY(netDevices_.moveInto(init_));
@@ -561,7 +560,7 @@ int main(int argc, char** argv) {
   Channel cli(std::atoi(argv[1]), true);
   json::Value msg;
   if (!cli.recv(msg)) {
-    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON", EBADMSG));
+    if (errno == EBADMSG) cli.sendFailure(*failWith("launch plan: not valid JSON: " + cli.parseError(), EBADMSG));
     return 1;
   }
   Plan parsed;
@@ -597,6 +596,7 @@ int main(int argc, char** argv) {
   if (Result r = openJoinedNamespaces(plan, joined)) { cliMoved.sendFailure(*r); return 1; }
   if (Result r = confirmTargetInit(plan, prepared.targetInit.get())) { cliMoved.sendFailure(*r); return 1; }
   if (Result r = checkNetDevices(plan)) { cliMoved.sendFailure(*r); return 1; }
+  if (Result r = inStep(ProcfsHandle::open(false, prepared.hostProc), "open the runtime's procfs")) { cliMoved.sendFailure(*r); return 1; }
   Launcher launcher(plan, prepared, cliMoved);
   return launcher.run(joined);
 }

@@ -42,23 +42,18 @@ int unshareFlags(const Plan& plan) {
   return flags;
 }
 
-Result writeIdMaps(pid_t pid, const Plan& plan) {
-  std::string base = "/proc/" + std::to_string(pid) + "/";
-  int err = 0;
-  if (!plan.uidMappings.empty() && !sys::writeFile(base + "uid_map", mapText(plan.uidMappings), err))
-    return inStep(fail("write", base + "uid_map", err), "write uid mappings");
-  if (!plan.gidMappings.empty() && !sys::writeFile(base + "gid_map", mapText(plan.gidMappings), err))
-    return inStep(fail("write", base + "gid_map", err), "write gid mappings");
+Result writeIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc) {
+  std::string base = std::to_string(pid) + "/";
+  if (!plan.uidMappings.empty()) TRY(inStep(proc.write(base + "uid_map", mapText(plan.uidMappings)), "write uid mappings"));
+  if (!plan.gidMappings.empty()) TRY(inStep(proc.write(base + "gid_map", mapText(plan.gidMappings)), "write gid mappings"));
   return ok();
 }
 
-Result writeTimeOffsets(const Plan& plan) {
+Result writeTimeOffsets(const Plan& plan, const ProcfsHandle& proc) {
   if (plan.timeOffsets.empty()) return ok();
   std::string text;
   for (const TimeOffsetPlan& t : plan.timeOffsets) text += t.clock + " " + std::to_string(t.secs) + " " + std::to_string(t.nanosecs) + "\n";
-  int err = 0;
-  if (!sys::writeFile("/proc/self/timens_offsets", text, err)) return inStep(fail("write", "/proc/self/timens_offsets", err), "set time offsets");
-  return ok();
+  return inStep(proc.write("self/timens_offsets", text), "set time offsets");
 }
 
 namespace {

@@ -23,10 +23,10 @@ Result joinNamespace(const JoinedNamespace& ns);
 int unshareFlags(const Plan& plan);
 
 // Written by the launcher (a process outside the new user namespace), as the kernel requires.
-Result writeIdMaps(pid_t pid, const Plan& plan);
+Result writeIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc);
 
 // /proc/self/timens_offsets of a fresh time namespace, before its first process exists.
-Result writeTimeOffsets(const Plan& plan);
+Result writeTimeOffsets(const Plan& plan, const ProcfsHandle& proc);
 
 // exec: the container's init, held by a pidfd opened before its /proc/<pid>/ns files and checked
 // to be the process recorded at create (its start time), and alive again once they are open: the

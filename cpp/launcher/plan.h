@@ -7,6 +7,7 @@
 
 #include "../common/generated/contract.h"
 #include "failure.h"
+#include "procfs.h"
 #include "seccomp.h"
 #include "sys.h"
 
@@ -16,6 +17,7 @@ struct Prepared {
   sys::Fd cgroup;      // the cgroup2 directory for clone3(CLONE_INTO_CGROUP)
   sys::Fd targetInit;  // exec: the init's pidfd
   SeccompProgram seccomp;  // compiled: a profile libseccomp refuses fails before anything is made
+  ProcfsHandle hostProc;   // the runtime's own procfs of the host's pid namespace: id maps, time offsets
 };
 
 // Parses the plan's first line strictly (src/contract), then checks what the shapes cannot say.

@@ -72,12 +72,9 @@ Result applyRlimits(const ProcessPlan& p) {
   return ok();
 }
 
-Result writeOomScoreAdj(const ProcessPlan& p, int procfd) {
+Result writeOomScoreAdj(const ProcessPlan& p, pid_t pid, const ProcfsHandle& proc) {
   if (!p.oomScoreAdj) return ok();
-  sys::Fd fd(::openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC));
-  std::string text = std::to_string(*p.oomScoreAdj);
-  if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) < 0) return inStep(fail("write", "/proc/self/oom_score_adj"), "set oom_score_adj");
-  return ok();
+  return inStep(proc.write(std::to_string(pid) + "/oom_score_adj", std::to_string(*p.oomScoreAdj)), "set oom_score_adj");
 }
 
 Result switchUser(const ProcessPlan& p, bool keepSysAdmin) {

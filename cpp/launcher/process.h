@@ -9,7 +9,9 @@
 // bounding set dropped, uid/gid/groups changed keeping the permitted set, then the configured sets
 // installed with capset and the ambient ones raised.
 Result applyRlimits(const ProcessPlan& process);
-Result writeOomScoreAdj(const ProcessPlan& process, int procfd);
+// Written by the launcher into the new process's file before it goes on (kept across execve): from
+// outside any user namespace, where a process that is not dumpable may not write its own.
+Result writeOomScoreAdj(const ProcessPlan& process, pid_t pid, const ProcfsHandle& proc);
 // keepSysAdmin (with capabilities in the plan): CAP_SYS_ADMIN stays effective for loading a seccomp filter without no_new_privs.
 // execve drops it again: a non-root process keeps only its ambient set, and root gets what the
 // bounding and inheritable sets allow, so it never reaches the container process.

@@ -13,6 +13,7 @@
 #include "devices.h"
 #include "log.h"
 #include "lsm.h"
+#include "procmount.h"
 
 namespace {
 
@@ -191,7 +192,7 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, const ProcfsHandle& proc) {
   Create kind = Create::Directory;
   if (isBind(m)) {
     struct stat st;
@@ -200,6 +201,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
   }
   sys::Fd target;
   TRY(openInRoot(rootfd, m.destination, kind, target));
+  TRY(checkProcMount(m, rootfd, target.get(), proc));
   std::string targetPath = sys::fdPath(target.get());
   unsigned long flags = m.flags & ~kPropagation;
   // Opened before the mount hides it; read after, to fill the new tmpfs.
@@ -388,10 +390,10 @@ Result prepareRoot(const Plan& plan) {
   return ok();
 }
 
-Result mountAll(const Plan& plan, int rootfd) {
+Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc) {
   for (const MountPlan& m : plan.mounts) {
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel), "mount " + m.destination));
+    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, proc), "mount " + m.destination));
   }
   return ok();
 }
@@ -460,14 +462,4 @@ Result finalizeRoot(const Plan& plan, MaskSources& masks) {
 
   if (plan.readonlyRoot) TRY(inStep(remount("/", MS_BIND | MS_RDONLY), "readonly rootfs"));
   return applyRootPropagation(plan, true);
-}
-
-int openPrivateProc() {
-  sys::Fd ctx(::fsopen("proc", FSOPEN_CLOEXEC));
-  if (!ctx.valid()) return -1;
-  // Best effort: kernels before 5.8 have no "subset" and show everything, which is still only the
-  // container's own pid namespace.
-  ::fsconfig(ctx.get(), FSCONFIG_SET_STRING, "subset", "pid", 0);
-  if (::fsconfig(ctx.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return -1;
-  return ::fsmount(ctx.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }

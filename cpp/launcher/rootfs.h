@@ -3,6 +3,7 @@
 #pragma once
 #include "masks.h"
 #include "plan.h"
+#include "procfs.h"
 #include "sys.h"
 
 enum class Create { Nothing, Directory, File };
@@ -16,15 +17,10 @@ Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& o
 
 // Before any mount: make "/" a slave (or what rootfsPropagation asks) and the rootfs a mount point.
 Result prepareRoot(const Plan& plan);
-Result mountAll(const Plan& plan, int rootfd);
+// Each destination is checked against the container's procfs (procmount.h) before the mount.
+Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc);
 Result setupDev(const Plan& plan, int rootfd);
 Result enterRoot(const Plan& plan, int rootfd);
 // After entering the root: read-only and masked paths (from the copies prepareMasks made before
 // the root was entered), then the read-only root itself.
 Result finalizeRoot(const Plan& plan, MaskSources& masks);
-
-// A procfs instance of the init's pid namespace, showing processes only, mounted nowhere: the init
-// reopens exec.fifo and writes its exec-time LSM labels through it, so it holds no handle on the
-// host's /proc once the root is entered.
-// -1 when the kernel refuses (the caller falls back to the container's /proc).
-int openPrivateProc();

@@ -1,6 +1,7 @@
 // update: changes the resources of a live container, from a JSON file of linux.resources
 // (--resources FILE, or - for stdin) or from runc's flags. Only what is given is written.
 import * as fs from 'node:fs';
+import { parseBoundedJson } from '../config/json-depth';
 import type { Resources } from '../config/types';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
@@ -55,7 +56,7 @@ export function readResourcesFile(file: string): Resources {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseBoundedJson(text);
   } catch (e) {
     throw new TsruncError(`${file === '-' ? 'stdin' : file}: not valid JSON: ${(e as Error).message}`);
   }

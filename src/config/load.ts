@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { TsruncError } from '../errors';
 import { CONFIG_NAME } from './findings';
 import { recordExactIntegers } from './exact-integers';
+import { JsonDepthError, parseBoundedJson } from './json-depth';
 import { locateJsonError } from './json-error';
 import type { Spec } from './types';
 import { validateSpec } from './validate';
@@ -71,8 +72,9 @@ export function parseConfig(text: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let doc: unknown;
   try {
-    doc = JSON.parse(body);
+    doc = parseBoundedJson(body);
   } catch (e) {
+    if (e instanceof JsonDepthError) throw new ConfigError([`${CONFIG_NAME}: invalid JSON: ${e.message}`]);
     const where = locateJsonError(body);
     if (where) throw new ConfigError([`${CONFIG_NAME}: invalid JSON at line ${where.line}, column ${where.column}: ${where.reason}`]);
     throw new ConfigError([`${CONFIG_NAME}: invalid JSON: ${(e as Error).message}`]);

@@ -8,6 +8,7 @@ import { checkMemoryPolicy } from './rules/memory-policy';
 import { checkMounts } from './rules/mounts';
 import { checkNamespaces } from './rules/namespaces';
 import { checkNetDevices } from './rules/net-devices';
+import { checkProcMounts } from './rules/proc-mounts';
 import { checkProcess } from './rules/process';
 import { checkCgroups } from './rules/resources';
 import { checkSeccomp } from './rules/seccomp';
@@ -23,6 +24,7 @@ const RULES: readonly ((input: RuleInput, out: Findings) => void)[] = [
   checkLinuxMisc,
   checkMemoryPolicy,
   checkNetDevices,
+  checkProcMounts,
 ];
 
 export function checkSemantics(doc: unknown, out: Findings, options: RuleOptions & { bundle?: string }): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
 import type { Process, Spec } from '../config/types';
+import { parseBoundedJson } from '../config/json-depth';
 import { validateSpec } from '../config/validate';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
@@ -57,7 +58,7 @@ function readProcessFile(file: string): Process {
     throw new TsruncError(`open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
   try {
-    return JSON.parse(text) as Process;
+    return parseBoundedJson(text) as Process;
   } catch (e) {
     throw new TsruncError(`${file}: not valid JSON: ${(e as Error).message}`);
   }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { defaultSpec } from '../../src/config/default-spec';
 import { buildFeatures } from '../../src/config/features';
 import { unimplementedParts } from '../../src/config/unimplemented';
+import { findExcessiveNesting, JsonDepthError, MAX_JSON_DEPTH, parseBoundedJson } from '../../src/config/json-depth';
 import { locateJsonError } from '../../src/config/json-error';
 import { ConfigError, loadBundleConfig } from '../../src/config/load';
 import { closest } from '../../src/config/suggest';
@@ -244,4 +245,29 @@ test('linux.intelRdt is refused up front: no resctrl here, or not implemented wh
   assert.equal(resctrlMountPoint(mountinfo), '/sys/fs/resctrl');
   assert.equal(resctrlMountPoint(mountinfo.split('\n')[0]), undefined);
   assert.equal(resctrlMountPoint(fs.readFileSync('/proc/self/mountinfo', 'utf8')), fs.existsSync('/sys/fs/resctrl/schemata') ? '/sys/fs/resctrl' : undefined);
+});
+
+test('findExcessiveNesting: counts arrays and objects, not brackets inside strings', () => {
+  const deep = (n: number): string => '{"a":'.repeat(n - 1) + '[]' + '}'.repeat(n - 1);
+  assert.equal(findExcessiveNesting(deep(5), 5), undefined);
+  assert.deepEqual(findExcessiveNesting(deep(6), 5), { line: 1, column: 26 });
+  assert.equal(findExcessiveNesting('["[[[[[[", "\\"[[[[[", {"{{{{": "]]]"}]', 2), undefined);
+  assert.deepEqual(findExcessiveNesting('[\n [\n  [1]]]', 2), { line: 3, column: 3 });
+  assert.throws(() => parseBoundedJson('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), JsonDepthError);
+  assert.deepEqual(parseBoundedJson('{"a":[1,{"b":"]]"}]}'), { a: [1, { b: ']]' }] });
+});
+
+test('validate: a mount destination named inside /proc is refused, with its JSON path; /proc itself and lxcfs\'s files are not', () => {
+  const withMount = (m: Record<string, unknown>): string[] => {
+    const spec = defaultSpec() as unknown as { mounts: Record<string, unknown>[] };
+    spec.mounts.push(m);
+    return validateSpec(spec).problems.filter((p) => p.includes(`/mounts/${spec.mounts.length - 1}/`));
+  };
+  assert.deepEqual(withMount({ destination: '/proc/sys', type: 'tmpfs', source: 'tmpfs' }),
+    [`config.json: /mounts/7/destination: "/proc/sys" is inside the container's procfs; only /proc itself and /proc/cpuinfo, /proc/diskstats, /proc/meminfo, /proc/stat, /proc/swaps, /proc/uptime, /proc/loadavg, /proc/slabinfo, /proc/sys/kernel/ns_last_pid, /proc/sys/crypto/fips_enabled may be mounted on`]);
+  assert.equal(withMount({ destination: '/tmp/../proc/self/attr/', type: 'bind', source: '/tmp', options: ['rbind'] }).length, 1);
+  assert.match(withMount({ destination: '/proc', type: 'tmpfs', source: 'tmpfs' })[0] ?? '', /only a procfs may be mounted on \/proc, not "tmpfs"/);
+  assert.deepEqual(withMount({ destination: '/proc/meminfo', type: 'bind', source: '/proc/meminfo', options: ['bind'] }), []);
+  assert.deepEqual(withMount({ destination: '/proc', type: 'bind', source: '/proc', options: ['rbind'] }), []);
+  assert.deepEqual(withMount({ destination: '/process', type: 'tmpfs', source: 'tmpfs' }), []);
 });

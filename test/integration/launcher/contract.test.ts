@@ -142,7 +142,8 @@ test("the launcher's JSON codec takes JSON's number grammar only, and finite num
   const plan = JSON.stringify(minimalPlan());
   for (const number of ['1e999', '-1e999', '+1', '0x1', 'NaN', 'nan', 'Infinity', 'inf', '01', '1.', '.5', '1e']) {
     const answer = answerTo(plan.replace('"rootPropagation":0', `"rootPropagation":${number}`));
-    assert.deepEqual([answer?.type, answer?.message], ['error', 'launch plan: not valid JSON'], number);
+    assert.equal(answer?.type, 'error', number);
+    assert.match(String(answer?.message), /^launch plan: not valid JSON: .* at offset \d+$/, number);
   }
   // A JSON number that is no integer reaches the contract's check; integral ones in other
   // spellings pass it (and the launcher goes on to the exec.fifo, which is not there).
@@ -151,6 +152,17 @@ test("the launcher's JSON codec takes JSON's number grammar only, and finite num
     const answer = answerTo(plan.replace('"rootPropagation":0', `"rootPropagation":${number}`));
     assert.equal(answer?.step, 'open exec fifo', `${number}: ${JSON.stringify(answer)}`);
   }
+});
+
+// The codec recurses once per level (parser, destructor, writer): a bound keeps a hostile or broken
+// line from exhausting the launcher's stack. A plan is a few levels deep.
+test("the launcher's JSON codec takes 256 levels of nesting and refuses 257, by name", () => {
+  const plan = JSON.stringify(minimalPlan());
+  // The plan's own object is the first level, the extra field's arrays the rest.
+  const withNesting = (levels: number) => answerTo(plan.replace(/^\{/, `{"extra":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)},`));
+  assert.equal(withNesting(256)?.message, 'launch plan: unknown field "extra"');
+  assert.match(String(withNesting(257)?.message), /^launch plan: not valid JSON: exceeded max depth \(arrays and objects nested deeper than 256 levels\) at offset 2\d\d$/);
+  assert.match(String(withNesting(200_000)?.message), /^launch plan: not valid JSON: exceeded max depth/);
 });
 
 test('a few seconds of fuzzing the launcher\'s JSON codec and contract parsers find nothing', (t) => {
