@@ -34,6 +34,7 @@
 #include "rootfs.h"
 #include "scheduling.h"
 #include "seccomp.h"
+#include "signals.h"
 #include "sys.h"
 
 namespace {
@@ -548,6 +549,7 @@ int main(int argc, char** argv) {
   // Nothing in the container may ptrace or read the memory of a process holding host resources.
   ::prctl(PR_SET_DUMPABLE, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  resetReservedSignals();
   if (argc < 2) {
     static const char usage[] = "tsrunc-launcher is started by tsrunc, not by hand\n";
     if (::write(2, usage, sizeof usage - 1) < 0) {}

@@ -453,7 +453,10 @@ Result finalizeRoot(const Plan& plan, MaskSources& masks) {
       if (errno == ENOENT) continue;
       return inStep(fail("bind mount", p), "readonly path " + p);
     }
-    TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY), "readonly path " + p));
+    // The bind copies the flags of the mount it comes from (proc's nosuid,nodev,noexec); a
+    // remount without them would clear them.
+    unsigned long kept = lockedFlags(p) & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY | kept), "readonly path " + p));
   }
 
   TRY(maskPaths(plan, masks));
