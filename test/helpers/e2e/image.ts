@@ -1,7 +1,8 @@
 // A busybox OCI image made by hand, because no image registry is reachable from the machines
 // that run the tests: one uncompressed layer (the test suite's cached busybox rootfs), an image
 // config, a manifest and an index, packed as an OCI image layout tar that both
-// `ctr images import` and `podman load` accept.
+// `ctr images import` and `podman load` accept; or the same layer and config as a docker-archive
+// tar for `docker load`.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,21 +33,14 @@ function tar(args: string[]): void {
   if (r.status !== 0) throw new Error(`tar ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr}`);
 }
 
-/**
- * Builds the layout tar in `dir` (which must exist). Owner and mtime are fixed so that the layer
- * digest, hence the image id, is the same on every run: a re-import is then a no-op.
- */
-export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busybox:latest'): BuiltImage {
-  const layout = path.join(dir, 'layout');
-  fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
-
+/** The busybox layer (uncompressed, deterministic) and an image config naming it. */
+function busyboxLayerAndConfig(dir: string): { layerData: Buffer; layerDigest: string; configData: Buffer } {
   const layerTar = path.join(dir, 'layer.tar');
   tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', baseRootfs(), '-cf', layerTar, '.']);
   const layerData = fs.readFileSync(layerTar);
   fs.rmSync(layerTar);
-  const layer = writeBlob(layout, layerData);
-
-  const config = writeBlob(layout, Buffer.from(JSON.stringify({
+  const layerDigest = `sha256:${createHash('sha256').update(layerData).digest('hex')}`;
+  const configData = Buffer.from(JSON.stringify({
     created: '1970-01-01T00:00:00Z',
     architecture: goArch(),
     os: 'linux',
@@ -56,9 +50,23 @@ export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busyb
       WorkingDir: '/',
     },
     // An uncompressed layer's diff id is its own digest.
-    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    rootfs: { type: 'layers', diff_ids: [layerDigest] },
     history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsrunc test/helpers/e2e/image.ts' }],
-  })));
+  }));
+  return { layerData, layerDigest, configData };
+}
+
+/**
+ * Builds the layout tar in `dir` (which must exist). Owner and mtime are fixed so that the layer
+ * digest, hence the image id, is the same on every run: a re-import is then a no-op.
+ */
+export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busybox:latest'): BuiltImage {
+  const layout = path.join(dir, 'layout');
+  fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
+
+  const { layerData, configData } = busyboxLayerAndConfig(dir);
+  const layer = writeBlob(layout, layerData);
+  const config = writeBlob(layout, configData);
 
   const manifest = writeBlob(layout, Buffer.from(JSON.stringify({
     schemaVersion: 2,
@@ -86,6 +94,28 @@ export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busyb
   const out = path.join(dir, 'busybox-oci.tar');
   tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', layout, '-cf', out, '.']);
   fs.rmSync(layout, { recursive: true, force: true });
+  return { tar: out, ref };
+}
+
+/**
+ * The same image as a docker-archive tar (what `docker save` writes and Docker 20.10's
+ * `docker load` reads; it does not read OCI layouts): manifest.json naming the config file, the
+ * repository tag and the layer tars.
+ */
+export function buildBusyboxDockerArchive(dir: string, ref = 'tsrunc-e2e/busybox:latest'): BuiltImage {
+  const archive = path.join(dir, 'docker-archive');
+  const { layerData, layerDigest, configData } = busyboxLayerAndConfig(dir);
+  const layerHex = layerDigest.slice('sha256:'.length);
+  const configFile = `${createHash('sha256').update(configData).digest('hex')}.json`;
+  fs.mkdirSync(path.join(archive, layerHex), { recursive: true });
+  fs.writeFileSync(path.join(archive, layerHex, 'layer.tar'), layerData);
+  fs.writeFileSync(path.join(archive, configFile), configData);
+  fs.writeFileSync(path.join(archive, 'manifest.json'), JSON.stringify([
+    { Config: configFile, RepoTags: [ref], Layers: [`${layerHex}/layer.tar`] },
+  ]));
+  const out = path.join(dir, 'busybox-docker.tar');
+  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', archive, '-cf', out, '.']);
+  fs.rmSync(archive, { recursive: true, force: true });
   return { tar: out, ref };
 }
 
