@@ -125,7 +125,9 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, 
     TRY(openInRoot(rootfd, where, Create::Directory, sub));
     std::string subPath = sys::fdPath(sub.get());
     if (cgroupns) {
-      if (::mount("cgroup", subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
+      // The mount's source shows in mountinfo; runc names systemd's hierarchy's "systemd".
+      const char* source = h.controllers == "name=systemd" ? "systemd" : "cgroup";
+      if (::mount(source, subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
     } else {
       std::string host = hostHierarchyMount(h.controllers);
       if (host.empty()) return failWith("mount " + where + ": the host has no mount of the cgroup hierarchy " + h.controllers, ENOENT);

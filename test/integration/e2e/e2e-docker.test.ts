@@ -319,7 +319,8 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
       const name = uniqueId(`dk-view-${rt}`);
       const run = await dockerRun(rt, ['--name', name, '--detach', '--oom-score-adj', '300', '--ulimit', 'nofile=500:600', '--pids-limit', '33'], ['sleep', '300']);
       expectCode(run.r, 0, `docker run -d (${rt})`);
-      const inRun = await dockerRun(rt, ['--rm', '--oom-score-adj', '300', '--ulimit', 'nofile=500:600'], ['sh', '-c', probe]);
+      // In a cgroup namespace of its own, the cgroup hierarchies are mounted rather than bound.
+      const inRun = await dockerRun(rt, ['--rm', '--oom-score-adj', '300', '--ulimit', 'nofile=500:600', '--cgroupns', 'private'], ['sh', '-c', probe]);
       const inExec = await dk.docker(['exec', '--user', '1000', name, 'sh', '-c', probe]);
       expectCode(await dk.docker(['rm', '--force', name]), 0, `docker rm -f (${rt})`);
       await expectNothingLeft(rt, run.id);
@@ -335,6 +336,7 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
     assert.match(r.run.stdout, /^Max open files\s+500\s+600\s+files/m);
     assert.match(r.run.stdout, /^oom 300$/m);
     assert.match(r.run.stdout, /\/proc\/sys ro,nosuid,nodev,noexec,relatime/);
+    assert.match(r.run.stdout, /\/sys\/fs\/cgroup\/systemd ro,nosuid,nodev,noexec,relatime - cgroup systemd rw,name=systemd/);
     assert.match(r.exec.stdout, /^Uid:\t1000\t1000\t1000\t1000$/m);
   });
 

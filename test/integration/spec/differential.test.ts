@@ -352,6 +352,16 @@ describe(`differential: runc vs ${sut.label}${tsruncIsRunc() ? ' (runc against i
     });
   });
 
+  test('cgroup mount in a cgroup namespace: each v1 hierarchy mounted, with runc\'s sources and options', T, (t) => compare(t, {
+    args: sh(`grep " /sys/fs/cgroup" /proc/self/mountinfo | sed -E 's/^([^ ]+ ){4}([^ ]+) ([^ ]+).* - /\\2 \\3 /' | sort`),
+    bundle: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network' }, { type: 'cgroup' }] },
+    expectRef: (o) => {
+      assert.equal(o.code, 0);
+      assert.match(o.stdout, /^\/sys\/fs\/cgroup\/memory ro,nosuid,nodev,noexec,relatime cgroup cgroup rw,memory$/m);
+      assert.match(o.stdout, /^\/sys\/fs\/cgroup\/systemd ro,nosuid,nodev,noexec,relatime cgroup systemd rw,name=systemd$/m);
+    },
+  }));
+
   // What the runtime's caller ignores is passed on by both; glibc's reserved signals 32 and 33
   // must not be ignored (tsrunc's launcher, started by posix_spawn, got them ignored).
   test('signal dispositions: the reserved signals 32 and 33 not ignored, nothing blocked', T, (t) => compare(t, {
