@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # The container engines the end-to-end tests drive tsrunc with (test/integration/e2e/e2e-containerd.test.ts,
 # test/integration/e2e/e2e-podman.test.ts): Debian's containerd 1.6 (ctr and the runc v2 shim) and podman 4.3
-# (with conmon); test/integration/e2e/e2e-docker.test.ts: Debian's docker.io 20.10 (dockerd, the
-# docker CLI, docker-init). Installed only when missing; safe to run again. Not fatal for the rest of the
+# (with conmon). Installed only when missing; safe to run again. Not fatal for the rest of the
 # suite: without them those tests skip and say why.
 #
-# No service is enabled or started here: the tests start their own containerd (and dockerd) on
-# private paths.
+# No service is enabled or started here: the tests start their own containerd on private paths.
 # On a machine with an init system, Debian would start containerd.service on install; the
 # policy-rc.d below keeps apt from doing so for the duration of this install only.
 set -euo pipefail
@@ -15,7 +13,10 @@ need=()
 command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1 &&
   command -v containerd-shim-runc-v2 >/dev/null 2>&1 || need+=(containerd)
 command -v podman >/dev/null 2>&1 && { command -v conmon >/dev/null 2>&1 || [ -x /usr/libexec/podman/conmon ] || [ -x /usr/bin/conmon ]; } || need+=(podman conmon)
-# dockerd is what counts: a docker CLI alone (e.g. a static one in /usr/local/bin) is not enough.
+# test/integration/e2e/e2e-docker.test.ts: Debian's docker.io 20.10 (/usr/sbin/dockerd,
+# /usr/bin/docker, docker-init); docker.service is not started either (the policy-rc.d below), the
+# test starts its own dockerd. dockerd is what counts: a docker CLI alone (say a static one in
+# /usr/local/bin) is not enough.
 { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
 [ ${#need[@]} -eq 0 ] && exit 0
 
