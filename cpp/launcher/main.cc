@@ -220,10 +220,10 @@ Result waitForHooks(Channel& ch, const char* phase) {
     if (!procfd.valid()) failAndExit(ch, *fail("open", "/proc"));
     OR_DIE(ch, writeOomScoreAdj(*plan.process, procfd.get()));
   }
-  if (plan.console) {
-    if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
-    OR_DIE(ch, setUpConsole(plan, ch, false));
-  }
+  // A session of its own, terminal or not, as runc's exec'd processes have: out of the caller's
+  // process group and session (and its terminal's signals), its own group's leader.
+  if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
+  if (plan.console) OR_DIE(ch, setUpConsole(plan, ch, false));
   std::vector<std::string> env;
   std::string executable;
   prepareProcess(plan, prepared, ch, env, executable);

@@ -314,6 +314,8 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
       'ls -ln --full-time /dev | sed -E "s/ [0-9-]+ [0-9:.]+ [+0-9]+ / /"',
       'for f in /proc/kcore /proc/keys /proc/timer_list /proc/acpi /proc/scsi /sys/firmware; do [ -e $f ] && echo "$f $(wc -c < $f 2>&1 || ls $f | wc -l)"; done; true',
       'ls -l /proc/self/ns | sed -E "s/.* ([a-z_]+) -> ([a-z_]+):.*/\\1 \\2/"',
+      // Field 6 of stat is the session: the init and an exec'd process each lead their own (runc's setsid).
+      'echo "session-leader $([ "$(cut -d" " -f6 /proc/$$/stat)" = "$$" ] && echo yes || echo no)"',
     ].join('; ');
     const res = await onEach(async (rt) => {
       const name = uniqueId(`dk-view-${rt}`);
@@ -338,6 +340,8 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
     assert.match(r.run.stdout, /\/proc\/sys ro,nosuid,nodev,noexec,relatime/);
     assert.match(r.run.stdout, /\/sys\/fs\/cgroup\/systemd ro,nosuid,nodev,noexec,relatime - cgroup systemd rw,name=systemd/);
     assert.match(r.exec.stdout, /^Uid:\t1000\t1000\t1000\t1000$/m);
+    assert.match(r.run.stdout, /^session-leader yes$/m);
+    assert.match(r.exec.stdout, /^session-leader yes$/m);
   });
 
   test('--read-only with a --tmpfs: the root refuses writes, the tmpfs takes them', T, async () => {
