@@ -309,8 +309,9 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
     const probe = [
       'grep -vE "^(Name|Umask|State|Tgid|Ngid|Pid|PPid|TracerPid|NStgid|NSpid|NSpgid|NSsid|Vm|Rss|Threads|SigQ|voluntary|nonvoluntary|Mems_allowed_list|Cpus_allowed_list|HugetlbPages|Kthread|CoreDumping|untag)" /proc/self/status',
       'cat /proc/self/limits; echo "oom $(cat /proc/self/oom_score_adj)"',
-      // mountinfo without mount ids, device numbers and the container's own paths and ids.
-      'cut -d" " -f4- /proc/self/mountinfo | sed -E "s/[0-9a-f]{64}/ID/g"',
+      // mountinfo without mount ids, device numbers and the container's own ids; sorted, as the
+      // differential suite does: the order of masks and read-only binds is tsrunc's own.
+      'cut -d" " -f4- /proc/self/mountinfo | sed -E "s/[0-9a-f]{64}/ID/g" | sort',
       'ls -ln --full-time /dev | sed -E "s/ [0-9-]+ [0-9:.]+ [+0-9]+ / /"',
       'for f in /proc/kcore /proc/keys /proc/timer_list /proc/acpi /proc/scsi /sys/firmware; do [ -e $f ] && echo "$f $(wc -c < $f 2>&1 || ls $f | wc -l)"; done; true',
       'ls -l /proc/self/ns | sed -E "s/.* ([a-z_]+) -> ([a-z_]+):.*/\\1 \\2/"',
