@@ -19,6 +19,7 @@ import { killProcessesMentioning, removeCgroupTree } from './leftovers';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 export const DOCKER = '/usr/bin/docker';
+const PLUGIN_DIR = '/run/docker/plugins';
 
 /** Why Docker cannot be used here, or undefined when it can. */
 export function dockerMissing(): string | undefined {
@@ -44,6 +45,8 @@ export class Docker {
   readonly containerd: Containerd;
   private daemon: ChildProcess | undefined;
   private readonly logPath: string;
+  /** dockerd makes /run/docker/plugins whatever its exec-root (a path fixed in its plugin code). */
+  private readonly pluginDirWasThere = fs.existsSync(PLUGIN_DIR);
 
   /** `runtimes` maps a runtime name (for `docker run --runtime NAME`) to an executable path. */
   constructor(base: string, private readonly runtimes: Record<string, string>) {
@@ -158,6 +161,11 @@ export class Docker {
     for (const pid of killProcessesMentioning(this.base)) problems.push(`killed leftover process ${pid}`);
     for (const dir of await removeCgroupTree(this.cgroupParent)) problems.push(`cgroup ${dir} would not go`);
     for (const m of removeTree(this.base)) problems.push(`mount ${m} was left`);
+    if (!this.pluginDirWasThere) {
+      for (const dir of [PLUGIN_DIR, path.dirname(PLUGIN_DIR)]) {
+        try { fs.rmdirSync(dir); } catch { /* not there, or not empty: someone else's */ }
+      }
+    }
     return problems;
   }
 
