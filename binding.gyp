@@ -34,6 +34,7 @@
         "cpp/launcher/rtnetlink.cc",
         "cpp/launcher/rootfs.cc",
         "cpp/launcher/seccomp.cc",
+        "cpp/launcher/signals.cc",
         "cpp/launcher/scheduling.cc",
         "cpp/launcher/sys.cc"
       ],

@@ -13,6 +13,11 @@ need=()
 command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1 &&
   command -v containerd-shim-runc-v2 >/dev/null 2>&1 || need+=(containerd)
 command -v podman >/dev/null 2>&1 && { command -v conmon >/dev/null 2>&1 || [ -x /usr/libexec/podman/conmon ] || [ -x /usr/bin/conmon ]; } || need+=(podman conmon)
+# test/integration/e2e/e2e-docker.test.ts: Debian's docker.io 20.10 (/usr/sbin/dockerd,
+# /usr/bin/docker, docker-init); docker.service is not started either (the policy-rc.d below), the
+# test starts its own dockerd. dockerd is what counts: a docker CLI alone (say a static one in
+# /usr/local/bin) is not enough.
+{ [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "e2e-deps: installing Debian packages: ${need[*]}"

@@ -31,10 +31,10 @@ fi
 bash scripts/cgroup2-vm/prepare.sh ||
   echo "setup: WARNING: the cgroup2 test lane could not be prepared (see above); its tests will skip" >&2
 
-# The end-to-end tests' engines (test/integration/e2e/): Debian's containerd, podman and conmon. Not
+# The end-to-end tests' engines (test/integration/e2e/): Debian's containerd, podman, conmon and docker.io. Not
 # fatal: without them those tests skip and say why.
 bash scripts/e2e-deps.sh ||
-  echo "setup: WARNING: containerd/podman could not be installed; the end-to-end tests will skip" >&2
+  echo "setup: WARNING: containerd/podman/docker.io could not be installed; the end-to-end tests will skip" >&2
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"

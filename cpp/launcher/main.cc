@@ -35,6 +35,7 @@
 #include "rootfs.h"
 #include "scheduling.h"
 #include "seccomp.h"
+#include "signals.h"
 #include "sys.h"
 
 namespace {
@@ -218,10 +219,10 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ProcfsHandle ownProc;
   if (!plan.process->apparmorProfile.empty() || !plan.process->selinuxLabel.empty())
     OR_DIE(ch, inStep(ProcfsHandle::open(false, ownProc), "open the runtime's procfs"));
-  if (plan.console) {
-    if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
-    OR_DIE(ch, setUpConsole(plan, ch, false));
-  }
+  // A session of its own, terminal or not, as runc's exec'd processes have: out of the caller's
+  // process group and session (and its terminal's signals), its own group's leader.
+  if (::setsid() < 0) failAndExit(ch, *fail("setsid"));
+  if (plan.console) OR_DIE(ch, setUpConsole(plan, ch, false));
   std::vector<std::string> env;
   std::string executable;
   prepareProcess(plan, prepared, ch, env, executable);
@@ -547,6 +548,7 @@ int main(int argc, char** argv) {
   // Nothing in the container may ptrace or read the memory of a process holding host resources.
   ::prctl(PR_SET_DUMPABLE, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  resetReservedSignals();
   if (argc < 2) {
     static const char usage[] = "tsrunc-launcher is started by tsrunc, not by hand\n";
     if (::write(2, usage, sizeof usage - 1) < 0) {}

@@ -126,7 +126,9 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, 
     TRY(openInRoot(rootfd, where, Create::Directory, sub));
     std::string subPath = sys::fdPath(sub.get());
     if (cgroupns) {
-      if (::mount("cgroup", subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
+      // The mount's source shows in mountinfo; runc names systemd's hierarchy's "systemd".
+      const char* source = h.controllers == "name=systemd" ? "systemd" : "cgroup";
+      if (::mount(source, subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
     } else {
       std::string host = hostHierarchyMount(h.controllers);
       if (host.empty()) return failWith("mount " + where + ": the host has no mount of the cgroup hierarchy " + h.controllers, ENOENT);
@@ -455,7 +457,10 @@ Result finalizeRoot(const Plan& plan, MaskSources& masks) {
       if (errno == ENOENT) continue;
       return inStep(fail("bind mount", p), "readonly path " + p);
     }
-    TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY), "readonly path " + p));
+    // The bind copies the flags of the mount it comes from (proc's nosuid,nodev,noexec); a
+    // remount without them would clear them.
+    unsigned long kept = lockedFlags(p) & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    TRY(inStep(remount(p, MS_BIND | MS_REC | MS_RDONLY | kept), "readonly path " + p));
   }
 
   TRY(maskPaths(plan, masks));

@@ -19,6 +19,8 @@ export interface CommandOptions {
   cwd?: string;
   /** Run under a pseudo-terminal (util-linux `script`): stdout and stderr then arrive together. */
   tty?: boolean;
+  /** The command's stdin (from a file, then end of input); /dev/null otherwise. Not with `tty`. */
+  stdin?: string;
 }
 
 let ioCounter = 0;
@@ -46,11 +48,19 @@ export function startCommand(argv: string[], opts: CommandOptions): { done: Prom
   const errPath = path.join(opts.ioDir, `cmd-${process.pid}-${ioCounter}.err`);
   const outFd = fs.openSync(outPath, 'w');
   const errFd = fs.openSync(errPath, 'w');
+  let inFd: number | 'ignore' = 'ignore';
+  if (opts.stdin !== undefined) {
+    const inPath = path.join(opts.ioDir, `cmd-${process.pid}-${ioCounter}.in`);
+    fs.writeFileSync(inPath, opts.stdin);
+    inFd = fs.openSync(inPath, 'r');
+    fs.rmSync(inPath);
+  }
   const started = process.hrtime.bigint();
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const child = spawn(real[0], real.slice(1), { env: opts.env, cwd: opts.cwd ?? '/', stdio: ['ignore', outFd, errFd] });
+  const child = spawn(real[0], real.slice(1), { env: opts.env, cwd: opts.cwd ?? '/', stdio: [inFd, outFd, errFd] });
   fs.closeSync(outFd);
   fs.closeSync(errFd);
+  if (inFd !== 'ignore') fs.closeSync(inFd);
   const done = new Promise<CommandResult>((resolve, reject) => {
     let timedOut = false;
     const timer = setTimeout(() => {

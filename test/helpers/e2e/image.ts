@@ -1,8 +1,9 @@
 // A busybox OCI image made by hand, because no image registry is reachable from the machines
 // that run the tests: one uncompressed layer (the test suite's cached busybox rootfs), an image
 // config, a manifest and an index, packed as an OCI image layout tar that both
-// `ctr images import` and `podman load` accept. buildOciImage makes the same from any directory
-// (the CRI test's pause image: one static binary).
+// `ctr images import` and `podman load` accept, or the same layer and config as a docker-archive
+// tar for `docker load`. buildOciImage makes the same from any directory (the CRI test's pause
+// image: one static binary).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,7 +39,7 @@ function tar(args: string[]): void {
  * digest, hence the image id, is the same on every run: a re-import is then a no-op.
  */
 export function buildBusyboxImage(dir: string, ref = 'localhost/tsrunc-e2e/busybox:latest'): BuiltImage {
-  return buildOciImage(dir, { ref, rootfs: baseRootfs(), cmd: ['sh'] });
+  return buildOciImage(dir, BUSYBOX(ref));
 }
 
 export interface ImageRecipe {
@@ -49,19 +50,16 @@ export interface ImageRecipe {
   entrypoint?: string[];
 }
 
-/** The layout tar of `recipe` in `dir` (which must exist); reproducible like buildBusyboxImage. */
-export function buildOciImage(dir: string, recipe: ImageRecipe): BuiltImage {
-  const { ref } = recipe;
-  const layout = path.join(dir, 'layout');
-  fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
+const BUSYBOX = (ref: string): ImageRecipe => ({ ref, rootfs: baseRootfs(), cmd: ['sh'] });
 
+/** The recipe's layer (uncompressed, deterministic) and an image config naming it. */
+function layerAndConfig(dir: string, recipe: ImageRecipe): { layerData: Buffer; layerDigest: string; configData: Buffer } {
   const layerTar = path.join(dir, 'layer.tar');
   tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', recipe.rootfs, '-cf', layerTar, '.']);
   const layerData = fs.readFileSync(layerTar);
   fs.rmSync(layerTar);
-  const layer = writeBlob(layout, layerData);
-
-  const config = writeBlob(layout, Buffer.from(JSON.stringify({
+  const layerDigest = `sha256:${createHash('sha256').update(layerData).digest('hex')}`;
+  const configData = Buffer.from(JSON.stringify({
     created: '1970-01-01T00:00:00Z',
     architecture: goArch(),
     os: 'linux',
@@ -72,9 +70,21 @@ export function buildOciImage(dir: string, recipe: ImageRecipe): BuiltImage {
       WorkingDir: '/',
     },
     // An uncompressed layer's diff id is its own digest.
-    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    rootfs: { type: 'layers', diff_ids: [layerDigest] },
     history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsrunc test/helpers/e2e/image.ts' }],
-  })));
+  }));
+  return { layerData, layerDigest, configData };
+}
+
+/** The layout tar of `recipe` in `dir` (which must exist); reproducible like buildBusyboxImage. */
+export function buildOciImage(dir: string, recipe: ImageRecipe): BuiltImage {
+  const { ref } = recipe;
+  const layout = path.join(dir, 'layout');
+  fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
+
+  const { layerData, configData } = layerAndConfig(dir, recipe);
+  const layer = writeBlob(layout, layerData);
+  const config = writeBlob(layout, configData);
 
   const manifest = writeBlob(layout, Buffer.from(JSON.stringify({
     schemaVersion: 2,
@@ -102,6 +112,28 @@ export function buildOciImage(dir: string, recipe: ImageRecipe): BuiltImage {
   const out = path.join(dir, `${path.basename(ref.split(':')[0])}-oci.tar`);
   tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', layout, '-cf', out, '.']);
   fs.rmSync(layout, { recursive: true, force: true });
+  return { tar: out, ref };
+}
+
+/**
+ * The same image as a docker-archive tar (what `docker save` writes and Docker 20.10's
+ * `docker load` reads; it does not read OCI layouts): manifest.json naming the config file, the
+ * repository tag and the layer tars.
+ */
+export function buildBusyboxDockerArchive(dir: string, ref = 'tsrunc-e2e/busybox:latest'): BuiltImage {
+  const archive = path.join(dir, 'docker-archive');
+  const { layerData, layerDigest, configData } = layerAndConfig(dir, BUSYBOX(ref));
+  const layerHex = layerDigest.slice('sha256:'.length);
+  const configFile = `${createHash('sha256').update(configData).digest('hex')}.json`;
+  fs.mkdirSync(path.join(archive, layerHex), { recursive: true });
+  fs.writeFileSync(path.join(archive, layerHex, 'layer.tar'), layerData);
+  fs.writeFileSync(path.join(archive, configFile), configData);
+  fs.writeFileSync(path.join(archive, 'manifest.json'), JSON.stringify([
+    { Config: configFile, RepoTags: [ref], Layers: [`${layerHex}/layer.tar`] },
+  ]));
+  const out = path.join(dir, 'busybox-docker.tar');
+  tar(['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', archive, '-cf', out, '.']);
+  fs.rmSync(archive, { recursive: true, force: true });
   return { tar: out, ref };
 }
 

@@ -74,6 +74,8 @@ const REPORT = [
   'echo "core $(grep "^Max core file size" /proc/self/limits | tr -s " " | cut -d" " -f5,6)"',
   'echo "oom $(cat /proc/self/oom_score_adj)"',
   'mkdir /tmp/x 2>/dev/null; echo "mkdir $?"',
+  // Field 6 of stat is the session: runc's exec'd processes lead their own, tty or not.
+  'echo "session-leader $([ "$(cut -d" " -f6 /proc/$$/stat)" = "$$" ] && echo yes || echo no)"',
 ].join('; ');
 
 async function report(rt: Runtime, id: string, flags: string[] = []): Promise<Map<string, string>> {
@@ -109,6 +111,7 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
         // A non-root process keeps across execve only its ambient capabilities (as permitted and effective).
         CapInh: mask(CAPS.inheritable), CapPrm: mask(CAPS.ambient), CapEff: mask(CAPS.ambient), CapBnd: mask(CAPS.bounding), CapAmb: mask(CAPS.ambient),
         NoNewPrivs: '1', Seccomp: '2', core: '4096 8192', oom: '123', mkdir: '1', ...specOnly(rt, { nofile: '1001 2002' }),
+        'session-leader': 'yes',
       }, 'exec');
       // The init shows the same: the exec'd process got its limits from the config, like the init.
       const status = fs.readFileSync(`/proc/${init}/status`, 'utf8');

@@ -336,6 +336,43 @@ describe(`differential: runc vs ${sut.label}${tsruncIsRunc() ? ' (runc against i
     });
   });
 
+  test('readonlyPaths under a nosuid,nodev,noexec proc (Docker\'s): the read-only binds keep those flags', T, (t) => {
+    const ro = defaultConfig().linux.readonlyPaths ?? [];
+    return compare(t, {
+      args: sh(`for p in ${ro.join(' ')}; do
+          [ -e $p ] && awk -v p=$p '$5 == p { print p, $6 }' /proc/self/mountinfo | tail -n 1; done; true`),
+      prepare: (b) => {
+        const proc = b.spec.mounts.find((m: { destination: string }) => m.destination === '/proc');
+        if (proc) proc.options = ['nosuid', 'noexec', 'nodev'];
+      },
+      expectRef: (o) => {
+        assert.equal(o.code, 0);
+        assert.match(o.stdout, /^\/proc\/sys ro,nosuid,nodev,noexec,relatime$/m);
+      },
+    });
+  });
+
+  test('cgroup mount in a cgroup namespace: each v1 hierarchy mounted, with runc\'s sources and options', T, (t) => compare(t, {
+    args: sh(`grep " /sys/fs/cgroup" /proc/self/mountinfo | sed -E 's/^([^ ]+ ){4}([^ ]+) ([^ ]+).* - /\\2 \\3 /' | sort`),
+    bundle: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network' }, { type: 'cgroup' }] },
+    expectRef: (o) => {
+      assert.equal(o.code, 0);
+      assert.match(o.stdout, /^\/sys\/fs\/cgroup\/memory ro,nosuid,nodev,noexec,relatime cgroup cgroup rw,memory$/m);
+      assert.match(o.stdout, /^\/sys\/fs\/cgroup\/systemd ro,nosuid,nodev,noexec,relatime cgroup systemd rw,name=systemd$/m);
+    },
+  }));
+
+  // What the runtime's caller ignores is passed on by both; glibc's reserved signals 32 and 33
+  // must not be ignored (tsrunc's launcher, started by posix_spawn, got them ignored).
+  test('signal dispositions: the reserved signals 32 and 33 not ignored, nothing blocked', T, (t) => compare(t, {
+    args: sh('grep -E "^Sig(Ign|Blk)" /proc/self/status'),
+    expectRef: (o) => {
+      assert.match(o.stdout, /^SigBlk:\t0000000000000000$/m);
+      const ign = BigInt(`0x${o.stdout.match(/^SigIgn:\t([0-9a-f]+)$/m)?.[1] ?? 'x'}`);
+      assert.equal(ign & 0x180000000n, 0n, o.stdout);
+    },
+  }));
+
   test('bind mounts from the bundle: read-only (relative source) and read-write (absolute source)', T, (t) => compare(t, {
     args: sh('cat /data/hello.txt; touch /data/new; echo rc=$?; echo written > /rw/out.txt; echo rc=$?'),
     bundle: { bundleFiles: { 'data/hello.txt': 'hello from the bundle\n', 'rw/.keep': '' } },
