@@ -4,7 +4,8 @@
 // and bad, paths), each run by the real executable against a scratch --root with no container in
 // it. Every invocation must end by itself with a documented exit code (0 or 1; exec 255), say
 // why when it fails, never show an engine's words (a stack, TypeError, ERR_..., "undefined"), and
-// leave nothing: no state, mount, cgroup or process, no file but a --log file and spec's config.json.
+// leave nothing: no state, mount, cgroup or process, no file but a --log file and spec's config.json
+// (and for the running container: no other container, no process of its left once it settles).
 //
 //   node scripts/fuzz-cli.js [--runs 300] [--seed S] [--seconds T] [--verbose]
 //
@@ -18,6 +19,7 @@ const fc = require('fast-check');
 const common = require('./fuzz-common');
 
 const { COMMANDS, GLOBAL_OPTIONS } = require(path.join(common.TOP, 'dist', 'src', 'cli-table.js'));
+const { makeBundle, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
 
 const MARKER = `fzcli${process.pid}`;
 // A path whose parent does not exist, so no invocation can make it (or, through the sandbox's
@@ -44,7 +46,11 @@ function makeSandbox() {
   return dir;
 }
 
+// The running container's id; argv that name it run against its root.
+const LIVE = `${MARKER}live`;
+
 const ID = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(LIVE) },
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,12}$/).map((s) => `${MARKER}${s}`) },
   { weight: 3, arbitrary: fc.constantFrom('', '.', '..', '../x', '../../root', 'a/b', '/abs', 'a b', '-x', '--', 'ünï', 'a\nb', '*', 'x'.repeat(1025), `${MARKER}${'y'.repeat(300)}`) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
@@ -129,12 +135,44 @@ function allowedNew(argv, code, rel) {
 
 let verbose = false;
 
+let live;
+
+/** The running container, made (again) or resumed when an earlier case killed, deleted or paused it. */
+async function ensureLive() {
+  const run = (a) => common.runTsrunc(['--root', live.root, ...a], { cwd: live.base, timeoutMs: 60_000 });
+  const st = await run(['state', LIVE]);
+  const status = st.code === 0 ? JSON.parse(st.stdout).status : 'none';
+  if (status === 'running') return;
+  if (status === 'paused') { if ((await run(['resume', LIVE])).code === 0) return; }
+  if (status === 'created') { if ((await run(['start', LIVE])).code === 0) return; }
+  await run(['delete', '--force', LIVE]);
+  for (const step of [['create', '--bundle', live.bundle.dir, LIVE], ['start', LIVE]]) {
+    const r = await run(step);
+    if (r.code !== 0) throw new Error(`cannot make the running container: ${common.describe(r)}`);
+  }
+}
+
+/** Pids in the running container's cgroup (the pids controller's, or the unified one's). */
+function livePids() {
+  for (const r of common.cgroupRoots()) {
+    try {
+      return fs.readFileSync(path.join(r, live.cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+    } catch { /* not in this hierarchy */ }
+  }
+  return [];
+}
+
 async function check(argv) {
   const sandbox = makeSandbox();
+  const isLive = argv.includes(LIVE);
   try {
+    if (isLive) await ensureLive();
     const before = common.treeOf(sandbox);
-    const args = ['--root', 'root', ...argv];
-    const r = await common.runTsrunc(args, { cwd: sandbox, timeoutMs: 20_000 });
+    const pidsBefore = isLive ? livePids() : [];
+    const args = ['--root', isLive ? live.root : 'root', ...argv];
+    // events streams until stopped unless --stats: a few seconds of it are enough.
+    const streams = isLive && argv.includes('events') && !argv.some((a) => /^--stats($|=)/.test(a));
+    const r = await common.runTsrunc(args, { cwd: sandbox, timeoutMs: streams ? 3_000 : 20_000 });
     const logText = argv.flatMap((a, i) => (a === '--log' ? [argv[i + 1]] : a.startsWith('--log=') ? [a.slice(6)] : []))
       .map((l) => { try { return fs.statSync(path.resolve(sandbox, l)).isFile() ? fs.readFileSync(path.resolve(sandbox, l), 'utf8') : ''; } catch { return ''; } })
       .join('\n');
@@ -142,7 +180,22 @@ async function check(argv) {
     const codes = argv.includes('exec') ? [0, 1, 255] : [0, 1];
     const problems = common.outputProblems(r, { codes, argvText: args.join(' '), logText })
       // An error logged to /dev/null (or a path that cannot be a file) is the caller's choice.
-      .filter((p) => !(loggedAway && p === 'a failure without an error line'));
+      .filter((p) => !(loggedAway && p === 'a failure without an error line'))
+      .filter((p) => !(streams && r.timedOut && /did not finish|died of SIGKILL|without an error line/.test(p)));
+    if (isLive) {
+      const others = fs.readdirSync(live.root).filter((n) => n !== LIVE);
+      if (others.length) problems.push(`it made containers beside the running one: ${others.join(', ')}`);
+      // What exec started has finished (nothing here runs for long) or been killed with the container.
+      let extra = [];
+      for (let i = 0; i < 50; i++) {
+        extra = livePids().filter((p) => !pidsBefore.includes(p));
+        if (extra.length === 0) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      if (extra.length) problems.push(`processes were left in the running container: ${extra.map((p) => `${p} ${common.cmdlineOf(p)}`).join('; ')}`);
+      const mounts = common.mountsMentioning(live.base);
+      if (mounts.length) problems.push(`it left mounts: ${mounts.join('; ')}`);
+    }
     const made = common.treeOf(sandbox).filter((p) => !before.includes(p) && !allowedNew(args, r.code, p));
     if (made.length) problems.push(`it left files behind: ${made.join(', ')}`);
     // The one absolute path given that is outside the sandbox: nothing may make it.
@@ -164,7 +217,19 @@ async function check(argv) {
 async function main() {
   const args = common.parseArgs(process.argv.slice(2), { runs: 300 });
   verbose = args.verbose;
-  const code = await common.assertProperty('fuzz-cli', 'scripts/fuzz-cli.js', fc, fc.asyncProperty(ARGV, check), args);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-${MARKER}-live-`));
+  live = { base, root: path.join(base, 'root'), cgroup: `${TEST_CGROUP_PARENT}/${LIVE}`, bundle: makeBundle({ parent: base, args: ['sleep', '3600'] }) };
+  fs.mkdirSync(live.root, { mode: 0o700 });
+  live.bundle.spec.linux.cgroupsPath = live.cgroup;
+  live.bundle.writeSpec();
+  let code;
+  try {
+    code = await common.assertProperty('fuzz-cli', 'scripts/fuzz-cli.js', fc, fc.asyncProperty(ARGV, check), args);
+  } finally {
+    await common.runTsrunc(['--root', live.root, 'delete', '--force', LIVE], { cwd: base });
+    live.bundle.cleanup();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
   // Cgroups are looked for once at the end: any directory named after this run's ids.
   const cgroups = common.cgroupsNamed(MARKER);
   if (cgroups.length) {

@@ -173,6 +173,10 @@ function processesMentioning(markers) {
   return found;
 }
 
+function cmdlineOf(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(); } catch { return '(gone)'; }
+}
+
 /** The cgroup hierarchies' mount points (v1 controllers, the unified one, or a pure v2 root). */
 function cgroupRoots() {
   const roots = new Set();
@@ -199,6 +203,13 @@ function cgroupsNamed(marker, depth = 3) {
   };
   for (const r of cgroupRoots()) walk(r, depth);
   return found;
+}
+
+/** After a failure: removes the (empty) cgroup directories `rel` names, so a failing run leaks nothing. */
+function removeCgroupDirs(rel) {
+  for (const r of cgroupRoots()) {
+    try { fs.rmdirSync(path.join(r, rel)); } catch { /* absent, or still holds processes */ }
+  }
 }
 
 /** Every file and directory below `dir` (relative paths), not following symlinks. */
@@ -242,5 +253,5 @@ async function assertProperty(name, script, fc, property, args) {
 
 module.exports = {
   TOP, parseArgs, tsruncArgv, runTsrunc, describe, outputProblems, splitStacks, mountsMentioning,
-  processesMentioning, cgroupRoots, cgroupsNamed, treeOf, assertProperty,
+  processesMentioning, cmdlineOf, cgroupRoots, cgroupsNamed, removeCgroupDirs, treeOf, assertProperty,
 };

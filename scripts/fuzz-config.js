@@ -21,6 +21,11 @@ const fc = require('fast-check');
 const common = require('./fuzz-common');
 
 const { makeBundle, mountsUnder, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
+const { relatedProcesses, processAlive } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'runtime.js'));
+
+/** Live processes of a container: by its id (command line, cgroup) or its bundle (command line, mounts). */
+const processesOf = (id, bundleDir) => relatedProcesses({ ids: [id], paths: [bundleDir] })
+  .filter((p) => processAlive(p.pid)).map((p) => `${p.pid} ${p.cmdline} (${p.why})`);
 
 const MARKER = `fzcfg${process.pid}`;
 const FIXTURES = path.join(common.TOP, 'spec-fixtures', 'valid');
@@ -194,7 +199,8 @@ async function check(input) {
         + `validate: ${v.code} ${v.stderr.slice(0, 2000)}\ncreate: ${c.code} ${c.stderr.slice(0, 2000)}`);
     }
   } finally {
-    if (created) await common.runTsrunc(['--root', root, 'delete', '--force', id], { cwd: base });
+    if (created || fs.existsSync(path.join(root, id))) await common.runTsrunc(['--root', root, 'delete', '--force', id], { cwd: base });
+    common.removeCgroupDirs(cgroup);
     bundle.cleanup();
     fs.rmSync(base, { recursive: true, force: true });
   }
@@ -206,7 +212,7 @@ function leftovers(root, id, cgroup, bundleDir) {
   if (fs.existsSync(path.join(root, id))) found.push(`the state directory ${path.join(root, id)}`);
   for (const r of common.cgroupRoots()) if (fs.existsSync(path.join(r, cgroup))) found.push(`the cgroup ${path.join(r, cgroup)}`);
   for (const m of mountsUnder(bundleDir)) found.push(`a mount on ${m}`);
-  for (const p of common.processesMentioning([bundleDir, id])) found.push(`the process ${p}`);
+  for (const p of processesOf(id, bundleDir)) found.push(`the process ${p}`);
   return found;
 }
 
