@@ -142,10 +142,11 @@ function confine(spec, base, bundleDir) {
   }
 }
 
-// "step: op path: reason" or "op path: reason": the reason is the kernel's (strerror) or the
-// launcher's own sentence. Validation problems instead start with the config's JSON path.
-const KERNEL_REASON = /: (operation not permitted|no such file or directory|no such process|input\/output error|argument list too long|bad file descriptor|resource temporarily unavailable|cannot allocate memory|permission denied|device or resource busy|file exists|no such device|not a directory|is a directory|invalid argument|too many open files|no space left on device|read-only file system|numerical result out of range|file name too long|directory not empty|too many levels of symbolic links|operation not supported|function not implemented|invalid cross-device link|exec format error|no such device or address|value too large for defined data type|protocol not available|[a-z ]+)$/;
-const CONFIG_PROBLEM = /^(ociVersion|process|root|mounts|hostname|domainname|linux|annotations|hooks|vm|windows|solaris|zos)(\.|\[|: )/;
+// What create may fail with once validate accepted: the launcher's or the kernel's words, "step: op
+// path: reason" or a sentence of the launcher's. A problem with the config (its JSON path first,
+// as validate words them) means validate missed something create checks.
+const CONFIG_PROBLEM = /^(config\.json: |\/?(ociVersion|process|root|mounts|hostname|domainname|linux|annotations|hooks)(\.|\/|\[|: ))/;
+const NAMES_AN_OPERATION = /\S: \S/;
 
 function lastError(stderr) {
   const lines = stderr.split('\n').map((l) => /level=error msg="((?:[^"\\]|\\.)*)"/.exec(l)).filter(Boolean).map((m) => JSON.parse(`"${m[1]}"`));
@@ -184,7 +185,7 @@ async function check(input) {
     const why = lastError(c.stderr);
     if (verbose) console.log(`${v.code}/${c.code} ${done.join('; ')}: ${lastError(v.stderr).slice(0, 150)} | ${why.slice(0, 150)}`);
     if (v.code !== 0 && created) problems.push('validate refused the config but create accepted it');
-    if (v.code === 0 && c.code === 1 && (CONFIG_PROBLEM.test(why) || !KERNEL_REASON.test(why))) {
+    if (v.code === 0 && c.code === 1 && (CONFIG_PROBLEM.test(why) || !NAMES_AN_OPERATION.test(why))) {
       problems.push(`validate accepted the config but create refused it without a launcher or kernel error: ${why}`);
     }
     if (v.code !== 0 || c.code !== 0) problems.push(...leftovers(root, id, cgroup, bundle.dir).map((l) => `after a refused create: ${l}`));

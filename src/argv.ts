@@ -199,6 +199,57 @@ export function helpRequest(argv: string[]): { topic?: string } | undefined {
   return argv.length === 0 ? {} : undefined;
 }
 
+/**
+ * The argv as yargs must see it to read it as the fast parser, walk() and runc do (both found by
+ * scripts/fuzz-cli.js): `--flag -` becomes `--flag=-` (yargs never takes a lone dash as a value, it
+ * makes it a positional; `update --resources -` reads stdin), and a `--` goes before what belongs
+ * to the container's program or ps(1) (`exec -dt ID sh -c x`: yargs would read `-c` as a flag).
+ */
+export function forYargs(argv: string[]): string[] {
+  const out: string[] = [];
+  let command: CommandSpec | undefined;
+  let word = false;
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') return [...out, ...argv.slice(i)];
+    if (token.startsWith('-') && token !== '-' && !(command && /^-\d+$/.test(token))) {
+      const tables = command ? [command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
+      const table = tables.find((t) => lookup(t, token) !== undefined);
+      const found = table && lookup(table, token);
+      const next = argv[i + 1];
+      if (table && found && found[1] === undefined && table[found[0]].type !== 'boolean' && next !== undefined) {
+        if (next === '-') {
+          out.push(`--${found[0]}=-`);
+          i++;
+          continue;
+        }
+        // Its value, as walk() takes it: not a positional.
+        if (!next.startsWith('-') || /^-\d+$/.test(next)) {
+          out.push(token, next);
+          i++;
+          continue;
+        }
+      }
+      out.push(token);
+      continue;
+    }
+    out.push(token);
+    if (!word) {
+      word = true;
+      command = COMMANDS.find((c) => c.name === token);
+      if (!command) return [...out, ...argv.slice(i + 1)];
+      continue;
+    }
+    positionals++;
+    if (command?.passThroughAfter !== undefined && positionals >= command.passThroughAfter) {
+      const rest = argv.slice(i + 1);
+      return rest.length === 0 || rest[0] === '--' ? [...out, ...rest] : [...out, '--', ...rest];
+    }
+  }
+  return out;
+}
+
 /** What is wrong with the flags before any parser sees them, in runc's (Go flag's) words, or undefined. */
 export function flagProblem(argv: string[]): string | undefined {
   const w = walk(argv);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
+import { jsonSyntaxText } from '../config/json-error';
 import type { Process, Spec } from '../config/types';
 import { validateSpec } from '../config/validate';
 import type { CommandContext } from '../context';
@@ -58,7 +59,7 @@ function readProcessFile(file: string): Process {
   try {
     return JSON.parse(text) as Process;
   } catch (e) {
-    throw new TsruncError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new TsruncError(`${file}: not valid JSON: ${jsonSyntaxText(text)}`);
   }
 }
 
