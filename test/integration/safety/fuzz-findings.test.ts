@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planRlimits } from '../../../src/plan/security';
 import { describeResult } from '../../helpers/runtime';
-import { runtimesForSuite, TEST_TIMEOUT, withContainer } from '../../helpers/suite';
+import { expectOk, runtimesForSuite, TEST_TIMEOUT, withContainer } from '../../helpers/suite';
 
 const { sut } = runtimesForSuite();
 
@@ -62,4 +62,17 @@ test('the plan builder takes RLIMIT_NOFILE up to fs.nr_open and refuses one abov
   assert.throws(() => planRlimits([{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2 ** 64 }]), /RLIMIT_NOFILE infinity is above/);
   // Other limits have no such ceiling.
   assert.equal(planRlimits([{ type: 'RLIMIT_CORE', soft: 1, hard: 2 ** 64 }])[0].hard, 'infinity');
+});
+
+// The same engine words as update --resources (scripts/fuzz-cli.js) came from exec --process.
+test('exec --process with a JSON syntax error says where and why in our words', TEST_TIMEOUT, async () => {
+  await withContainer(sut, 'badprocess', { args: ['sleep', '60'] }, async (b, id) => {
+    expectOk(await sut.exec(['run', '--detach', '--bundle', b.dir, id]), 'run --detach');
+    const file = path.join(b.dir, 'process.json');
+    fs.writeFileSync(file, '{"args": [\n nope]}');
+    const r = await sut.exec(['exec', '--process', file, id]);
+    assert.equal(r.code, 255, describeResult(r));
+    assert.match(r.stderr, new RegExp(`exec failed: ${file}: not valid JSON: line 2, column 2: `));
+    assert.doesNotMatch(r.stderr, /JSON Parse error|Unexpected (token|identifier)|in JSON at position/);
+  });
 });
