@@ -18,12 +18,7 @@ const path = require('node:path');
 const fc = require('fast-check');
 const common = require('./fuzz-common');
 
-const { makeBundle, mountsUnder, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
-const { relatedProcesses, processAlive } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'runtime.js'));
-
-/** Live processes of a container: by its id (command line, cgroup) or its bundle (command line, mounts). */
-const processesOf = (id, bundleDir) => relatedProcesses({ ids: [id], paths: [bundleDir] })
-  .filter((p) => processAlive(p.pid)).map((p) => `${p.pid} ${p.cmdline} (${p.why})`);
+const { makeBundle, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
 
 const MARKER = `crash${process.pid}`;
 // The steps of create's undo stack a test can stop at (src/container/create.ts, crashPoint).
@@ -84,25 +79,6 @@ async function prepare(id, needs) {
   }
 }
 
-/** The container's state directory, cgroup, mounts in the bundle, and processes, as sentences. */
-function leftovers(id, cgroup) {
-  const found = [];
-  if (fs.existsSync(path.join(shared.root, id))) found.push(`the state directory ${path.join(shared.root, id)}`);
-  for (const r of common.cgroupRoots()) if (fs.existsSync(path.join(r, cgroup))) found.push(`the cgroup ${path.join(r, cgroup)}`);
-  for (const m of mountsUnder(shared.bundle.dir)) found.push(`a mount on ${m}`);
-  for (const p of processesOf(id, shared.bundle.dir)) found.push(`the process ${p}`);
-  return found;
-}
-
-async function settled(fn, ms) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = fn();
-    if (found.length === 0 || Date.now() > deadline) return found;
-    await sleep(100);
-  }
-}
-
 async function check(input) {
   round += 1;
   const id = `${MARKER}-${round}`;
@@ -130,12 +106,12 @@ async function check(input) {
     // must go by itself (the init must not outlive, or hang on, its dead parent).
     const st = await status(id);
     if (input.op === 'create' && !fs.existsSync(path.join(shared.root, id, 'state.json'))) {
-      const procs = await settled(() => processesOf(id, shared.bundle.dir), 10_000);
+      const procs = await common.settled(() => common.processesOf(id, shared.bundle.dir), 10_000);
       if (procs.length) problems.push(`processes outlived the killed create: ${procs.join('; ')}`);
     }
     const d = await tsrunc(['delete', '--force', id]);
     problems.push(...common.outputProblems(d, { codes: [0] }).map((p) => `delete --force after the kill: ${p}`));
-    const left = await settled(() => leftovers(id, cgroup), 10_000);
+    const left = await common.settled(() => common.containerLeftovers(shared.root, id, cgroup, shared.bundle.dir), 10_000);
     if (left.length) problems.push(...left.map((l) => `after delete --force: ${l} (state before: ${st?.status ?? 'none'})`));
     if (problems.length) throw new Error(`${problems.join('\n')}\nround ${id}: ${input.op} killed ${how}\n${common.describe(r)}\n${common.describe(d)}`);
   } finally {

@@ -212,6 +212,33 @@ function removeCgroupDirs(rel) {
   }
 }
 
+/** Live processes of a container: by its id (command line, cgroup) or its bundle (command line, mounts). */
+function processesOf(id, bundleDir) {
+  const { relatedProcesses, processAlive } = require(path.join(TOP, 'dist', 'test', 'helpers', 'runtime.js'));
+  return relatedProcesses({ ids: [id], paths: [bundleDir] }).filter((p) => processAlive(p.pid)).map((p) => `${p.pid} ${p.cmdline} (${p.why})`);
+}
+
+/** What container `id` left, as sentences: its state directory, its cgroup, mounts in its bundle, processes. */
+function containerLeftovers(root, id, cgroup, bundleDir) {
+  const { mountsUnder } = require(path.join(TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
+  const found = [];
+  if (fs.existsSync(path.join(root, id))) found.push(`the state directory ${path.join(root, id)}`);
+  for (const r of cgroupRoots()) if (fs.existsSync(path.join(r, cgroup))) found.push(`the cgroup ${path.join(r, cgroup)}`);
+  for (const m of mountsUnder(bundleDir)) found.push(`a mount on ${m}`);
+  for (const p of processesOf(id, bundleDir)) found.push(`the process ${p}`);
+  return found;
+}
+
+/** Polls `fn` (a list of problems) until it is empty or `ms` have passed: processes take a moment to be reaped. */
+async function settled(fn, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = fn();
+    if (found.length === 0 || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Every file and directory below `dir` (relative paths), not following symlinks. */
 function treeOf(dir) {
   const out = [];
@@ -253,5 +280,5 @@ async function assertProperty(name, script, fc, property, args) {
 
 module.exports = {
   TOP, parseArgs, tsruncArgv, runTsrunc, describe, outputProblems, splitStacks, mountsMentioning,
-  processesMentioning, cmdlineOf, cgroupRoots, cgroupsNamed, removeCgroupDirs, treeOf, assertProperty,
+  processesMentioning, cmdlineOf, cgroupRoots, cgroupsNamed, removeCgroupDirs, processesOf, containerLeftovers, settled, treeOf, assertProperty,
 };

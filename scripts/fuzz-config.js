@@ -20,12 +20,7 @@ const path = require('node:path');
 const fc = require('fast-check');
 const common = require('./fuzz-common');
 
-const { makeBundle, mountsUnder, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
-const { relatedProcesses, processAlive } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'runtime.js'));
-
-/** Live processes of a container: by its id (command line, cgroup) or its bundle (command line, mounts). */
-const processesOf = (id, bundleDir) => relatedProcesses({ ids: [id], paths: [bundleDir] })
-  .filter((p) => processAlive(p.pid)).map((p) => `${p.pid} ${p.cmdline} (${p.why})`);
+const { makeBundle, TEST_CGROUP_PARENT } = require(path.join(common.TOP, 'dist', 'test', 'helpers', 'rootfs.js'));
 
 const MARKER = `fzcfg${process.pid}`;
 const FIXTURES = path.join(common.TOP, 'spec-fixtures', 'valid');
@@ -188,12 +183,12 @@ async function check(input) {
     if (v.code === 0 && c.code === 1 && (CONFIG_PROBLEM.test(why) || !NAMES_AN_OPERATION.test(why))) {
       problems.push(`validate accepted the config but create refused it without a launcher or kernel error: ${why}`);
     }
-    if (v.code !== 0 || c.code !== 0) problems.push(...leftovers(root, id, cgroup, bundle.dir).map((l) => `after a refused create: ${l}`));
+    if (v.code !== 0 || c.code !== 0) problems.push(...common.containerLeftovers(root, id, cgroup, bundle.dir).map((l) => `after a refused create: ${l}`));
     if (created) {
       const d = await common.runTsrunc(['--root', root, 'delete', '--force', id], { cwd: base, timeoutMs: 60_000 });
       created = d.code !== 0;
       problems.push(...common.outputProblems(d, { codes: [0] }).map((p) => `delete --force: ${p}`));
-      problems.push(...(await settledLeftovers(root, id, cgroup, bundle.dir)).map((l) => `after delete --force: ${l}`));
+      problems.push(...(await common.settled(() => common.containerLeftovers(root, id, cgroup, bundle.dir), 5_000)).map((l) => `after delete --force: ${l}`));
     }
     if (problems.length) {
       throw new Error(`${problems.join('\n')}\nmutations: ${done.join('; ')}\nconfig: ${JSON.stringify(spec).slice(0, 6000)}\n`
@@ -204,25 +199,6 @@ async function check(input) {
     common.removeCgroupDirs(cgroup);
     bundle.cleanup();
     fs.rmSync(base, { recursive: true, force: true });
-  }
-}
-
-/** What a container of `id` may have left: its state, its cgroup, mounts in the bundle, processes. */
-function leftovers(root, id, cgroup, bundleDir) {
-  const found = [];
-  if (fs.existsSync(path.join(root, id))) found.push(`the state directory ${path.join(root, id)}`);
-  for (const r of common.cgroupRoots()) if (fs.existsSync(path.join(r, cgroup))) found.push(`the cgroup ${path.join(r, cgroup)}`);
-  for (const m of mountsUnder(bundleDir)) found.push(`a mount on ${m}`);
-  for (const p of processesOf(id, bundleDir)) found.push(`the process ${p}`);
-  return found;
-}
-
-/** leftovers(), given processes a moment to be reaped. */
-async function settledLeftovers(...args) {
-  for (let i = 0; ; i++) {
-    const found = leftovers(...args);
-    if (found.length === 0 || i >= 50) return found;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
