@@ -171,7 +171,7 @@ async function check(argv) {
     const pidsBefore = isLive ? livePids() : [];
     const args = ['--root', isLive ? live.root : 'root', ...argv];
     // events streams until stopped unless --stats: a few seconds of it are enough.
-    const streams = isLive && argv.includes('events') && !argv.some((a) => /^--stats($|=)/.test(a));
+    const streams = isLive && argv.includes('events') && !argv.some((a) => /^--stats(=(1|t|T|TRUE|true|True))?$/.test(a));
     const r = await common.runTsrunc(args, { cwd: sandbox, timeoutMs: streams ? 3_000 : 20_000 });
     const logText = argv.flatMap((a, i) => (a === '--log' ? [argv[i + 1]] : a.startsWith('--log=') ? [a.slice(6)] : []))
       .map((l) => { try { return fs.statSync(path.resolve(sandbox, l)).isFile() ? fs.readFileSync(path.resolve(sandbox, l), 'utf8') : ''; } catch { return ''; } })

@@ -142,6 +142,15 @@ interface Walked {
   missingValue?: string;
   /** A flag that neither the command nor the global options have. */
   unknown?: string;
+  /** A switch given a value that is not a boolean (`--detach=maybe`), as the message says it. */
+  badBoolean?: string;
+}
+
+// What Go's strconv.ParseBool (and so runc's `--detach=VALUE`) takes; yargs would read all but "true" as false.
+const TRUE_WORDS = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const FALSE_WORDS = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+function boolValue(text: string): boolean | undefined {
+  return TRUE_WORDS.includes(text) ? true : FALSE_WORDS.includes(text) ? false : undefined;
 }
 
 /** `-fq`: switches of the table run together, as yargs reads them. */
@@ -163,6 +172,10 @@ function walk(argv: string[]): Walked {
         const tables = out.command ? [out.command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
         if (!bundledSwitches(tables, token)) out.unknown ??= token.replace(/=.*/s, '');
         continue;
+      }
+      if (spec.type === 'boolean' && token.includes('=')) {
+        const value = token.slice(token.indexOf('=') + 1);
+        if (boolValue(value) === undefined) out.badBoolean ??= `invalid boolean value "${value}" for flag ${token.slice(0, token.indexOf('='))}: it must be true or false (or 1, 0, t, f)`;
       }
       if (spec.type === 'boolean' || token.includes('=')) continue;
       const next = argv[i + 1];
@@ -203,7 +216,8 @@ export function helpRequest(argv: string[]): { topic?: string } | undefined {
  * The argv as yargs must see it to read it as the fast parser, walk() and runc do (both found by
  * scripts/fuzz-cli.js): `--flag -` becomes `--flag=-` (yargs never takes a lone dash as a value, it
  * makes it a positional; `update --resources -` reads stdin), and a `--` goes before what belongs
- * to the container's program or ps(1) (`exec -dt ID sh -c x`: yargs would read `-c` as a flag).
+ * to the container's program or ps(1) (`exec -dt ID sh -c x`: yargs would read `-c` as a flag), and
+ * a switch's value is spelled true or false (`--detach=1`: yargs takes only "true" as true).
  */
 export function forYargs(argv: string[]): string[] {
   const out: string[] = [];
@@ -218,6 +232,10 @@ export function forYargs(argv: string[]): string[] {
       const table = tables.find((t) => lookup(t, token) !== undefined);
       const found = table && lookup(table, token);
       const next = argv[i + 1];
+      if (table && found && found[1] !== undefined && table[found[0]].type === 'boolean') {
+        out.push(`--${found[0]}=${String(boolValue(found[1]) === true)}`);
+        continue;
+      }
       if (table && found && found[1] === undefined && table[found[0]].type !== 'boolean' && next !== undefined) {
         if (next === '-') {
           out.push(`--${found[0]}=-`);
@@ -255,5 +273,6 @@ export function flagProblem(argv: string[]): string | undefined {
   const w = walk(argv);
   if (w.unknown) return `flag provided but not defined: ${w.unknown}`;
   if (w.missingValue) return `flag needs an argument: ${w.missingValue}`;
+  if (w.badBoolean) return w.badBoolean;
   return undefined;
 }

@@ -94,3 +94,13 @@ test('what follows exec\'s or ps\'s id is the program\'s, dashes and all, when y
   const dashed = await viaYargs(['--debug=true', 'exec', 'c1', '--', 'ls', '-l']);
   assert.deepEqual(dashed.positional, ['c1', 'ls', '-l']);
 });
+
+test('a switch given a value takes Go\'s boolean words, and refuses others naming the flag', async () => {
+  // Found by scripts/fuzz-cli.js: `events --stats=KILL` streamed (yargs read "KILL" as false); runc refuses it.
+  for (const [word, value] of [['1', true], ['t', true], ['TRUE', true], ['true', true], ['0', false], ['F', false], ['false', false]] as const) {
+    const r = await viaYargs(['run', `--detach=${word}`, 'c1']);
+    assert.equal(r.values.detach, value, word);
+  }
+  await assert.rejects(viaYargs(['events', '--stats=KILL', 'c1']), /^TsruncError: invalid boolean value "KILL" for flag --stats: /);
+  await assert.rejects(viaYargs(['--debug=yes', 'list']), /invalid boolean value "yes" for flag --debug/);
+});
