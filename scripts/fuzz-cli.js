@@ -178,7 +178,8 @@ async function check(argv) {
       .join('\n');
     const loggedAway = argv.some((a, i) => (a === '--log' && argv[i + 1] !== undefined) || a.startsWith('--log=')) && logText === '';
     const codes = argv.includes('exec') ? [0, 1, 255] : [0, 1];
-    const problems = common.outputProblems(r, { codes, argvText: args.join(' '), logText })
+    const logGiven = argv.some((a, i) => (a === '--log' && argv[i + 1] !== undefined) || a.startsWith('--log='));
+    const problems = common.outputProblems(r, { codes, argvText: args.join(' '), logText, plainErrorOk: logGiven })
       // An error logged to /dev/null (or a path that cannot be a file) is the caller's choice.
       .filter((p) => !(loggedAway && p === 'a failure without an error line'))
       .filter((p) => !(streams && r.timedOut && /did not finish|died of SIGKILL|without an error line/.test(p)));

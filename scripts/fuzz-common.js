@@ -125,7 +125,7 @@ function splitStacks(stderr) {
  * Node system error (which tsrunc rewords) reaching the top, engine words in what the user reads.
  * `argvText` keeps words the caller typed (e.g. "NaN") from counting against tsrunc.
  */
-function outputProblems(r, { codes = [0, 1], argvText = '', logText = '' } = {}) {
+function outputProblems(r, { codes = [0, 1], argvText = '', logText = '', plainErrorOk = false } = {}) {
   const problems = [];
   if (r.timedOut) problems.push('it did not finish in time (a hang)');
   if (r.code === null) problems.push(`it died of ${r.signal}`);
@@ -142,7 +142,9 @@ function outputProblems(r, { codes = [0, 1], argvText = '', logText = '' } = {})
   for (const word of ['undefined', 'NaN']) {
     if (new RegExp(`\\b${word}\\b`).test(rest) && !argvText.includes(word)) problems.push(`"${word}" in an error message`);
   }
-  if (r.code !== null && r.code !== 0 && !/level=error|"level":"error"/.test(`${rest}\n${logText}`)) {
+  // With --log the log line goes there and stderr gets the bare message (as runc does).
+  const said = /level=error|"level":"error"/.test(`${rest}\n${logText}`) || (plainErrorOk && rest.trim() !== '');
+  if (r.code !== null && r.code !== 0 && !said) {
     problems.push('a failure without an error line');
   }
   return problems;
