@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the launcher's JSON codec and the generated contract parsers with libFuzzer (Debian's
+# Fuzzes the launcher's JSON codec, the generated contract parsers and its plan reader (the
+# channel's framing and parsePlan) with libFuzzer (Debian's
 # clang; scripts/setup.sh installs it), seeded with fuzz/contract/corpus/ and a dictionary of the
 # contract's field names and message types. Run by hand, not in CI:
 #   scripts/fuzz-contract.sh [seconds=300] [extra libFuzzer flags...]
@@ -15,7 +16,8 @@ command -v clang++ >/dev/null || { echo "fuzz-contract: clang++ is missing (apt-
 
 node scripts/build-contract.js
 clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  fuzz/contract/fuzz_contract.cc cpp/common/generated/contract.cc cpp/common/json.cc -o "$work/fuzz_contract"
+  fuzz/contract/fuzz_contract.cc cpp/common/generated/contract.cc cpp/common/json.cc \
+  cpp/launcher/channel.cc cpp/launcher/plan.cc cpp/common/fdpass.cc -o "$work/fuzz_contract"
 node -e '
   const c = require("./src/contract/launcher.contract.json");
   const words = new Set(["infinity", "create", "exec"]);

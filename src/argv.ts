@@ -142,6 +142,15 @@ interface Walked {
   missingValue?: string;
   /** A flag that neither the command nor the global options have. */
   unknown?: string;
+  /** A switch given a value that is not a boolean (`--detach=maybe`), as the message says it. */
+  badBoolean?: string;
+}
+
+// What Go's strconv.ParseBool (and so runc's `--detach=VALUE`) takes; yargs would read all but "true" as false.
+const TRUE_WORDS = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const FALSE_WORDS = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+function boolValue(text: string): boolean | undefined {
+  return TRUE_WORDS.includes(text) ? true : FALSE_WORDS.includes(text) ? false : undefined;
 }
 
 /** `-fq`: switches of the table run together, as yargs reads them. */
@@ -163,6 +172,10 @@ function walk(argv: string[]): Walked {
         const tables = out.command ? [out.command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
         if (!bundledSwitches(tables, token)) out.unknown ??= token.replace(/=.*/s, '');
         continue;
+      }
+      if (spec.type === 'boolean' && token.includes('=')) {
+        const value = token.slice(token.indexOf('=') + 1);
+        if (boolValue(value) === undefined) out.badBoolean ??= `invalid boolean value "${value}" for flag ${token.slice(0, token.indexOf('='))}: it must be true or false (or 1, 0, t, f)`;
       }
       if (spec.type === 'boolean' || token.includes('=')) continue;
       const next = argv[i + 1];
@@ -199,10 +212,67 @@ export function helpRequest(argv: string[]): { topic?: string } | undefined {
   return argv.length === 0 ? {} : undefined;
 }
 
+/**
+ * The argv as yargs must see it to read it as the fast parser, walk() and runc do (both found by
+ * scripts/fuzz-cli.js): `--flag -` becomes `--flag=-` (yargs never takes a lone dash as a value, it
+ * makes it a positional; `update --resources -` reads stdin), and a `--` goes before what belongs
+ * to the container's program or ps(1) (`exec -dt ID sh -c x`: yargs would read `-c` as a flag), and
+ * a switch's value is spelled true or false (`--detach=1`: yargs takes only "true" as true).
+ */
+export function forYargs(argv: string[]): string[] {
+  const out: string[] = [];
+  let command: CommandSpec | undefined;
+  let word = false;
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') return [...out, ...argv.slice(i)];
+    if (token.startsWith('-') && token !== '-' && !(command && /^-\d+$/.test(token))) {
+      const tables = command ? [command.options, GLOBAL_OPTIONS] : [GLOBAL_OPTIONS];
+      const table = tables.find((t) => lookup(t, token) !== undefined);
+      const found = table && lookup(table, token);
+      const next = argv[i + 1];
+      if (table && found && found[1] !== undefined && table[found[0]].type === 'boolean') {
+        out.push(`--${found[0]}=${String(boolValue(found[1]) === true)}`);
+        continue;
+      }
+      if (table && found && found[1] === undefined && table[found[0]].type !== 'boolean' && next !== undefined) {
+        if (next === '-') {
+          out.push(`--${found[0]}=-`);
+          i++;
+          continue;
+        }
+        // Its value, as walk() takes it: not a positional.
+        if (!next.startsWith('-') || /^-\d+$/.test(next)) {
+          out.push(token, next);
+          i++;
+          continue;
+        }
+      }
+      out.push(token);
+      continue;
+    }
+    out.push(token);
+    if (!word) {
+      word = true;
+      command = COMMANDS.find((c) => c.name === token);
+      if (!command) return [...out, ...argv.slice(i + 1)];
+      continue;
+    }
+    positionals++;
+    if (command?.passThroughAfter !== undefined && positionals >= command.passThroughAfter) {
+      const rest = argv.slice(i + 1);
+      return rest.length === 0 || rest[0] === '--' ? [...out, ...rest] : [...out, '--', ...rest];
+    }
+  }
+  return out;
+}
+
 /** What is wrong with the flags before any parser sees them, in runc's (Go flag's) words, or undefined. */
 export function flagProblem(argv: string[]): string | undefined {
   const w = walk(argv);
   if (w.unknown) return `flag provided but not defined: ${w.unknown}`;
   if (w.missingValue) return `flag needs an argument: ${w.missingValue}`;
+  if (w.badBoolean) return w.badBoolean;
   return undefined;
 }

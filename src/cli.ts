@@ -3,7 +3,7 @@
 // Each command's module, yargs and the help text load only when needed: every invocation pays
 // Node's start-up, so nothing else loads.
 import type { Argv } from 'yargs';
-import { checkedValue, fastParse, flagProblem, helpRequest } from './argv';
+import { checkedValue, forYargs, fastParse, flagProblem, helpRequest } from './argv';
 import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionTable } from './cli-table';
 import { SPEC_VERSION, VERSION, type CommandContext, type GlobalOptions } from './context';
 import { plainMessage, TsruncError, withoutNodeCodes } from './errors';
@@ -144,7 +144,7 @@ export async function parseWithYargs(argv: string[], inv: CommandRunner): Promis
   if (problem) throw new TsruncError(problem);
   const { default: yargs } = await import('yargs/yargs');
   let pending: Promise<number> | undefined;
-  const parser = addOptions(yargs(argv), GLOBAL_OPTIONS)
+  const parser = addOptions(yargs(forYargs(argv)), GLOBAL_OPTIONS)
     .scriptName('tsrunc')
     // Last one wins for a flag given twice, as with runc.
     .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': true, 'strip-dashed': true, 'duplicate-arguments-array': false })

@@ -1,7 +1,8 @@
 // update: changes the resources of a live container, from a JSON file of linux.resources
 // (--resources FILE, or - for stdin) or from runc's flags. Only what is given is written.
 import * as fs from 'node:fs';
-import { parseBoundedJson } from '../config/json-depth';
+import { JsonDepthError, parseBoundedJson } from '../config/json-depth';
+import { jsonSyntaxText } from '../config/json-error';
 import type { Resources } from '../config/types';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
@@ -58,7 +59,7 @@ export function readResourcesFile(file: string): Resources {
   try {
     parsed = parseBoundedJson(text);
   } catch (e) {
-    throw new TsruncError(`${file === '-' ? 'stdin' : file}: not valid JSON: ${(e as Error).message}`);
+    throw new TsruncError(`${file === '-' ? 'stdin' : file}: not valid JSON: ${e instanceof JsonDepthError ? e.message : jsonSyntaxText(text)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TsruncError(`${file === '-' ? 'stdin' : file}: expected a JSON object of linux.resources`);
   // As runc: only these parts of linux.resources can change on a live container.

@@ -139,3 +139,13 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
   }
   return { line, column: pos - lineStart + 1 };
 }
+
+/**
+ * Where and why `text` (which JSON.parse refused) is not JSON, in our words: the engine's own
+ * message differs between V8 and JavaScriptCore and is not for users ("JSON Parse error:
+ * Unexpected identifier", found by scripts/fuzz-cli.js in update --resources).
+ */
+export function jsonSyntaxText(text: string): string {
+  const where = locateJsonError(text);
+  return where ? `line ${where.line}, column ${where.column}: ${where.reason}` : 'a syntax error';
+}

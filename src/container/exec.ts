@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
+import { jsonSyntaxText } from '../config/json-error';
 import type { Process, Spec } from '../config/types';
-import { parseBoundedJson } from '../config/json-depth';
+import { JsonDepthError, parseBoundedJson } from '../config/json-depth';
 import { validateSpec } from '../config/validate';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
@@ -60,7 +61,7 @@ function readProcessFile(file: string): Process {
   try {
     return parseBoundedJson(text) as Process;
   } catch (e) {
-    throw new TsruncError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new TsruncError(`${file}: not valid JSON: ${e instanceof JsonDepthError ? e.message : jsonSyntaxText(text)}`);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Capabilities, Rlimit } from '../config/types';
 import { integerValue } from '../config/exact-integers';
 import { capabilityNumber, CAPABILITY_SETS } from '../linux/capabilities';
 import { rlimitNumber } from '../linux/rlimits';
+import { TsruncError } from '../errors';
 import type { PlanCapabilities } from './types';
 
 function kernelLastCap(): number {
@@ -71,8 +72,30 @@ function limitText(r: Rlimit, key: 'soft' | 'hard'): string {
 }
 
 export function planRlimits(rlimits: Rlimit[] | undefined): { type: number; soft: string; hard: string }[] {
-  return (rlimits ?? []).flatMap((r) => {
+  return (rlimits ?? []).flatMap((r, i) => {
     const type = rlimitNumber(r.type);
-    return type === undefined ? [] : [{ type, soft: limitText(r, 'soft'), hard: limitText(r, 'hard') }];
+    if (type === undefined) return [];
+    const planned = { type, soft: limitText(r, 'soft'), hard: limitText(r, 'hard') };
+    refuseAboveNrOpen(planned, i);
+    return [planned];
   });
+}
+
+const RLIMIT_NOFILE = rlimitNumber('RLIMIT_NOFILE');
+
+// The kernel refuses an RLIMIT_NOFILE above fs.nr_open with EPERM, even to root, so the launcher
+// would report a missing capability (found by scripts/fuzz-config.js). Said here instead, where
+// validate sees it too. The host's own procfs: nr_open is the same in every namespace.
+function refuseAboveNrOpen(r: { type: number; hard: string }, index: number): void {
+  if (r.type !== RLIMIT_NOFILE) return;
+  let nrOpen: bigint;
+  try {
+    nrOpen = BigInt(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+  } catch {
+    return; // unreadable: the launcher's setrlimit still answers
+  }
+  const hard = r.hard === 'infinity' ? RLIM_INFINITY : BigInt(r.hard);
+  if (hard > nrOpen) {
+    throw new TsruncError(`config.json: /process/rlimits/${index}/hard: RLIMIT_NOFILE ${r.hard} is above this kernel's maximum number of open files (fs.nr_open = ${nrOpen})`);
+  }
 }

@@ -43,6 +43,9 @@ const AGREED: string[][] = [
   ['--systemd-cgroup', '--rootless', 'false', 'state', 'c1'],
   ['features'],
   ['validate', '-b', '/b'],
+  // A lone dash as a value (stdin): yargs alone would make it a positional (found by scripts/fuzz-cli.js).
+  ['update', '--resources', '-', 'c1'],
+  ['update', 'c1', '-r', '-'],
 ];
 
 for (const argv of AGREED) {
@@ -68,3 +71,36 @@ for (const argv of LEFT_TO_YARGS) {
     assert.equal(fastParse(argv), undefined);
   });
 }
+
+test('a lone dash given to a flag that yargs parses is that flag\'s value, and reported as such', async () => {
+  // Unusual syntax (--debug=true) sends these to yargs, not the fast parser.
+  const update = await viaYargs(['--debug=true', 'update', '-r', '-', 'c1']);
+  assert.equal(update.values.resources, '-');
+  assert.deepEqual(update.positional, ['c1']);
+  await assert.rejects(viaYargs(['--rootless', '-', 'list']), /invalid value "-" for flag --rootless/);
+  await assert.rejects(viaYargs(['state', 'c1', '--rootless', '-']), /invalid value "-" for flag --rootless/);
+});
+
+test('what follows exec\'s or ps\'s id is the program\'s, dashes and all, when yargs parses the line', async () => {
+  // -dt (switches run together) and --debug=true send these to yargs; it used to read -c and -ef as flags.
+  const exec = await viaYargs(['exec', '-dt', 'c1', 'sh', '-c', 'ls -l -']);
+  assert.deepEqual(exec.positional, ['c1', 'sh', '-c', 'ls -l -']);
+  assert.equal(exec.values.detach, true);
+  assert.equal(exec.values.tty, true);
+  const file = await viaYargs(['--debug=true', 'exec', 'c1', 'cat', '--file', '-']);
+  assert.deepEqual(file.positional, ['c1', 'cat', '--file', '-']);
+  const ps = await viaYargs(['--debug=true', 'ps', 'c1', '-ef']);
+  assert.deepEqual(ps.positional, ['c1', '-ef']);
+  const dashed = await viaYargs(['--debug=true', 'exec', 'c1', '--', 'ls', '-l']);
+  assert.deepEqual(dashed.positional, ['c1', 'ls', '-l']);
+});
+
+test('a switch given a value takes Go\'s boolean words, and refuses others naming the flag', async () => {
+  // Found by scripts/fuzz-cli.js: `events --stats=KILL` streamed (yargs read "KILL" as false); runc refuses it.
+  for (const [word, value] of [['1', true], ['t', true], ['TRUE', true], ['true', true], ['0', false], ['F', false], ['false', false]] as const) {
+    const r = await viaYargs(['run', `--detach=${word}`, 'c1']);
+    assert.equal(r.values.detach, value, word);
+  }
+  await assert.rejects(viaYargs(['events', '--stats=KILL', 'c1']), /^TsruncError: invalid boolean value "KILL" for flag --stats: /);
+  await assert.rejects(viaYargs(['--debug=yes', 'list']), /invalid boolean value "yes" for flag --debug/);
+});

@@ -117,3 +117,16 @@ test('update --resources: not JSON or not an object is refused naming the file (
   fs.writeFileSync(file, JSON.stringify({ memory: { limit: 5 }, cpu: { shares: 7 }, blockIO: { weight: 20 }, pids: { limit: 3 }, devices: [{ allow: false, access: 'rwm' }], hugepageLimits: [], unified: { 'x.y': '1' } }));
   assert.deepEqual(readResourcesFile(file), { memory: { limit: 5 }, cpu: { shares: 7 }, blockIO: { weight: 20 }, pids: { limit: 3 } });
 });
+
+test('update --resources: a JSON syntax error is told in our words (line, column, why), not the engine\'s', (t) => {
+  // Found by scripts/fuzz-cli.js: JavaScriptCore's "JSON Parse error: Unexpected identifier" reached the user.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-update-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'r.json');
+  fs.writeFileSync(file, '{"pids":\n not json}');
+  assert.throws(() => readResourcesFile(file), (e: Error) => {
+    assert.match(e.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: line 2, column 2: `));
+    assert.doesNotMatch(e.message, /JSON Parse error|Unexpected token|Unexpected identifier|in JSON at position/);
+    return true;
+  });
+});

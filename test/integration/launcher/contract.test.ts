@@ -165,7 +165,7 @@ test("the launcher's JSON codec takes 256 levels of nesting and refuses 257, by 
   assert.match(String(withNesting(200_000)?.message), /^launch plan: not valid JSON: exceeded max depth/);
 });
 
-test('a few seconds of fuzzing the launcher\'s JSON codec and contract parsers find nothing', (t) => {
+test('a few seconds of fuzzing the launcher\'s JSON codec, contract parsers and plan reader find nothing', (t) => {
   const clang = spawnSync('clang++', ['--version']);
   if (clang.status !== 0) {
     t.skip('clang++ is not installed (scripts/setup.sh installs it): the fuzz target cannot be built');
@@ -176,7 +176,8 @@ test('a few seconds of fuzzing the launcher\'s JSON codec and contract parsers f
     const binary = path.join(work, 'fuzz_contract');
     execFileSync('clang++', ['-std=c++17', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all',
       path.join(TOP, 'fuzz', 'contract', 'fuzz_contract.cc'), path.join(TOP, 'cpp', 'common', 'generated', 'contract.cc'),
-      path.join(TOP, 'cpp', 'common', 'json.cc'), '-o', binary], { stdio: 'pipe' });
+      path.join(TOP, 'cpp', 'common', 'json.cc'), path.join(TOP, 'cpp', 'launcher', 'channel.cc'), path.join(TOP, 'cpp', 'launcher', 'plan.cc'),
+      path.join(TOP, 'cpp', 'common', 'fdpass.cc'), '-o', binary], { stdio: 'pipe' });
     const corpus = path.join(work, 'corpus');
     fs.mkdirSync(corpus);
     const r = spawnSync(binary, ['-max_total_time=5', `-artifact_prefix=${work}/`, corpus, path.join(TOP, 'fuzz', 'contract', 'corpus')], { encoding: 'utf8' });
