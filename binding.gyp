@@ -19,6 +19,7 @@
         "cpp/launcher/channel.cc",
         "cpp/launcher/devices.cc",
         "cpp/launcher/hooks.cc",
+        "cpp/launcher/idmap-mount.cc",
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",
         "cpp/launcher/main.cc",

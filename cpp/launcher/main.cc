@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "channel.h"
 #include "hooks.h"
+#include "idmap-mount.h"
 #include "log.h"
 #include "lsm.h"
 #include "mempolicy.h"
@@ -235,7 +236,9 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   prepared.cgroup.reset();
   if (plan.process) OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
-  // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
+  // The launcher puts this process into its cgroups (unless clone3 already did) and sends the
+  // id-mapped trees before "go".
+  OR_DIE(ch, receiveIdmappedMounts(plan, ch, prepared.idmappedTrees));
   OR_DIE(ch, ch.expect<msg::Go>());
 
   if (newNamespace(plan, "cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
@@ -258,7 +261,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (ownMountTable(plan)) OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
-  OR_DIE(ch, mountAll(plan, rootfd.get()));
+  OR_DIE(ch, mountAll(plan, rootfd.get(), prepared.idmappedTrees));
   OR_DIE(ch, setupDev(plan, rootfd.get()));
   if (plan.process) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process->cwd));
   hostProc.reset();
@@ -411,6 +414,7 @@ class Launcher {
         // The init's network namespace is the container's now, and the init waits for "go": the
         // devices are there before any of its setup or hooks run.
         TRY(netDevices_.moveInto(init_));
+        TRY(sendIdmappedMounts(plan_, init_, inner_));
         inner_.send(msg::Go{});
         return ok();
       }
@@ -553,7 +557,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "--detach-mounts") == 0) return detachMounts(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "--features") == 0) {
-    std::string text = seccompFeatures() + "\n";
+    json::Value features = seccompFeatures();
+    features.set("idmapMounts", json::Value::boolean(kernelHasIdmappedMounts()));
+    std::string text = features.dump() + "\n";
     return ::write(1, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
   }
   Channel cli(std::atoi(argv[1]), true);

@@ -42,15 +42,17 @@ int unshareFlags(const Plan& plan) {
   return flags;
 }
 
-Result writeIdMaps(pid_t pid, const Plan& plan) {
+Result writeIdMaps(pid_t pid, const std::vector<IdMap>& uidMappings, const std::vector<IdMap>& gidMappings) {
   std::string base = "/proc/" + std::to_string(pid) + "/";
   int err = 0;
-  if (!plan.uidMappings.empty() && !sys::writeFile(base + "uid_map", mapText(plan.uidMappings), err))
+  if (!uidMappings.empty() && !sys::writeFile(base + "uid_map", mapText(uidMappings), err))
     return inStep(fail("write", base + "uid_map", err), "write uid mappings");
-  if (!plan.gidMappings.empty() && !sys::writeFile(base + "gid_map", mapText(plan.gidMappings), err))
+  if (!gidMappings.empty() && !sys::writeFile(base + "gid_map", mapText(gidMappings), err))
     return inStep(fail("write", base + "gid_map", err), "write gid mappings");
   return ok();
 }
+
+Result writeIdMaps(pid_t pid, const Plan& plan) { return writeIdMaps(pid, plan.uidMappings, plan.gidMappings); }
 
 Result writeTimeOffsets(const Plan& plan) {
   if (plan.timeOffsets.empty()) return ok();

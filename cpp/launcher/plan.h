@@ -16,6 +16,7 @@ struct Prepared {
   sys::Fd cgroup;      // the cgroup2 directory for clone3(CLONE_INTO_CGROUP)
   sys::Fd targetInit;  // exec: the init's pidfd
   SeccompProgram seccomp;  // compiled: a profile libseccomp refuses fails before anything is made
+  std::vector<sys::Fd> idmappedTrees;  // the init: id-mapped trees from the launcher, by mount index
 };
 
 // Parses the plan's first line strictly (src/contract), then checks what the shapes cannot say.

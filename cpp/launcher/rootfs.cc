@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "devices.h"
+#include "idmap-mount.h"
 #include "log.h"
 #include "lsm.h"
 
@@ -191,7 +192,7 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, int idmappedTree) {
   Create kind = Create::Directory;
   if (isBind(m)) {
     struct stat st;
@@ -211,6 +212,8 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
     TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel));
+  } else if (idmappedTree >= 0) {
+    TRY(attachIdmappedMount(idmappedTree, target.get(), m));
   } else if (isBind(m)) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
@@ -354,10 +357,12 @@ Result prepareRoot(const Plan& plan) {
   return ok();
 }
 
-Result mountAll(const Plan& plan, int rootfd) {
-  for (const MountPlan& m : plan.mounts) {
+Result mountAll(const Plan& plan, int rootfd, std::vector<sys::Fd>& idmappedTrees) {
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    const MountPlan& m = plan.mounts[i];
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel), "mount " + m.destination));
+    sys::Fd tree = i < idmappedTrees.size() ? std::move(idmappedTrees[i]) : sys::Fd();
+    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, tree.get()), "mount " + m.destination));
   }
   return ok();
 }

@@ -12,7 +12,8 @@ Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& o
 
 // Before any mount: make "/" a slave (or what rootfsPropagation asks) and the rootfs a mount point.
 Result prepareRoot(const Plan& plan);
-Result mountAll(const Plan& plan, int rootfd);
+// idmappedTrees: the launcher's id-mapped trees, by mount index (see idmap-mount.h).
+Result mountAll(const Plan& plan, int rootfd, std::vector<sys::Fd>& idmappedTrees);
 Result setupDev(const Plan& plan, int rootfd);
 Result enterRoot(const Plan& plan, int rootfd);
 // After entering the root: read-only and masked paths, then the read-only root itself.

@@ -31,6 +31,15 @@ struct NamespacePlan {
   std::string path;
 };
 
+// Built by the launcher as a detached tree (open_tree + mount_setattr MOUNT_ATTR_IDMAP) and sent to the init.
+struct MountIdmapPlan {
+  // ridmap: every mount of the tree is mapped, not only its top.
+  bool recursive = false;
+  // Empty (with gidMappings): the container's own user namespace.
+  std::vector<IdMap> uidMappings;
+  std::vector<IdMap> gidMappings;
+};
+
 struct MountPlan {
   std::string source;
   // Absolute, inside the rootfs; resolved by the launcher without leaving it.
@@ -45,6 +54,8 @@ struct MountPlan {
   uint64_t recAttrSet = 0;
   uint64_t recAttrClr = 0;
   bool tmpcopyup = false;
+  // An id-mapped bind mount (idmap, ridmap or the mount's own mappings).
+  std::optional<MountIdmapPlan> idmap;
 };
 
 // c: character, b: block, u: unbuffered character, p: fifo.
@@ -362,6 +373,12 @@ struct SeccompNotify {
   static constexpr const char* kType = "seccomp-notify";
 };
 
+// A detached id-mapped tree for plan.mounts[index], from the launcher to the init before go. Carries one fd.
+struct IdmappedMount {
+  static constexpr const char* kType = "idmapped-mount";
+  int index = 0;
+};
+
 // The init is set up.
 struct Ready {
   static constexpr const char* kType = "ready";
@@ -375,7 +392,7 @@ struct Committed {
 }  // namespace msg
 
 // X(Name) for every message struct in msg::, for code that must cover them all (the fuzz target).
-#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(Ready) X(Committed)
+#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(IdmappedMount) X(Ready) X(Committed)
 
 // launcher -> tsrunc, one JSON object a line on a stream socket.
 enum class LauncherToCli { Log, Error, Hook, Created, Done };
@@ -393,7 +410,7 @@ enum class StageToLauncher { Log, Error, Idmap, Child, Console, SeccompNotify, H
 bool messageType(const json::Value& v, StageToLauncher& out);
 
 // launcher -> stage 1 and the init, SEQPACKET.
-enum class LauncherToStage { IdmapDone, Go, HookDone, Commit };
+enum class LauncherToStage { IdmapDone, IdmappedMount, Go, HookDone, Commit };
 // The type of v among LauncherToStage's messages; false when it has none of them.
 bool messageType(const json::Value& v, LauncherToStage& out);
 
@@ -404,6 +421,8 @@ bool fromJson(const json::Value& v, NamespacePlan& out, const std::string& at, s
 json::Value toJson(const NamespacePlan& v);
 bool fromJson(const json::Value& v, MountPlan& out, const std::string& at, std::string& error);
 json::Value toJson(const MountPlan& v);
+bool fromJson(const json::Value& v, MountIdmapPlan& out, const std::string& at, std::string& error);
+json::Value toJson(const MountIdmapPlan& v);
 bool fromJson(const json::Value& v, DevicePlan& out, const std::string& at, std::string& error);
 json::Value toJson(const DevicePlan& v);
 bool fromJson(const json::Value& v, CapabilitiesPlan& out, const std::string& at, std::string& error);
@@ -474,6 +493,8 @@ bool fromJson(const json::Value& v, msg::Console& out, const std::string& at, st
 json::Value toJson(const msg::Console& v);
 bool fromJson(const json::Value& v, msg::SeccompNotify& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::SeccompNotify& v);
+bool fromJson(const json::Value& v, msg::IdmappedMount& out, const std::string& at, std::string& error);
+json::Value toJson(const msg::IdmappedMount& v);
 bool fromJson(const json::Value& v, msg::Ready& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::Ready& v);
 bool fromJson(const json::Value& v, msg::Committed& out, const std::string& at, std::string& error);

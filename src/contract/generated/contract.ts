@@ -34,6 +34,17 @@ export interface PlanMount {
   recAttrSet: number;
   recAttrClr: number;
   tmpcopyup: boolean;
+  /** An id-mapped bind mount (idmap, ridmap or the mount's own mappings). */
+  idmap?: PlanMountIdmap;
+}
+
+/** Built by the launcher as a detached tree (open_tree + mount_setattr MOUNT_ATTR_IDMAP) and sent to the init. */
+export interface PlanMountIdmap {
+  /** ridmap: every mount of the tree is mapped, not only its top. */
+  recursive: boolean;
+  /** Empty (with gidMappings): the container's own user namespace. */
+  uidMappings: PlanIdMap[];
+  gidMappings: PlanIdMap[];
 }
 
 /** c: character, b: block, u: unbuffered character, p: fifo. */
@@ -351,6 +362,12 @@ export interface SeccompNotifyMessage {
   type: 'seccomp-notify';
 }
 
+/** A detached id-mapped tree for plan.mounts[index], from the launcher to the init before go. Carries one fd. */
+export interface IdmappedMountMessage {
+  type: 'idmapped-mount';
+  index: number;
+}
+
 /** The init is set up. */
 export interface ReadyMessage {
   type: 'ready';
@@ -371,4 +388,4 @@ export type CliToLauncherMessage = HookDoneMessage | CommitMessage;
 export type StageToLauncherMessage = LogMessage | ErrorMessage | IdmapMessage | ChildMessage | ConsoleMessage | SeccompNotifyMessage | HookMessage | ReadyMessage | CommittedMessage;
 
 /** launcher -> stage 1 and the init, SEQPACKET. */
-export type LauncherToStageMessage = IdmapDoneMessage | GoMessage | HookDoneMessage | CommitMessage;
+export type LauncherToStageMessage = IdmapDoneMessage | IdmappedMountMessage | GoMessage | HookDoneMessage | CommitMessage;
