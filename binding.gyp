@@ -31,6 +31,7 @@
         "cpp/launcher/pty.cc",
         "cpp/launcher/rtnetlink.cc",
         "cpp/launcher/rootfs.cc",
+        "cpp/launcher/rootless.cc",
         "cpp/launcher/seccomp.cc",
         "cpp/launcher/scheduling.cc",
         "cpp/launcher/sys.cc"

@@ -32,6 +32,7 @@
 #include "plan.h"
 #include "process.h"
 #include "pty.h"
+#include "rootless.h"
 #include "rootfs.h"
 #include "scheduling.h"
 #include "seccomp.h"
@@ -323,8 +324,12 @@ Result waitForHooks(Channel& ch, const char* phase) {
   for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
   if (newNamespace(plan, "user")) {
     if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
+    // Dumpable only while the maps are written: a non-dumpable process's /proc files belong to
+    // root, which an unprivileged launcher (or newuidmap acting for it) may not write.
+    ::prctl(PR_SET_DUMPABLE, 1);
     if (!ch.send(msg::Idmap{})) ::_exit(1);
     OR_DIE(ch, ch.expect<msg::IdmapDone>());
+    ::prctl(PR_SET_DUMPABLE, 0);
     if (::setresgid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresgid", "0"), "become root in the user namespace"));
     if (::setresuid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresuid", "0"), "become root in the user namespace"));
   }
@@ -401,7 +406,7 @@ class Launcher {
         return failureFrom(m);
       }
       case StageToLauncher::Idmap:
-        TRY(writeIdMaps(stage1_, plan_));
+        TRY(writeContainerIdMaps(stage1_, plan_));
         inner_.send(msg::IdmapDone{});
         return ok();
       case StageToLauncher::Child: {

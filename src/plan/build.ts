@@ -5,6 +5,7 @@ import type { Process, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectLsm, type LsmHost } from '../linux/lsm';
 import { mountOption } from '../linux/mount-options';
+import { rootlessIdMaps } from '../linux/rootless';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
@@ -40,6 +41,8 @@ export interface PlanOptions {
   cgroup?: LaunchPlan['cgroup'];
   /** The OCI state the init's createContainer/startContainer hooks read (status "creating"). */
   hookState?: Record<string, unknown>;
+  /** tsrunc runs rootless (--rootless, or auto): the id maps are written as an unprivileged user may. */
+  rootless?: boolean;
 }
 
 /** Absolute, symlink-free path of the rootfs; it must exist. */
@@ -153,6 +156,8 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     execFifo: opts.execFifo,
     preserveFds: listenFds + opts.preserveFds,
   };
+  const newUserns = plan.namespaces.some((n) => n.type === 'user' && !n.path);
+  if (opts.rootless && newUserns) Object.assign(plan, rootlessIdMaps(plan.uidMappings, plan.gidMappings));
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   if (mountLabel) plan.mountLabel = mountLabel;

@@ -1087,9 +1087,33 @@ json::Value toJson(const NetDevicePlan& v) {
   return out;
 }
 
+bool fromJson(const json::Value& v, IdMapHelpersPlan& out, const std::string& at, std::string& error) {
+  if (!v.isObject()) return wrong(at, "an object", error);
+  static const char* const known[] = {"newuidmap", "newgidmap"};
+  if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
+  if (const json::Value& value = v["newuidmap"]; !value.isNull()) {
+    if (!readString(value, out.newuidmap, at + ".newuidmap", error)) return false;
+  } else {
+    return missing(at + ".newuidmap", error);
+  }
+  if (const json::Value& value = v["newgidmap"]; !value.isNull()) {
+    if (!readString(value, out.newgidmap, at + ".newgidmap", error)) return false;
+  } else {
+    return missing(at + ".newgidmap", error);
+  }
+  return true;
+}
+
+json::Value toJson(const IdMapHelpersPlan& v) {
+  json::Value out = json::Value::object();
+  out.set("newuidmap", json::Value::string(v.newuidmap));
+  out.set("newgidmap", json::Value::string(v.newgidmap));
+  return out;
+}
+
 bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::string& error) {
   if (!v.isObject()) return wrong(at, "an object", error);
-  static const char* const known[] = {"version", "kind", "targetInit", "id", "debug", "rootfs", "readonlyRoot", "rootPropagation", "noPivot", "noNewKeyring", "namespaces", "uidMappings", "gidMappings", "timeOffsets", "hostname", "domainname", "mountLabel", "mounts", "setupDev", "devices", "maskedPaths", "readonlyPaths", "sysctl", "execFifo", "preserveFds", "process", "seccomp", "console", "containerHooks", "hooksBeforePivot", "cgroup", "memoryPolicy", "netDevices"};
+  static const char* const known[] = {"version", "kind", "targetInit", "id", "debug", "rootfs", "readonlyRoot", "rootPropagation", "noPivot", "noNewKeyring", "namespaces", "uidMappings", "gidMappings", "idMapHelpers", "denySetgroups", "timeOffsets", "hostname", "domainname", "mountLabel", "mounts", "setupDev", "devices", "maskedPaths", "readonlyPaths", "sysctl", "execFifo", "preserveFds", "process", "seccomp", "console", "containerHooks", "hooksBeforePivot", "cgroup", "memoryPolicy", "netDevices"};
   if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
   if (const json::Value& value = v["version"]; !value.isNull()) {
     if (!readInteger(value, out.version, at + ".version", error)) return false;
@@ -1152,6 +1176,13 @@ bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::strin
     if (!readList(value, out.gidMappings, at + ".gidMappings", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
   } else {
     return missing(at + ".gidMappings", error);
+  }
+  if (const json::Value& value = v["idMapHelpers"]; !value.isNull()) {
+    out.idMapHelpers.emplace();
+    if (!fromJson(value, *out.idMapHelpers, at + ".idMapHelpers", error)) return false;
+  }
+  if (const json::Value& value = v["denySetgroups"]; !value.isNull()) {
+    if (!readBool(value, out.denySetgroups, at + ".denySetgroups", error)) return false;
   }
   if (const json::Value& value = v["timeOffsets"]; !value.isNull()) {
     if (!readList(value, out.timeOffsets, at + ".timeOffsets", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
@@ -1256,6 +1287,8 @@ json::Value toJson(const Plan& v) {
   out.set("namespaces", writeList(v.namespaces, [](const auto& item) { return toJson(item); }));
   out.set("uidMappings", writeList(v.uidMappings, [](const auto& item) { return toJson(item); }));
   out.set("gidMappings", writeList(v.gidMappings, [](const auto& item) { return toJson(item); }));
+  if (v.idMapHelpers) out.set("idMapHelpers", toJson(*v.idMapHelpers));
+  out.set("denySetgroups", json::Value::boolean(v.denySetgroups));
   out.set("timeOffsets", writeList(v.timeOffsets, [](const auto& item) { return toJson(item); }));
   if (v.hostname) out.set("hostname", json::Value::string(*v.hostname));
   if (v.domainname) out.set("domainname", json::Value::string(*v.domainname));

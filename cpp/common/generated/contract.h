@@ -243,6 +243,12 @@ struct NetDevicePlan {
   std::string name;
 };
 
+// The setuid programs of the uidmap package, for a rootless launch whose maps go beyond the caller's own ids.
+struct IdMapHelpersPlan {
+  std::string newuidmap;
+  std::string newgidmap;
+};
+
 // Everything the launcher needs, already decided by the TypeScript side.
 struct Plan {
   int version = 0;
@@ -260,6 +266,10 @@ struct Plan {
   std::vector<NamespacePlan> namespaces;
   std::vector<IdMap> uidMappings;
   std::vector<IdMap> gidMappings;
+  // Rootless: the maps are written by these (ranges of /etc/subuid and /etc/subgid).
+  std::optional<IdMapHelpersPlan> idMapHelpers;
+  // Rootless, maps written by the launcher itself: setgroups is denied first, as the kernel requires of an unprivileged writer of gid_map.
+  bool denySetgroups = false;
   std::vector<TimeOffsetPlan> timeOffsets;
   std::optional<std::string> hostname;
   std::optional<std::string> domainname;
@@ -465,6 +475,8 @@ bool fromJson(const json::Value& v, MemoryPolicyPlan& out, const std::string& at
 json::Value toJson(const MemoryPolicyPlan& v);
 bool fromJson(const json::Value& v, NetDevicePlan& out, const std::string& at, std::string& error);
 json::Value toJson(const NetDevicePlan& v);
+bool fromJson(const json::Value& v, IdMapHelpersPlan& out, const std::string& at, std::string& error);
+json::Value toJson(const IdMapHelpersPlan& v);
 bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::string& error);
 json::Value toJson(const Plan& v);
 bool fromJson(const json::Value& v, msg::Log& out, const std::string& at, std::string& error);

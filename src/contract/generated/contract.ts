@@ -232,6 +232,12 @@ export interface PlanNetDevice {
   name: string;
 }
 
+/** The setuid programs of the uidmap package, for a rootless launch whose maps go beyond the caller's own ids. */
+export interface PlanIdMapHelpers {
+  newuidmap: string;
+  newgidmap: string;
+}
+
 /** Everything the launcher needs, already decided by the TypeScript side. */
 export interface LaunchPlan {
   version: number;
@@ -249,6 +255,10 @@ export interface LaunchPlan {
   namespaces: PlanNamespace[];
   uidMappings: PlanIdMap[];
   gidMappings: PlanIdMap[];
+  /** Rootless: the maps are written by these (ranges of /etc/subuid and /etc/subgid). */
+  idMapHelpers?: PlanIdMapHelpers;
+  /** Rootless, maps written by the launcher itself: setgroups is denied first, as the kernel requires of an unprivileged writer of gid_map. */
+  denySetgroups?: boolean;
   timeOffsets: PlanTimeOffset[];
   hostname?: string;
   domainname?: string;
