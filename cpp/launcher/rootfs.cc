@@ -205,6 +205,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
   unsigned long flags = m.flags & ~kPropagation;
   // Opened before the mount hides it; read after, to fill the new tmpfs.
   sys::Fd covered;
+  bool sysfsBound = false;
   if (m.tmpcopyup) {
     covered.reset(::open(targetPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!covered.valid()) return fail("open", m.destination);
@@ -220,7 +221,13 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     // A read-only tmpfs is filled first and made read-only after.
     unsigned long mountFlags = m.tmpcopyup ? flags & ~static_cast<unsigned long>(MS_RDONLY) : flags;
-    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), mountFlags, data) != 0) return fail("mount", m.source);
+    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), mountFlags, data) != 0) {
+      // A user namespace may not mount a sysfs of a network namespace it does not own (rootless,
+      // no network namespace of its own): the runtime's /sys is bound instead, made read-only below.
+      if (!(m.type == "sysfs" && errno == EPERM)) return fail("mount", m.source);
+      if (::mount("/sys", targetPath.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) return fail("bind mount", "/sys");
+      sysfsBound = true;
+    }
   }
 
   // The fd still names the covered directory; everything below acts on the new mount on top of it.
@@ -236,7 +243,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
     TRY(inStep(copyTree(covered.get(), top.get(), m.destination), "tmpcopyup " + m.destination));
     if (flags & MS_RDONLY) TRY(remount(mountedPath, flags));
   }
-  if (isBind(m) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
+  if ((isBind(m) || sysfsBound) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
     TRY(remount(mountedPath, flags | MS_BIND));
   }
   for (unsigned long p : m.propagation) {

@@ -157,6 +157,23 @@ describe('rootless: an unprivileged user runs containers (each case also with ru
     });
   }
 
+  test('sysfs without a network namespace of its own: the host\'s /sys is bound, read-only [tsrunc]', { ...TIMEOUT, skip: setupSkip }, () => {
+    const bin = runtimeCommand('tsrunc').argv;
+    // podman's shape (runc 1.1.5 fails here: the kernel refuses such a sysfs mount).
+    const dir = userBundle(bin, ['sh', '-c', 'grep -E "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ /sys " /proc/self/mountinfo; ls /sys/kernel >/dev/null && echo listed'], (s) => {
+      s.mounts = s.mounts.map((m: { destination: string }) => (m.destination === '/sys'
+        ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] } : m));
+    });
+    const r = asUser([...bin, 'run', uniqueId('rl-sysfs')], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const [line, listed] = r.stdout.trim().split('\n');
+    const fields = line.split(' ');
+    assert.equal(fields[3], '/', `the host's whole sysfs: ${line}`);
+    assert.match(fields[5], /^ro,/, line);
+    assert.equal(fields[fields.indexOf('-') + 1], 'sysfs', line);
+    assert.equal(listed, 'listed');
+  });
+
   test('a range the user was not given: a clear error naming the mapping, nothing left [tsrunc]', { ...TIMEOUT, skip: setupSkip }, () => {
     const bin = runtimeCommand('tsrunc').argv;
     const dir = userBundle(bin, ['true'], (s) => {
