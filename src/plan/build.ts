@@ -158,6 +158,9 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   };
   const newUserns = plan.namespaces.some((n) => n.type === 'user' && !n.path);
   if (opts.rootless && newUserns) Object.assign(plan, rootlessIdMaps(plan.uidMappings, plan.gidMappings));
+  // Mapping a host filesystem takes CAP_SYS_ADMIN over its superblock's namespace, the host's (runc refuses these too).
+  const idmapped = opts.rootless ? mounts.findIndex((m) => m.idmap) : -1;
+  if (idmapped >= 0) throw new TsruncError(`config.json: /mounts/${idmapped}: an id-mapped mount cannot be made by a rootless tsrunc (mapping a host filesystem needs CAP_SYS_ADMIN on the host)`);
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   if (mountLabel) plan.mountLabel = mountLabel;

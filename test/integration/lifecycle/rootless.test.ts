@@ -174,6 +174,18 @@ describe('rootless: an unprivileged user runs containers (each case also with ru
     assert.equal(listed, 'listed');
   });
 
+  test('an id-mapped mount is refused, naming it [tsrunc]', { ...TIMEOUT, skip: setupSkip }, () => {
+    const bin = runtimeCommand('tsrunc').argv;
+    const dir = userBundle(bin, ['true'], (s) => {
+      s.mounts.push({ destination: '/mnt', type: 'bind', source: home, options: ['rbind', 'idmap'] });
+    });
+    const id = uniqueId('rl-idmap');
+    const r = asUser([...bin, 'run', id], dir);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /\/mounts\/\d+: an id-mapped mount cannot be made by a rootless tsrunc/, r.stderr);
+    assert.ok(!fs.existsSync(path.join(home, 'run', 'tsrunc', id)), 'no state directory');
+  });
+
   test('a range the user was not given: a clear error naming the mapping, nothing left [tsrunc]', { ...TIMEOUT, skip: setupSkip }, () => {
     const bin = runtimeCommand('tsrunc').argv;
     const dir = userBundle(bin, ['true'], (s) => {
