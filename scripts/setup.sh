@@ -14,6 +14,7 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -e /usr/lib/x86_64-linux-gnu/libseccomp.a ] || need_apt+=(libseccomp-dev)  # seccomp, linked into the static launcher
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3-minimal)   # the seccomp notify agent in the tests
 command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)                   # the zsh completion is driven for real by the CLI tests
+command -v newuidmap >/dev/null 2>&1 || need_apt+=(uidmap)          # rootless: several id ranges through newuidmap/newgidmap
 command -v clang++ >/dev/null 2>&1 || need_apt+=(clang libclang-rt-14-dev)  # libFuzzer for the launcher contract (scripts/fuzz-contract.sh)
 [ -x /lib/systemd/systemd ] || need_apt+=(systemd)                  # PID 1 of the systemd lane (scripts/systemd-vm), not run on the host
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)          # that lane's system bus (SDLANE_DBUS=1)

@@ -33,13 +33,13 @@ export interface CommandSpec {
 // The prose here (describe) is ours and free to change; the names, aliases, defaults and choices
 // are runc's command line, which engines type, and are not.
 export const GLOBAL_OPTIONS: OptionTable = {
-  root: { type: 'string', default: DEFAULT_ROOT, arg: 'DIR', describe: 'where the containers\' state lives; keep it on a tmpfs (/run) so it goes away with a reboot, as the containers do' },
+  root: { type: 'string', default: DEFAULT_ROOT, arg: 'DIR', describe: 'where the containers\' state lives (for a user other than root: $XDG_RUNTIME_DIR/tsrunc when set); keep it on a tmpfs (/run) so it goes away with a reboot, as the containers do' },
   log: { type: 'string', arg: 'FILE', describe: 'append tsrunc\'s own log lines to FILE instead of writing them to standard error' },
   'log-format': { type: 'string', default: 'text', choices: ['text', 'json'], arg: 'FORMAT', describe: 'how log lines look: key=value text, or one JSON object a line' },
   debug: { type: 'boolean', default: false, describe: 'log debug lines too (the launch plan, each step)' },
   'systemd-cgroup': { type: 'boolean', default: false, describe: 'have systemd manage the cgroups; cgroupsPath is then slice:prefix:name' },
   // No default: it would turn `spec --rootless` (a bare switch) into a value; 'auto' is applied later.
-  rootless: { type: 'string', choices: ['true', 'false', 'auto'], arg: 'WHEN', describe: 'whether cgroup permission errors are forgiven as for an unprivileged caller; auto (the default) decides from who runs tsrunc' },
+  rootless: { type: 'string', choices: ['true', 'false', 'auto'], arg: 'WHEN', describe: 'whether tsrunc runs as an unprivileged caller: id maps written as such a user may (newuidmap for more than its own id), cgroups it cannot write left out when the config sets no limit; auto (the default): when not root or inside a user namespace' },
 };
 
 const BUNDLE: OptionTable = {

@@ -8,6 +8,7 @@ import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionTable
 import { SPEC_VERSION, VERSION, type CommandContext, type GlobalOptions } from './context';
 import { plainMessage, TsruncError, withoutNodeCodes } from './errors';
 import { Logger } from './log';
+import { defaultStateRoot } from './linux/rootless';
 
 type Handler = (args: any, ctx: CommandContext) => unknown;
 
@@ -44,7 +45,7 @@ function commandArgs(values: Record<string, unknown>, positional: string[]): Rec
 
 function globalOptions(values: Record<string, unknown>): GlobalOptions {
   return {
-    root: String(values.root),
+    root: defaultStateRoot(String(values.root)),
     log: values.log === undefined ? undefined : String(values.log),
     logFormat: values.logFormat === 'json' ? 'json' : 'text',
     debug: Boolean(values.debug),

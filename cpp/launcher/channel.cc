@@ -142,6 +142,7 @@ Result Channel::expectType(const char* type, json::Value& msg) {
 [[maybe_unused]] static const char* awaitedBy(LauncherToStage m) {
   switch (m) {
     case LauncherToStage::IdmapDone: return "runStage1, after unshare(CLONE_NEWUSER)";
+    case LauncherToStage::IdmappedMount: return "receiveIdmappedMounts in the init, before go";
     case LauncherToStage::Go: return "runInit and runExecProcess, before setting up";
     case LauncherToStage::HookDone: return "waitForHooks in the init";
     case LauncherToStage::Commit: return "runInit, after ready";

@@ -23,6 +23,7 @@
 #include "cgroups.h"
 #include "channel.h"
 #include "hooks.h"
+#include "idmap-mount.h"
 #include "log.h"
 #include "lsm.h"
 #include "mempolicy.h"
@@ -32,6 +33,7 @@
 #include "process.h"
 #include "procfs.h"
 #include "pty.h"
+#include "rootless.h"
 #include "rootfs.h"
 #include "scheduling.h"
 #include "seccomp.h"
@@ -236,7 +238,9 @@ Result waitForHooks(Channel& ch, const char* phase) {
   prepared.cgroup.reset();
   prepared.hostProc.reset();
   if (plan.process) OR_DIE(ch, applyInitialCpuAffinity(plan.process->scheduling));
-  // The launcher puts this process into its cgroups (unless clone3 already did) before "go".
+  // The launcher puts this process into its cgroups (unless clone3 already did) and sends the
+  // id-mapped trees before "go".
+  OR_DIE(ch, receiveIdmappedMounts(plan, ch, prepared.idmappedTrees));
   OR_DIE(ch, ch.expect<msg::Go>());
 
   if (newNamespace(plan, "cgroup") && ::unshare(CLONE_NEWCGROUP) != 0) failAndExit(ch, *inStep(fail("unshare", "cgroup"), "create cgroup namespace"));
@@ -257,7 +261,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   if (ownMountTable(plan)) OR_DIE(ch, prepareRoot(plan));
   sys::Fd rootfd(::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd.valid()) failAndExit(ch, *inStep(fail("open", plan.rootfs), "open rootfs"));
-  OR_DIE(ch, mountAll(plan, rootfd.get(), ownProc));
+  OR_DIE(ch, mountAll(plan, rootfd.get(), ownProc, prepared.idmappedTrees));
   OR_DIE(ch, setupDev(plan, rootfd.get()));
   if (plan.process) OR_DIE(ch, prepareWorkingDirectory(rootfd.get(), plan.process->cwd));
   if (plan.hooksBeforePivot) OR_DIE(ch, waitForHooks(ch, "prestart and createRuntime"));
@@ -319,8 +323,12 @@ Result waitForHooks(Channel& ch, const char* phase) {
   for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
   if (newNamespace(plan, "user")) {
     if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
+    // Dumpable only while the maps are written: a non-dumpable process's /proc files belong to
+    // root, which an unprivileged launcher (or newuidmap acting for it) may not write.
+    ::prctl(PR_SET_DUMPABLE, 1);
     if (!ch.send(msg::Idmap{})) ::_exit(1);
     OR_DIE(ch, ch.expect<msg::IdmapDone>());
+    ::prctl(PR_SET_DUMPABLE, 0);
     if (::setresgid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresgid", "0"), "become root in the user namespace"));
     if (::setresuid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresuid", "0"), "become root in the user namespace"));
   }
@@ -399,7 +407,7 @@ class Launcher {
         return failureFrom(m);
       }
       case StageToLauncher::Idmap:
-        TRY(writeIdMaps(stage1_, plan_, prepared_.hostProc));
+        TRY(writeContainerIdMaps(stage1_, plan_, prepared_.hostProc));
         inner_.send(msg::IdmapDone{});
         return ok();
       case StageToLauncher::Child: {
@@ -413,6 +421,7 @@ class Launcher {
         // The init's network namespace is the container's now, and the init waits for "go": the
         // devices are there before any of its setup or hooks run.
         TRY(netDevices_.moveInto(init_));
+        TRY(sendIdmappedMounts(plan_, init_, inner_, prepared_.hostProc));
         inner_.send(msg::Go{});
         return ok();
       }
@@ -556,7 +565,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "--detach-mounts") == 0) return detachMounts(argc - 2, argv + 2);
   if (std::strcmp(argv[1], "--features") == 0) {
-    std::string text = seccompFeatures() + "\n";
+    json::Value features = seccompFeatures();
+    features.set("idmapMounts", json::Value::boolean(kernelHasIdmappedMounts()));
+    std::string text = features.dump() + "\n";
     return ::write(1, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
   }
   Channel cli(std::atoi(argv[1]), true);

@@ -42,12 +42,14 @@ int unshareFlags(const Plan& plan) {
   return flags;
 }
 
-Result writeIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc) {
+Result writeIdMaps(pid_t pid, const std::vector<IdMap>& uidMappings, const std::vector<IdMap>& gidMappings, const ProcfsHandle& proc) {
   std::string base = std::to_string(pid) + "/";
-  if (!plan.uidMappings.empty()) TRY(inStep(proc.write(base + "uid_map", mapText(plan.uidMappings)), "write uid mappings"));
-  if (!plan.gidMappings.empty()) TRY(inStep(proc.write(base + "gid_map", mapText(plan.gidMappings)), "write gid mappings"));
+  if (!uidMappings.empty()) TRY(inStep(proc.write(base + "uid_map", mapText(uidMappings)), "write uid mappings"));
+  if (!gidMappings.empty()) TRY(inStep(proc.write(base + "gid_map", mapText(gidMappings)), "write gid mappings"));
   return ok();
 }
+
+Result writeIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc) { return writeIdMaps(pid, plan.uidMappings, plan.gidMappings, proc); }
 
 Result writeTimeOffsets(const Plan& plan, const ProcfsHandle& proc) {
   if (plan.timeOffsets.empty()) return ok();

@@ -24,6 +24,7 @@ int unshareFlags(const Plan& plan);
 
 // Written by the launcher (a process outside the new user namespace), as the kernel requires.
 Result writeIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc);
+Result writeIdMaps(pid_t pid, const std::vector<IdMap>& uidMappings, const std::vector<IdMap>& gidMappings, const ProcfsHandle& proc);
 
 // /proc/self/timens_offsets of a fresh time namespace, before its first process exists.
 Result writeTimeOffsets(const Plan& plan, const ProcfsHandle& proc);

@@ -18,6 +18,7 @@ struct Prepared {
   sys::Fd targetInit;  // exec: the init's pidfd
   SeccompProgram seccomp;  // compiled: a profile libseccomp refuses fails before anything is made
   ProcfsHandle hostProc;   // the runtime's own procfs of the host's pid namespace: id maps, time offsets
+  std::vector<sys::Fd> idmappedTrees;  // the init: id-mapped trees from the launcher, by mount index
 };
 
 // Parses the plan's first line strictly (src/contract), then checks what the shapes cannot say.

@@ -16,6 +16,12 @@
 #include "sys.h"
 
 namespace {
+
+bool setgroupsDenied() {
+  std::string text;
+  return sys::readFile("/proc/self/setgroups", text) && text.compare(0, 4, "deny") == 0;
+}
+
 int lastCap() {
   std::string text;
   if (!sys::readFile("/proc/sys/kernel/cap_last_cap", text)) return 40;
@@ -81,7 +87,9 @@ Result switchUser(const ProcessPlan& p, bool keepSysAdmin) {
   if (p.capabilities) TRY(dropBoundingSet(*p.capabilities));
   if (p.capabilities && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return inStep(fail("prctl PR_SET_KEEPCAPS"), "set user");
   std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
-  if (::setgroups(groups.size(), groups.data()) != 0) return inStep(fail("setgroups"), "set user");
+  // A rootless user namespace denies setgroups: only a process with no extra groups may go on.
+  if (::setgroups(groups.size(), groups.data()) != 0 && !(errno == EPERM && groups.empty() && setgroupsDenied()))
+    return inStep(fail("setgroups"), "set user");
   if (::setresgid(p.gid, p.gid, p.gid) != 0) return inStep(fail("setgid", std::to_string(p.gid)), "set user");
   if (::setresuid(p.uid, p.uid, p.uid) != 0) return inStep(fail("setuid", std::to_string(p.uid)), "set user");
   if (p.capabilities) {

@@ -49,8 +49,19 @@ Result openInstance(bool pidsOnly, sys::Fd& out) {
     out.reset(newInstance(false));
     if (out.valid()) return ok();
   }
-  TRY(cloneCurrentProc(out));
-  debugLog("own procfs: the kernel refused a new instance; using a clone of /proc's mount");
+  Result cloned = cloneCurrentProc(out);
+  if (!cloned) {
+    debugLog("own procfs: the kernel refused a new instance; using a clone of /proc's mount");
+    return ok();
+  }
+  // An unprivileged caller (a rootless launcher, still in the host's namespaces) may neither make
+  // nor clone a procfs: the /proc it already has is the host's, which no container mounts over;
+  // it is taken only if it is the root of a procfs.
+  if (cloned->err != EPERM) return cloned;
+  out.reset(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!out.valid()) return fail("open", "/proc");
+  if (!isProcRoot(out.get())) return failWith("/proc is not the root of a procfs: refusing to write procfs files through it", EXDEV);
+  debugLog("own procfs: not permitted to make one; using /proc, checked to be a procfs root");
   return ok();
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "devices.h"
+#include "idmap-mount.h"
 #include "log.h"
 #include "lsm.h"
 #include "procmount.h"
@@ -194,7 +195,7 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, const ProcfsHandle& proc) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, const ProcfsHandle& proc, int idmappedTree) {
   Create kind = Create::Directory;
   if (isBind(m)) {
     struct stat st;
@@ -208,6 +209,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
   unsigned long flags = m.flags & ~kPropagation;
   // Opened before the mount hides it; read after, to fill the new tmpfs.
   sys::Fd covered;
+  bool sysfsBound = false;
   if (m.tmpcopyup) {
     covered.reset(::open(targetPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!covered.valid()) return fail("open", m.destination);
@@ -215,13 +217,21 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
     TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel));
+  } else if (idmappedTree >= 0) {
+    TRY(attachIdmappedMount(idmappedTree, target.get(), m));
   } else if (isBind(m)) {
     if (::mount(m.source.c_str(), targetPath.c_str(), "", MS_BIND | (flags & MS_REC), nullptr) != 0) return fail("mount", m.source);
   } else {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     // A read-only tmpfs is filled first and made read-only after.
     unsigned long mountFlags = m.tmpcopyup ? flags & ~static_cast<unsigned long>(MS_RDONLY) : flags;
-    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), mountFlags, data) != 0) return fail("mount", m.source);
+    if (::mount(m.source.c_str(), targetPath.c_str(), m.type.c_str(), mountFlags, data) != 0) {
+      // A user namespace may not mount a sysfs of a network namespace it does not own (rootless,
+      // no network namespace of its own): the runtime's /sys is bound instead, made read-only below.
+      if (!(m.type == "sysfs" && errno == EPERM)) return fail("mount", m.source);
+      if (::mount("/sys", targetPath.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) return fail("bind mount", "/sys");
+      sysfsBound = true;
+    }
   }
 
   // The fd still names the covered directory; everything below acts on the new mount on top of it.
@@ -237,7 +247,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
     TRY(inStep(copyTree(covered.get(), top.get(), m.destination), "tmpcopyup " + m.destination));
     if (flags & MS_RDONLY) TRY(remount(mountedPath, flags));
   }
-  if (isBind(m) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
+  if ((isBind(m) || sysfsBound) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
     TRY(remount(mountedPath, flags | MS_BIND));
   }
   for (unsigned long p : m.propagation) {
@@ -392,10 +402,12 @@ Result prepareRoot(const Plan& plan) {
   return ok();
 }
 
-Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc) {
-  for (const MountPlan& m : plan.mounts) {
+Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc, std::vector<sys::Fd>& idmappedTrees) {
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    const MountPlan& m = plan.mounts[i];
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
-    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, proc), "mount " + m.destination));
+    sys::Fd tree = i < idmappedTrees.size() ? std::move(idmappedTrees[i]) : sys::Fd();
+    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, proc, tree.get()), "mount " + m.destination));
   }
   return ok();
 }

@@ -17,8 +17,9 @@ Result openInRoot(int rootfd, const std::string& path, Create create, sys::Fd& o
 
 // Before any mount: make "/" a slave (or what rootfsPropagation asks) and the rootfs a mount point.
 Result prepareRoot(const Plan& plan);
-// Each destination is checked against the container's procfs (procmount.h) before the mount.
-Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc);
+// Each destination is checked against the container's procfs (procmount.h) before the mount;
+// idmappedTrees: the launcher's id-mapped trees, by mount index (see idmap-mount.h).
+Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc, std::vector<sys::Fd>& idmappedTrees);
 Result setupDev(const Plan& plan, int rootfd);
 Result enterRoot(const Plan& plan, int rootfd);
 // After entering the root: read-only and masked paths (from the copies prepareMasks made before

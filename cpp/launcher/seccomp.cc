@@ -251,7 +251,7 @@ Result sendToListener(const SeccompListenerPlan& listener, int notifyFd, pid_t i
   return ok();
 }
 
-std::string seccompFeatures() {
+json::Value seccompFeatures() {
   static const char* const archs[] = {"x86", "x86_64", "x32", "arm", "aarch64", "loongarch64", "m68k", "mips", "mips64",
                                       "mips64n32", "mipsel", "mipsel64", "mipsel64n32", "ppc", "ppc64", "ppc64le",
                                       "riscv64", "s390", "s390x", "parisc", "parisc64", "sh", "sheb"};
@@ -260,5 +260,5 @@ std::string seccompFeatures() {
   json::Value out = json::Value::object();
   out.set("libseccomp", json::Value::string(libseccompVersion()));
   out.set("archs", known);
-  return out.dump();
+  return out;
 }

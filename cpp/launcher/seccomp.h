@@ -33,4 +33,4 @@ Result loadSeccomp(const SeccompProgram& program, int& notifyFd);
 Result sendToListener(const SeccompListenerPlan& listener, int notifyFd, pid_t initPid);
 
 // What this build's libseccomp knows, for `tsrunc features`: a JSON object.
-std::string seccompFeatures();
+json::Value seccompFeatures();

@@ -86,5 +86,7 @@ export function buildFeatures(support: Readonly<RuntimeSupport> = RUNTIME_SUPPOR
 
 /** The features of this build on this host: the launcher says what its libseccomp knows. */
 export function hostFeatures(): Features {
-  return buildFeatures(undefined, launcherFeatures());
+  const build = launcherFeatures();
+  // Id-mapped mounts need the running kernel's mount_setattr, which the launcher probes.
+  return buildFeatures({ ...RUNTIME_SUPPORT, idmapMounts: RUNTIME_SUPPORT.idmapMounts && build.idmapMounts === true }, build);
 }

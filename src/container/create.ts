@@ -30,6 +30,8 @@ import {
 } from '../state/store';
 import { chooseConsole, listenFds } from './process-io';
 import { crashPoint, UndoStack } from './undo';
+import { runningRootless } from '../linux/rootless';
+import { rootlessCgroups } from './rootless-cgroups';
 
 export interface CreateOptions {
   id: string;
@@ -98,7 +100,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   for (const w of unimplementedParts(spec)) ctx.log.warn(w);
   const consoleTo = chooseConsole(spec.process?.terminal === true, opts.consoleSocket, opts.ownConsole);
   const rootfs = resolveRootfs(spec, bundle);
-  const cgroups = cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup });
+  const rootless = runningRootless(ctx.opts.rootless);
+  const cgroups = rootlessCgroups(cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup }), spec, rootless, (m) => ctx.log.debug(m));
   // Last of the checks: a connection is something the listener sees, made only once the rest passed.
   const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(opts.pidfdSocket) : undefined;
   const forHooks = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
@@ -136,6 +139,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
       cgroup: cgroups?.placement(),
       hookState: { ...hookState(forHooks, 'creating') },
+      rootless,
     });
     timings.phase('plan');
     if (cgroups) {

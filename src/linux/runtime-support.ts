@@ -46,7 +46,8 @@ export const RUNTIME_SUPPORT: Readonly<RuntimeSupport> = {
   apparmor: true,
   selinux: true,
   intelRdt: { enabled: false, schemata: false, monitoring: false },
-  idmapMounts: false,
+  // Also needs the kernel's mount_setattr (5.12): `features` reports it enabled only then.
+  idmapMounts: true,
   tmpcopyup: true,
   netDevices: true,
   memoryPolicy: true,

@@ -142,7 +142,7 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
 }
 
 /** What the launcher's libseccomp knows (tsrunc-launcher --features). */
-export interface SeccompBuild { libseccomp: string; archs: string[] }
+export interface SeccompBuild { libseccomp: string; archs: string[]; /** The kernel has mount_setattr(2) (id-mapped mounts). */ idmapMounts?: boolean }
 
 function nativeFailure(msg: ErrorMessage): NativeFailure {
   return { op: msg.op ?? '', path: msg.path, errno: msg.errno, error: msg.error, step: msg.step, message: msg.message };

@@ -5,6 +5,7 @@ import type { Process, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectLsm, type LsmHost } from '../linux/lsm';
 import { mountOption } from '../linux/mount-options';
+import { rootlessIdMaps } from '../linux/rootless';
 import { NAMESPACE_KINDS } from '../linux/namespaces';
 import { sysctlProcPath } from '../linux/sysctl';
 import { planDevices } from './devices';
@@ -40,6 +41,8 @@ export interface PlanOptions {
   cgroup?: LaunchPlan['cgroup'];
   /** The OCI state the init's createContainer/startContainer hooks read (status "creating"). */
   hookState?: Record<string, unknown>;
+  /** tsrunc runs rootless (--rootless, or auto): the id maps are written as an unprivileged user may. */
+  rootless?: boolean;
 }
 
 /** Absolute, symlink-free path of the rootfs; it must exist. */
@@ -153,6 +156,11 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     execFifo: opts.execFifo,
     preserveFds: listenFds + opts.preserveFds,
   };
+  const newUserns = plan.namespaces.some((n) => n.type === 'user' && !n.path);
+  if (opts.rootless && newUserns) Object.assign(plan, rootlessIdMaps(plan.uidMappings, plan.gidMappings));
+  // Mapping a host filesystem takes CAP_SYS_ADMIN over its superblock's namespace, the host's (runc refuses these too).
+  const idmapped = opts.rootless ? mounts.findIndex((m) => m.idmap) : -1;
+  if (idmapped >= 0) throw new TsruncError(`config.json: /mounts/${idmapped}: an id-mapped mount cannot be made by a rootless tsrunc (mapping a host filesystem needs CAP_SYS_ADMIN on the host)`);
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   if (mountLabel) plan.mountLabel = mountLabel;

@@ -12,6 +12,7 @@ export function planMount(m: Mount, bundle: string): PlanMount {
   let recAttrClr = 0;
   const data: string[] = [];
   let tmpcopyup = false;
+  let idmapOption: 'idmap' | 'ridmap' | undefined;
 
   for (const opt of m.options ?? []) {
     const known = mountOption(opt);
@@ -26,7 +27,10 @@ export function planMount(m: Mount, bundle: string): PlanMount {
         recAttrClr = (recAttrClr & ~known.set) | known.clear;
         if (known.clear & MOUNT_ATTR.ATIME_MASK) recAttrClr |= MOUNT_ATTR.ATIME_MASK;
         break;
-      case 'extension': if (opt === 'tmpcopyup') tmpcopyup = true; break;
+      case 'extension':
+        if (opt === 'tmpcopyup') tmpcopyup = true;
+        if (opt === 'idmap' || opt === 'ridmap') idmapOption = opt;
+        break;
     }
   }
   const type = m.type ?? '';
@@ -39,7 +43,7 @@ export function planMount(m: Mount, bundle: string): PlanMount {
   if (source === '') source = type === 'bind' ? '' : type;
   const destination = path.posix.join('/', m.destination);
 
-  return {
+  const planned: PlanMount = {
     source,
     destination,
     type: isBind ? '' : type,
@@ -50,4 +54,9 @@ export function planMount(m: Mount, bundle: string): PlanMount {
     recAttrClr,
     tmpcopyup,
   };
+  // A mount's own mappings map it even without the option, as runc does (validation warns).
+  if (idmapOption || m.uidMappings || m.gidMappings) {
+    planned.idmap = { recursive: idmapOption === 'ridmap', uidMappings: m.uidMappings ?? [], gidMappings: m.gidMappings ?? [] };
+  }
+  return planned;
 }

@@ -112,7 +112,10 @@ test('defaultSpec rootless equals runc spec --rootless for the same ids', () => 
 test('features follow the runtime-support table', () => {
   const now = buildFeatures();
   assert.equal(now.linux.seccomp.enabled, RUNTIME_SUPPORT.seccomp);
-  assert.ok(!now.mountOptions.includes('idmap'));
+  // A kernel without mount_setattr: hostFeatures() passes idmapMounts false, and both options go.
+  const oldKernel = buildFeatures({ ...RUNTIME_SUPPORT, idmapMounts: false });
+  assert.ok(!oldKernel.mountOptions.includes('idmap') && !oldKernel.mountOptions.includes('ridmap'));
+  assert.deepEqual(oldKernel.linux.mountExtensions, { idmap: { enabled: false } });
   const later = buildFeatures({ ...RUNTIME_SUPPORT, idmapMounts: true, cgroup: { ...RUNTIME_SUPPORT.cgroup, systemd: true } });
   assert.deepEqual(later.linux.seccomp.supportedFlags, [...SECCOMP_FLAG_NAMES]);
   assert.ok(later.mountOptions.includes('idmap') && later.mountOptions.includes('ridmap'));
@@ -130,8 +133,9 @@ test('features follow the runtime-support table', () => {
 test('unimplementedParts names each section this build accepts but does not enforce', () => {
   const lines = unimplementedParts(fixture('valid/full-featured.json') as Spec);
   const pointers = lines.map((l) => l.split(': ')[1]);
-  // Every hook kind runs now and intelRdt fails create (refuseIntelRdt); the rest of what this build leaves out:
-  assert.deepEqual(pointers, ['/mounts/3', '/mounts/4']);
+  // Every hook kind runs now, id-mapped mounts are made and intelRdt fails create (refuseIntelRdt).
+  assert.deepEqual(pointers, []);
+  assert.deepEqual(unimplementedParts(fixture('valid/full-featured.json') as Spec, { ...RUNTIME_SUPPORT, idmapMounts: false }).map((l) => l.split(': ')[1]), ['/mounts/3', '/mounts/4']);
   assert.deepEqual(unimplementedParts(fixture('valid/minimal.json') as Spec), []);
 });
 

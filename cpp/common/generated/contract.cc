@@ -189,6 +189,7 @@ bool messageType(const json::Value& v, StageToLauncher& out) {
 bool messageType(const json::Value& v, LauncherToStage& out) {
   const std::string type = v.str("type");
   if (type == "idmap-done") { out = LauncherToStage::IdmapDone; return true; }
+  if (type == "idmapped-mount") { out = LauncherToStage::IdmappedMount; return true; }
   if (type == "go") { out = LauncherToStage::Go; return true; }
   if (type == "hook-done") { out = LauncherToStage::HookDone; return true; }
   if (type == "commit") { out = LauncherToStage::Commit; return true; }
@@ -255,7 +256,7 @@ json::Value toJson(const NamespacePlan& v) {
 
 bool fromJson(const json::Value& v, MountPlan& out, const std::string& at, std::string& error) {
   if (!v.isObject()) return wrong(at, "an object", error);
-  static const char* const known[] = {"source", "destination", "type", "flags", "data", "propagation", "recAttrSet", "recAttrClr", "tmpcopyup"};
+  static const char* const known[] = {"source", "destination", "type", "flags", "data", "propagation", "recAttrSet", "recAttrClr", "tmpcopyup", "idmap"};
   if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
   if (const json::Value& value = v["source"]; !value.isNull()) {
     if (!readString(value, out.source, at + ".source", error)) return false;
@@ -302,6 +303,10 @@ bool fromJson(const json::Value& v, MountPlan& out, const std::string& at, std::
   } else {
     return missing(at + ".tmpcopyup", error);
   }
+  if (const json::Value& value = v["idmap"]; !value.isNull()) {
+    out.idmap.emplace();
+    if (!fromJson(value, *out.idmap, at + ".idmap", error)) return false;
+  }
   return true;
 }
 
@@ -316,6 +321,37 @@ json::Value toJson(const MountPlan& v) {
   out.set("recAttrSet", number(v.recAttrSet));
   out.set("recAttrClr", number(v.recAttrClr));
   out.set("tmpcopyup", json::Value::boolean(v.tmpcopyup));
+  if (v.idmap) out.set("idmap", toJson(*v.idmap));
+  return out;
+}
+
+bool fromJson(const json::Value& v, MountIdmapPlan& out, const std::string& at, std::string& error) {
+  if (!v.isObject()) return wrong(at, "an object", error);
+  static const char* const known[] = {"recursive", "uidMappings", "gidMappings"};
+  if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
+  if (const json::Value& value = v["recursive"]; !value.isNull()) {
+    if (!readBool(value, out.recursive, at + ".recursive", error)) return false;
+  } else {
+    return missing(at + ".recursive", error);
+  }
+  if (const json::Value& value = v["uidMappings"]; !value.isNull()) {
+    if (!readList(value, out.uidMappings, at + ".uidMappings", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
+  } else {
+    return missing(at + ".uidMappings", error);
+  }
+  if (const json::Value& value = v["gidMappings"]; !value.isNull()) {
+    if (!readList(value, out.gidMappings, at + ".gidMappings", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
+  } else {
+    return missing(at + ".gidMappings", error);
+  }
+  return true;
+}
+
+json::Value toJson(const MountIdmapPlan& v) {
+  json::Value out = json::Value::object();
+  out.set("recursive", json::Value::boolean(v.recursive));
+  out.set("uidMappings", writeList(v.uidMappings, [](const auto& item) { return toJson(item); }));
+  out.set("gidMappings", writeList(v.gidMappings, [](const auto& item) { return toJson(item); }));
   return out;
 }
 
@@ -1051,9 +1087,33 @@ json::Value toJson(const NetDevicePlan& v) {
   return out;
 }
 
+bool fromJson(const json::Value& v, IdMapHelpersPlan& out, const std::string& at, std::string& error) {
+  if (!v.isObject()) return wrong(at, "an object", error);
+  static const char* const known[] = {"newuidmap", "newgidmap"};
+  if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
+  if (const json::Value& value = v["newuidmap"]; !value.isNull()) {
+    if (!readString(value, out.newuidmap, at + ".newuidmap", error)) return false;
+  } else {
+    return missing(at + ".newuidmap", error);
+  }
+  if (const json::Value& value = v["newgidmap"]; !value.isNull()) {
+    if (!readString(value, out.newgidmap, at + ".newgidmap", error)) return false;
+  } else {
+    return missing(at + ".newgidmap", error);
+  }
+  return true;
+}
+
+json::Value toJson(const IdMapHelpersPlan& v) {
+  json::Value out = json::Value::object();
+  out.set("newuidmap", json::Value::string(v.newuidmap));
+  out.set("newgidmap", json::Value::string(v.newgidmap));
+  return out;
+}
+
 bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::string& error) {
   if (!v.isObject()) return wrong(at, "an object", error);
-  static const char* const known[] = {"version", "kind", "targetInit", "id", "debug", "rootfs", "readonlyRoot", "rootPropagation", "noPivot", "noNewKeyring", "namespaces", "uidMappings", "gidMappings", "timeOffsets", "hostname", "domainname", "mountLabel", "mounts", "setupDev", "devices", "maskedPaths", "readonlyPaths", "sysctl", "execFifo", "preserveFds", "process", "seccomp", "console", "containerHooks", "hooksBeforePivot", "cgroup", "memoryPolicy", "netDevices"};
+  static const char* const known[] = {"version", "kind", "targetInit", "id", "debug", "rootfs", "readonlyRoot", "rootPropagation", "noPivot", "noNewKeyring", "namespaces", "uidMappings", "gidMappings", "idMapHelpers", "denySetgroups", "timeOffsets", "hostname", "domainname", "mountLabel", "mounts", "setupDev", "devices", "maskedPaths", "readonlyPaths", "sysctl", "execFifo", "preserveFds", "process", "seccomp", "console", "containerHooks", "hooksBeforePivot", "cgroup", "memoryPolicy", "netDevices"};
   if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
   if (const json::Value& value = v["version"]; !value.isNull()) {
     if (!readInteger(value, out.version, at + ".version", error)) return false;
@@ -1116,6 +1176,13 @@ bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::strin
     if (!readList(value, out.gidMappings, at + ".gidMappings", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
   } else {
     return missing(at + ".gidMappings", error);
+  }
+  if (const json::Value& value = v["idMapHelpers"]; !value.isNull()) {
+    out.idMapHelpers.emplace();
+    if (!fromJson(value, *out.idMapHelpers, at + ".idMapHelpers", error)) return false;
+  }
+  if (const json::Value& value = v["denySetgroups"]; !value.isNull()) {
+    if (!readBool(value, out.denySetgroups, at + ".denySetgroups", error)) return false;
   }
   if (const json::Value& value = v["timeOffsets"]; !value.isNull()) {
     if (!readList(value, out.timeOffsets, at + ".timeOffsets", error, [](const json::Value& item, auto& into, const std::string& where, std::string& err) { return fromJson(item, into, where, err); })) return false;
@@ -1220,6 +1287,8 @@ json::Value toJson(const Plan& v) {
   out.set("namespaces", writeList(v.namespaces, [](const auto& item) { return toJson(item); }));
   out.set("uidMappings", writeList(v.uidMappings, [](const auto& item) { return toJson(item); }));
   out.set("gidMappings", writeList(v.gidMappings, [](const auto& item) { return toJson(item); }));
+  if (v.idMapHelpers) out.set("idMapHelpers", toJson(*v.idMapHelpers));
+  out.set("denySetgroups", json::Value::boolean(v.denySetgroups));
   out.set("timeOffsets", writeList(v.timeOffsets, [](const auto& item) { return toJson(item); }));
   if (v.hostname) out.set("hostname", json::Value::string(*v.hostname));
   if (v.domainname) out.set("domainname", json::Value::string(*v.domainname));
@@ -1500,6 +1569,26 @@ bool fromJson(const json::Value& v, msg::SeccompNotify&, const std::string& at, 
 json::Value toJson(const msg::SeccompNotify&) {
   json::Value out = json::Value::object();
   out.set("type", json::Value::string("seccomp-notify"));
+  return out;
+}
+
+bool fromJson(const json::Value& v, msg::IdmappedMount& out, const std::string& at, std::string& error) {
+  if (!v.isObject()) return wrong(at, "an object", error);
+  static const char* const known[] = {"type", "index"};
+  if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
+  if (v.str("type") != "idmapped-mount") return wrong(at + ".type", "\"idmapped-mount\"", error);
+  if (const json::Value& value = v["index"]; !value.isNull()) {
+    if (!readInteger(value, out.index, at + ".index", error)) return false;
+  } else {
+    return missing(at + ".index", error);
+  }
+  return true;
+}
+
+json::Value toJson(const msg::IdmappedMount& v) {
+  json::Value out = json::Value::object();
+  out.set("type", json::Value::string("idmapped-mount"));
+  out.set("index", number(v.index));
   return out;
 }
 

@@ -31,6 +31,15 @@ struct NamespacePlan {
   std::string path;
 };
 
+// Built by the launcher as a detached tree (open_tree + mount_setattr MOUNT_ATTR_IDMAP) and sent to the init.
+struct MountIdmapPlan {
+  // ridmap: every mount of the tree is mapped, not only its top.
+  bool recursive = false;
+  // Empty (with gidMappings): the container's own user namespace.
+  std::vector<IdMap> uidMappings;
+  std::vector<IdMap> gidMappings;
+};
+
 struct MountPlan {
   std::string source;
   // Absolute, inside the rootfs; resolved by the launcher without leaving it.
@@ -45,6 +54,8 @@ struct MountPlan {
   uint64_t recAttrSet = 0;
   uint64_t recAttrClr = 0;
   bool tmpcopyup = false;
+  // An id-mapped bind mount (idmap, ridmap or the mount's own mappings).
+  std::optional<MountIdmapPlan> idmap;
 };
 
 // c: character, b: block, u: unbuffered character, p: fifo.
@@ -232,6 +243,12 @@ struct NetDevicePlan {
   std::string name;
 };
 
+// The setuid programs of the uidmap package, for a rootless launch whose maps go beyond the caller's own ids.
+struct IdMapHelpersPlan {
+  std::string newuidmap;
+  std::string newgidmap;
+};
+
 // Everything the launcher needs, already decided by the TypeScript side.
 struct Plan {
   int version = 0;
@@ -249,6 +266,10 @@ struct Plan {
   std::vector<NamespacePlan> namespaces;
   std::vector<IdMap> uidMappings;
   std::vector<IdMap> gidMappings;
+  // Rootless: the maps are written by these (ranges of /etc/subuid and /etc/subgid).
+  std::optional<IdMapHelpersPlan> idMapHelpers;
+  // Rootless, maps written by the launcher itself: setgroups is denied first, as the kernel requires of an unprivileged writer of gid_map.
+  bool denySetgroups = false;
   std::vector<TimeOffsetPlan> timeOffsets;
   std::optional<std::string> hostname;
   std::optional<std::string> domainname;
@@ -364,6 +385,12 @@ struct SeccompNotify {
   static constexpr const char* kType = "seccomp-notify";
 };
 
+// A detached id-mapped tree for plan.mounts[index], from the launcher to the init before go. Carries one fd.
+struct IdmappedMount {
+  static constexpr const char* kType = "idmapped-mount";
+  int index = 0;
+};
+
 // The init is set up.
 struct Ready {
   static constexpr const char* kType = "ready";
@@ -377,7 +404,7 @@ struct Committed {
 }  // namespace msg
 
 // X(Name) for every message struct in msg::, for code that must cover them all (the fuzz target).
-#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(Ready) X(Committed)
+#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(IdmappedMount) X(Ready) X(Committed)
 
 // launcher -> tsrunc, one JSON object a line on a stream socket.
 enum class LauncherToCli { Log, Error, Hook, Created, Done };
@@ -395,7 +422,7 @@ enum class StageToLauncher { Log, Error, Idmap, Child, Console, SeccompNotify, H
 bool messageType(const json::Value& v, StageToLauncher& out);
 
 // launcher -> stage 1 and the init, SEQPACKET.
-enum class LauncherToStage { IdmapDone, Go, HookDone, Commit };
+enum class LauncherToStage { IdmapDone, IdmappedMount, Go, HookDone, Commit };
 // The type of v among LauncherToStage's messages; false when it has none of them.
 bool messageType(const json::Value& v, LauncherToStage& out);
 
@@ -406,6 +433,8 @@ bool fromJson(const json::Value& v, NamespacePlan& out, const std::string& at, s
 json::Value toJson(const NamespacePlan& v);
 bool fromJson(const json::Value& v, MountPlan& out, const std::string& at, std::string& error);
 json::Value toJson(const MountPlan& v);
+bool fromJson(const json::Value& v, MountIdmapPlan& out, const std::string& at, std::string& error);
+json::Value toJson(const MountIdmapPlan& v);
 bool fromJson(const json::Value& v, DevicePlan& out, const std::string& at, std::string& error);
 json::Value toJson(const DevicePlan& v);
 bool fromJson(const json::Value& v, CapabilitiesPlan& out, const std::string& at, std::string& error);
@@ -448,6 +477,8 @@ bool fromJson(const json::Value& v, MemoryPolicyPlan& out, const std::string& at
 json::Value toJson(const MemoryPolicyPlan& v);
 bool fromJson(const json::Value& v, NetDevicePlan& out, const std::string& at, std::string& error);
 json::Value toJson(const NetDevicePlan& v);
+bool fromJson(const json::Value& v, IdMapHelpersPlan& out, const std::string& at, std::string& error);
+json::Value toJson(const IdMapHelpersPlan& v);
 bool fromJson(const json::Value& v, Plan& out, const std::string& at, std::string& error);
 json::Value toJson(const Plan& v);
 bool fromJson(const json::Value& v, msg::Log& out, const std::string& at, std::string& error);
@@ -476,6 +507,8 @@ bool fromJson(const json::Value& v, msg::Console& out, const std::string& at, st
 json::Value toJson(const msg::Console& v);
 bool fromJson(const json::Value& v, msg::SeccompNotify& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::SeccompNotify& v);
+bool fromJson(const json::Value& v, msg::IdmappedMount& out, const std::string& at, std::string& error);
+json::Value toJson(const msg::IdmappedMount& v);
 bool fromJson(const json::Value& v, msg::Ready& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::Ready& v);
 bool fromJson(const json::Value& v, msg::Committed& out, const std::string& at, std::string& error);

@@ -16,7 +16,7 @@ export function checkMounts(input: RuleInput, out: Findings): void {
     const options = (asArray(get(m, 'options')) ?? []).map(asString);
     const isBind = options.includes('bind') || options.includes('rbind');
     if (isBind) checkBind(at, m, options, out);
-    checkIdmap(at, m, options, input, out);
+    checkIdmap(at, m, options, isBind || asString(get(m, 'type')) === 'bind', input, out);
   });
 }
 
@@ -30,12 +30,21 @@ function checkBind(at: string, m: Record<string, unknown>, options: (string | un
   });
 }
 
-function checkIdmap(at: string, m: Record<string, unknown>, options: (string | undefined)[], input: RuleInput, out: Findings): void {
+function checkIdmap(at: string, m: Record<string, unknown>, options: (string | undefined)[], isBind: boolean, input: RuleInput, out: Findings): void {
   const uid = get(m, 'uidMappings');
   const gid = get(m, 'gidMappings');
   if (uid !== undefined && gid === undefined) out.problem(`${at}/gidMappings`, 'is required when uidMappings is set');
   if (gid !== undefined && uid === undefined) out.problem(`${at}/uidMappings`, 'is required when gidMappings is set');
+  // An empty list would map nothing: every id of the mount would show as the overflow id.
+  for (const [key, v] of [['uidMappings', uid], ['gidMappings', gid]] as const) {
+    if (Array.isArray(v) && v.length === 0) out.problem(`${at}/${key}`, 'must not be empty (leave it out to use the container\'s user namespace)');
+  }
   const idmapAt = options.findIndex((o) => o === 'idmap' || o === 'ridmap');
+  // mount_setattr(MOUNT_ATTR_IDMAP) maps a detached clone of an existing tree: only a bind has one.
+  if (!isBind && (idmapAt >= 0 || uid !== undefined || gid !== undefined)) {
+    const where = idmapAt >= 0 ? `${at}/options/${idmapAt}` : `${at}/${uid !== undefined ? 'uidMappings' : 'gidMappings'}`;
+    out.problem(where, 'an id-mapped mount must be a bind mount (add "bind" or "rbind" to the options)');
+  }
   if (idmapAt >= 0) {
     if (uid === undefined && gid === undefined && input.namespaces.complete && !input.namespaces.has('user')) {
       out.problem(`${at}/options/${idmapAt}`, `${show(options[idmapAt])} needs uidMappings and gidMappings on the mount or a user namespace ${addNamespaceHint('user')}`);

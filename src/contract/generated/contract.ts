@@ -34,6 +34,17 @@ export interface PlanMount {
   recAttrSet: number;
   recAttrClr: number;
   tmpcopyup: boolean;
+  /** An id-mapped bind mount (idmap, ridmap or the mount's own mappings). */
+  idmap?: PlanMountIdmap;
+}
+
+/** Built by the launcher as a detached tree (open_tree + mount_setattr MOUNT_ATTR_IDMAP) and sent to the init. */
+export interface PlanMountIdmap {
+  /** ridmap: every mount of the tree is mapped, not only its top. */
+  recursive: boolean;
+  /** Empty (with gidMappings): the container's own user namespace. */
+  uidMappings: PlanIdMap[];
+  gidMappings: PlanIdMap[];
 }
 
 /** c: character, b: block, u: unbuffered character, p: fifo. */
@@ -221,6 +232,12 @@ export interface PlanNetDevice {
   name: string;
 }
 
+/** The setuid programs of the uidmap package, for a rootless launch whose maps go beyond the caller's own ids. */
+export interface PlanIdMapHelpers {
+  newuidmap: string;
+  newgidmap: string;
+}
+
 /** Everything the launcher needs, already decided by the TypeScript side. */
 export interface LaunchPlan {
   version: number;
@@ -238,6 +255,10 @@ export interface LaunchPlan {
   namespaces: PlanNamespace[];
   uidMappings: PlanIdMap[];
   gidMappings: PlanIdMap[];
+  /** Rootless: the maps are written by these (ranges of /etc/subuid and /etc/subgid). */
+  idMapHelpers?: PlanIdMapHelpers;
+  /** Rootless, maps written by the launcher itself: setgroups is denied first, as the kernel requires of an unprivileged writer of gid_map. */
+  denySetgroups?: boolean;
   timeOffsets: PlanTimeOffset[];
   hostname?: string;
   domainname?: string;
@@ -353,6 +374,12 @@ export interface SeccompNotifyMessage {
   type: 'seccomp-notify';
 }
 
+/** A detached id-mapped tree for plan.mounts[index], from the launcher to the init before go. Carries one fd. */
+export interface IdmappedMountMessage {
+  type: 'idmapped-mount';
+  index: number;
+}
+
 /** The init is set up. */
 export interface ReadyMessage {
   type: 'ready';
@@ -373,4 +400,4 @@ export type CliToLauncherMessage = HookDoneMessage | CommitMessage;
 export type StageToLauncherMessage = LogMessage | ErrorMessage | IdmapMessage | ChildMessage | ConsoleMessage | SeccompNotifyMessage | HookMessage | ReadyMessage | CommittedMessage;
 
 /** launcher -> stage 1 and the init, SEQPACKET. */
-export type LauncherToStageMessage = IdmapDoneMessage | GoMessage | HookDoneMessage | CommitMessage;
+export type LauncherToStageMessage = IdmapDoneMessage | IdmappedMountMessage | GoMessage | HookDoneMessage | CommitMessage;

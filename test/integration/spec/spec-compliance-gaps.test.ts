@@ -244,7 +244,7 @@ forEachRuntime(pair, 'a device node may be placed outside /dev', async (_t, rt) 
   });
 });
 
-/** The Linux mount options of runtime-spec 1.3.0 (config.md), idmap and ridmap aside (README: not yet). */
+/** The Linux mount options of runtime-spec 1.3.0 (config.md), idmap and ridmap aside (listed only on a kernel with mount_setattr). */
 const SPEC_MOUNT_OPTIONS = [
   'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'mand',
   'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',

@@ -1,0 +1,92 @@
+// Running as an unprivileged user: when tsrunc counts as rootless, where its state lives, and how
+// the new user namespace's id maps can be written by such a user (runc's rules).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_ROOT } from '../context';
+import { TsruncError } from '../errors';
+
+export interface IdRange { containerID: number; hostID: number; size: number }
+
+const euid = (): number => process.geteuid?.() ?? 0;
+const egid = (): number => process.getegid?.() ?? 0;
+
+/** Inside a user namespace other than the initial one (whose uid_map covers every id). */
+export function inUserNamespace(): boolean {
+  try {
+    const text = fs.readFileSync('/proc/self/uid_map', 'utf8').trim();
+    return !/^0\s+0\s+4294967295$/.test(text);
+  } catch {
+    return false;
+  }
+}
+
+/** --rootless true|false|auto: auto is rootless when not euid 0 or already in a user namespace. */
+export function runningRootless(flag: string): boolean {
+  if (flag === 'true') return true;
+  if (flag === 'false') return false;
+  return euid() !== 0 || inUserNamespace();
+}
+
+/** The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc. */
+export function defaultStateRoot(root: string): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (root !== DEFAULT_ROOT || euid() === 0 || !xdg) return root;
+  return path.join(xdg, 'tsrunc');
+}
+
+/** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
+export function subordinateRanges(file: string, name: string, id: number): { start: number; size: number }[] {
+  let text = '';
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return []; }
+  const out: { start: number; size: number }[] = [];
+  for (const line of text.split('\n')) {
+    const [who, start, size] = line.trim().split(':');
+    if (who !== name && who !== String(id)) continue;
+    if (/^\d+$/.test(start ?? '') && /^\d+$/.test(size ?? '')) out.push({ start: Number(start), size: Number(size) });
+  }
+  return out;
+}
+
+function lookPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = path.join(dir || '.', name);
+    try { fs.accessSync(p, fs.constants.X_OK); return path.resolve(p); } catch { /* next */ }
+  }
+  return undefined;
+}
+
+const onlyOwnId = (maps: readonly IdRange[], own: number): boolean => maps.length === 1 && maps[0].hostID === own && maps[0].size === 1;
+
+export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidmap: string; newgidmap: string } };
+
+/**
+ * How an unprivileged caller gets these maps written: its own single ids directly (setgroups
+ * denied, as the kernel requires), anything else through newuidmap/newgidmap, within the ranges
+ * /etc/subuid and /etc/subgid delegate to it. A mapping outside them is refused here, naming it,
+ * before anything exists.
+ */
+export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: readonly IdRange[]): RootlessIdMaps {
+  const uid = euid();
+  const gid = egid();
+  if (onlyOwnId(uidMappings, uid) && onlyOwnId(gidMappings, gid)) return { denySetgroups: true };
+  const user = (() => { try { return os.userInfo().username; } catch { return String(uid); } })();
+  const check = (maps: readonly IdRange[], key: string, own: number, file: string, who: number): void => {
+    const ranges = subordinateRanges(file, user, who);
+    maps.forEach((m, i) => {
+      if (m.size === 1 && m.hostID === own) return;
+      const end = m.hostID + m.size;
+      if (ranges.some((r) => m.hostID >= r.start && end <= r.start + r.size)) return;
+      const have = ranges.length === 0 ? 'none' : ranges.map((r) => `${r.start}-${r.start + r.size - 1}`).join(', ');
+      throw new TsruncError(`config.json: /linux/${key}/${i}: host ids ${m.hostID}-${end - 1} are not delegated to user ${user} (${who}) in ${file} (it has: ${have}); a rootless container may map only its own id and those ranges`);
+    });
+  };
+  check(uidMappings, 'uidMappings', uid, '/etc/subuid', uid);
+  check(gidMappings, 'gidMappings', gid, '/etc/subgid', uid);
+  const newuidmap = lookPath('newuidmap');
+  const newgidmap = lookPath('newgidmap');
+  if (!newuidmap || !newgidmap) {
+    throw new TsruncError('config.json: /linux/uidMappings: a rootless container with more than its own id needs newuidmap and newgidmap (the uidmap package) in $PATH');
+  }
+  return { idMapHelpers: { newuidmap, newgidmap } };
+}
