@@ -3,9 +3,11 @@ import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
 import { SYSTEMD_CGROUPS_PATH } from '../cgroups-path';
+import { annotationProperties, SYSTEMD_PROPERTY_ANNOTATION } from '../systemd-annotations';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
+  checkSystemdAnnotations(input, out);
   const resources = asObject(get(input.linux, 'resources'));
   if (resources === undefined) return;
   checkMemory(asObject(get(resources, 'memory')), out);
@@ -29,6 +31,20 @@ function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
     else if (m[1] !== '' && !m[1].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[1])})`);
   } else if (m && (m[1] === '' || m[1].endsWith('.slice'))) {
     out.warn('/linux/cgroupsPath', `${show(path)} has the systemd form slice:prefix:name but --systemd-cgroup is not set; it is used as a directory name`);
+  }
+}
+
+/** org.systemd.property.<Name> annotations, as the systemd driver reads them (ignored by the
+ * cgroupfs driver, so not checked when it is known to be the one). */
+function checkSystemdAnnotations({ spec, options }: RuleInput, out: Findings): void {
+  if (options.systemdCgroup === false) return;
+  for (const [key, value] of ownEntries(asObject(get(spec, 'annotations')))) {
+    if (!key.startsWith(SYSTEMD_PROPERTY_ANNOTATION) || typeof value !== 'string') continue;
+    try {
+      annotationProperties({ [key]: value });
+    } catch (e) {
+      out.problem(join('/annotations', key), (e as Error).message);
+    }
   }
 }
 
