@@ -67,6 +67,7 @@ guestOnly('systemd cgroup driver', () => describe('systemd cgroup driver (system
 
   test('create: the scope in its nested slice with the properties and files runc gives it', T, async () => {
     const seen: Record<string, { props: Record<string, string>; files: Record<string, string> }> = {};
+    const updated: Record<string, Record<string, string>> = {};
     for (const rt of [ts, runc]) {
       if (!rt) continue;
       const id = uniqueId(`sd-${rt.kind}`);
@@ -89,6 +90,10 @@ guestOnly('systemd cgroup driver', () => describe('systemd cgroup driver (system
         // too, so file and unit agree; runc 1.1.5 wrote the config's 33333.
         if (rt === ts) assert.equal(files['cpu.max'], '34000 100000');
         assert.equal(files['memory.high'], String(48 * MiB));
+        // update: the unit's properties (SetUnitProperties) and the files, as runc changes them.
+        expectOk(await rt.exec(['update', '--memory', String(96 * MiB), '--pids-limit', '33', '--cpu-quota', '50000', '--cpu-period', '100000', id]), `${rt.kind} update`);
+        updated[rt.kind] = { ...show(unit, ['MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec']), ...Object.fromEntries(['memory.max', 'pids.max', 'cpu.max'].map((f) => [f, read(dir, f)])) };
+        assert.deepEqual(updated[rt.kind], { MemoryMax: String(96 * MiB), TasksMax: '33', CPUQuotaPerSecUSec: '500ms', 'memory.max': String(96 * MiB), 'pids.max': '33', 'cpu.max': '50000 100000' });
         if (rt === ts) {
           assert.match(show(unit, ['Description']).Description, /tsrunc container/);
           // exec lands in the scope
@@ -101,12 +106,10 @@ guestOnly('systemd cgroup driver', () => describe('systemd cgroup driver (system
           assert.equal((await ts.state(id)).status, 'paused');
           expectOk(await ts.exec(['resume', id]), 'resume');
           assert.equal(read(dir, 'cgroup.freeze'), '0');
-          // update: the unit property and the file
-          expectOk(await ts.exec(['update', '--memory', String(96 * MiB), '--pids-limit', '33', id]), 'update');
-          const after = show(unit, ['MemoryMax', 'TasksMax']);
-          assert.deepEqual(after, { MemoryMax: String(96 * MiB), TasksMax: '33' });
-          assert.equal(read(dir, 'memory.max'), String(96 * MiB));
-          assert.equal(read(dir, 'pids.max'), '33');
+          // cpu.max.burst is no unit property (runc maps none): written to the file only, and the
+          // update's SetUnitProperties leaves it alone.
+          expectOk(await ts.exec(['update', '--cpu-burst', '20000', id]), 'update --cpu-burst');
+          assert.equal(read(dir, 'cpu.max.burst'), '20000');
           // events --stats reads the scope's files
           const ev = await ts.exec(['events', '--stats', id]);
           expectOk(ev, 'events --stats');

@@ -87,13 +87,15 @@ test('the driver refuses hosts that are not pure cgroup v2, saying which they ar
   assert.deepEqual(made.record, { driver: 'v2', dirs: { unified: '/sys/fs/cgroup/a.slice/a-b.slice/p-n.scope' }, systemd: { unit: 'p-n.scope', slice: 'a-b.slice' } });
 });
 
-test('validate: a bad org.systemd.property.* annotation is a problem naming it; the cgroupfs driver ignores them', () => {
+test('validate: a bad org.systemd.property.* annotation is a problem naming it; the cgroupfs driver only warns', () => {
   const spec = { ociVersion: '1.3.0', root: { path: 'rootfs' }, annotations: { 'org.systemd.property.TimeoutStopSec': 'soon', 'org.systemd.property.CollectMode': "'inactive-or-failed'", other: 'x' } };
   const problems = validateSpec(spec).problems;
   assert.equal(problems.length, 1, problems.join('\n'));
   assert.match(problems[0], /\/annotations\/org\.systemd\.property\.TimeoutStopSec: .*"soon"/);
   assert.deepEqual(validateSpec({ ...spec, annotations: { 'org.systemd.property.bad name': '1' } }).problems.length, 1);
-  assert.deepEqual(validateSpec(spec, { systemdCgroup: false }).problems, []);
+  const cgroupfs = validateSpec(spec, { systemdCgroup: false });
+  assert.deepEqual(cgroupfs.problems, []);
+  assert.equal(cgroupfs.warnings.filter((w) => /TimeoutStopSec: ignored without --systemd-cgroup, and refused with it/.test(w)).length, 1, cgroupfs.warnings.join('\n'));
 });
 
 test('device rules -> DevicePolicy/DeviceAllow: an allow list under "strict", narrowed by later denies; allow-all -> "auto"', () => {

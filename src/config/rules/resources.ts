@@ -34,16 +34,18 @@ function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
   }
 }
 
-/** org.systemd.property.<Name> annotations, as the systemd driver reads them (ignored by the
- * cgroupfs driver, so not checked when it is known to be the one). */
+/** org.systemd.property.<Name> annotations, as the systemd driver reads them. The cgroupfs driver
+ * ignores them, so there a bad one is only a warning. */
 function checkSystemdAnnotations({ spec, options }: RuleInput, out: Findings): void {
-  if (options.systemdCgroup === false) return;
   for (const [key, value] of ownEntries(asObject(get(spec, 'annotations')))) {
     if (!key.startsWith(SYSTEMD_PROPERTY_ANNOTATION) || typeof value !== 'string') continue;
     try {
       annotationProperties({ [key]: value });
     } catch (e) {
-      out.problem(join('/annotations', key), (e as Error).message);
+      // The pointer names the annotation already.
+      const why = (e as Error).message.replace(/^annotations\[".*?"\]: /, '');
+      if (options.systemdCgroup === false) out.warn(join('/annotations', key), `ignored without --systemd-cgroup, and refused with it: ${why}`);
+      else out.problem(join('/annotations', key), why);
     }
   }
 }
