@@ -1,0 +1,86 @@
+// Runs in the systemd lane's guest (test/integration/cgroups/systemd-engines.test.ts boots it):
+// an engine that uses the systemd cgroup driver, on tsrunc. podman 4.3 with cgroup_manager =
+// "systemd" (private storage, no network, the runtime under test by path) asks tsrunc for
+// --systemd-cgroup and a machine.slice:libpod:<id> cgroupsPath; its own conmon goes in a scope of
+// its own. Each podman command costs seconds in the guest, so the checks share one container.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { guestOnly } from '../helpers/cgroup2-vm';
+import { SERVICE_PATH } from '../helpers/e2e/command';
+import { buildBusyboxImage } from '../helpers/e2e/image';
+import { podmanMissing } from '../helpers/e2e/podman';
+import { loggedCalls, writeRuntimeWrapper, type RuntimeWrapper } from '../helpers/e2e/wrapper';
+
+const T = { timeout: 180_000 };
+
+function show(unit: string, props: string[]): Record<string, string> {
+  const r = spawnSync('systemctl', ['show', ...props.map((p) => `-p${p}`), unit], { encoding: 'utf8' });
+  return Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+const listed = (pattern: string): string => spawnSync('systemctl', ['list-units', '--all', '--no-legend', pattern], { encoding: 'utf8' }).stdout.trim();
+
+guestOnly('engines on tsrunc under systemd', () => describe('podman (cgroup_manager = "systemd") on tsrunc, systemd 252 in the UML guest', { skip: podmanMissing() ?? false }, () => {
+  let base = '';
+  let sut: RuntimeWrapper;
+  let image = '';
+  let env: NodeJS.ProcessEnv = {};
+  const podman = (args: string[]) => {
+    const r = spawnSync('podman', args, { env, encoding: 'utf8', timeout: 120_000 });
+    return { ...r, what: `$ podman ${args.join(' ')}\n  exit=${r.status}\n  stdout=${r.stdout}\n  stderr=${r.stderr}` };
+  };
+
+  before(() => {
+    base = fs.mkdtempSync('/tmp/tsrunc-sd-podman-');
+    sut = writeRuntimeWrapper(base, 'tsrunc');
+    fs.mkdirSync(path.join(base, 'image'));
+    const img = buildBusyboxImage(path.join(base, 'image'));
+    image = img.ref;
+    const q = JSON.stringify;
+    fs.writeFileSync(path.join(base, 'containers.conf'), [
+      '[containers]', 'netns = "none"', 'log_driver = "k8s-file"',
+      '[engine]', 'cgroup_manager = "systemd"', 'events_logger = "file"',
+      `events_logfile_path = ${q(path.join(base, 'events.log'))}`, `tmp_dir = ${q(path.join(base, 'tmp'))}`, `volume_path = ${q(path.join(base, 'volumes'))}`,
+      'runtime = "tsrunc"', 'runtime_supports_json = ["tsrunc"]',
+      '[engine.runtimes]', `tsrunc = [${q(sut.path)}]`,
+      '[network]', `network_config_dir = ${q(path.join(base, 'networks'))}`, '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(base, 'storage.conf'), ['[storage]', 'driver = "vfs"', `graphroot = ${q(path.join(base, 'storage'))}`, `runroot = ${q(path.join(base, 'runroot'))}`, ''].join('\n'));
+    env = { PATH: SERVICE_PATH, CONTAINERS_CONF: path.join(base, 'containers.conf'), CONTAINERS_STORAGE_CONF: path.join(base, 'storage.conf') };
+    const r = podman(['load', '--quiet', '--input', img.tar]);
+    assert.equal(r.status, 0, r.what);
+  });
+
+  after(() => {
+    const left = podman(['ps', '--all', '--quiet']).stdout.trim();
+    if (left) podman(['rm', '--force', '--time', '0', ...left.split('\n')]);
+    // The guest's /tmp is the host's: nothing of podman's may stay there.
+    podman(['system', 'reset', '--force']);
+    fs.rmSync(base, { recursive: true, force: true });
+    assert.equal(left, '', 'containers left');
+  });
+
+  test('podman run: the container in libpod-<id>.scope in machine.slice with its limits; rm leaves no unit', T, () => {
+    const run = podman(['run', '--detach', '--memory', '64m', '--pids-limit', '50', image, 'sleep', '100']);
+    assert.equal(run.status, 0, run.what);
+    const id = run.stdout.trim();
+    const unit = `libpod-${id}.scope`;
+    assert.ok(loggedCalls(sut).some((c) => c.startsWith('--systemd-cgroup ') && c.includes(' create ')), `podman called tsrunc with --systemd-cgroup: ${loggedCalls(sut).join('\n')}`);
+    assert.deepEqual(show(unit, ['ActiveState', 'Slice', 'Delegate', 'MemoryMax', 'TasksMax']), { ActiveState: 'active', Slice: 'machine.slice', Delegate: 'yes', MemoryMax: String(64 * 1024 * 1024), TasksMax: '50' });
+    const pid = podman(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim();
+    assert.equal(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim(), `0::/machine.slice/${unit}`);
+    const exec = podman(['exec', id, 'cat', '/sys/fs/cgroup/memory.max']);
+    assert.equal(exec.stdout.trim(), String(64 * 1024 * 1024), exec.what);
+    const rm = podman(['rm', '--force', '--time', '0', id]);
+    assert.equal(rm.status, 0, rm.what);
+    assert.equal(listed(unit), '', `tsrunc's delete stopped ${unit}`);
+    assert.ok(!fs.existsSync(`/sys/fs/cgroup/machine.slice/${unit}`));
+    // conmon's own scope is podman's: it goes once conmon has exited, after rm returns.
+    const conmon = `libpod-conmon-${id}.scope`;
+    for (let i = 0; i < 100 && listed(conmon) !== ''; i++) spawnSync('sleep', ['0.1']);
+    assert.equal(listed(conmon), '', `${conmon} is gone`);
+  });
+}), 'systemd');
