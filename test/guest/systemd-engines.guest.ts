@@ -2,7 +2,10 @@
 // an engine that uses the systemd cgroup driver, on tsrunc. podman 4.3 with cgroup_manager =
 // "systemd" (private storage, no network, the runtime under test by path) asks tsrunc for
 // --systemd-cgroup and a machine.slice:libpod:<id> cgroupsPath; its own conmon goes in a scope of
-// its own. Each podman command costs seconds in the guest, so the checks share one container.
+// its own. containerd 1.6 (a daemon of the test's own, test/helpers/e2e/containerd.ts) with the
+// runc shim's SystemdCgroup option (ctr's --runc-systemd-cgroup; CRI's `SystemdCgroup = true`
+// sets the same option) does the same with the cgroupsPath it is given. Each engine command costs
+// seconds in the guest, so the checks share one container per engine.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +14,7 @@ import * as path from 'node:path';
 import { guestOnly } from '../helpers/cgroup2-vm';
 import { SERVICE_PATH } from '../helpers/e2e/command';
 import { buildBusyboxImage } from '../helpers/e2e/image';
+import { Containerd, containerdMissing } from '../helpers/e2e/containerd';
 import { podmanMissing } from '../helpers/e2e/podman';
 import { loggedCalls, writeRuntimeWrapper, type RuntimeWrapper } from '../helpers/e2e/wrapper';
 
@@ -82,5 +86,51 @@ guestOnly('engines on tsrunc under systemd', () => describe('podman (cgroup_mana
     const conmon = `libpod-conmon-${id}.scope`;
     for (let i = 0; i < 100 && listed(conmon) !== ''; i++) spawnSync('sleep', ['0.1']);
     assert.equal(listed(conmon), '', `${conmon} is gone`);
+  });
+}), 'systemd');
+
+guestOnly('containerd on tsrunc under systemd', () => describe('containerd (the shim\'s SystemdCgroup) on tsrunc, systemd 252 in the UML guest', { skip: containerdMissing() ?? false }, () => {
+  let base = '';
+  let sut: RuntimeWrapper;
+  let image = '';
+  let cd: Containerd;
+
+  before(async () => {
+    base = fs.mkdtempSync('/tmp/tsrunc-sd-ctrd-');
+    sut = writeRuntimeWrapper(base, 'tsrunc');
+    fs.mkdirSync(path.join(base, 'image'));
+    const img = buildBusyboxImage(path.join(base, 'image'));
+    image = img.ref;
+    cd = new Containerd(path.join(base, 'cd'));
+    await cd.start();
+    // The guest's root cannot take overlay mounts: the native snapshotter copies instead.
+    const imp = await cd.ctr(['images', 'import', '--snapshotter', 'native', img.tar]);
+    assert.equal(imp.code, 0, imp.stderr);
+  });
+
+  after(async () => {
+    const problems = cd ? await cd.stop() : [];
+    fs.rmSync(base, { recursive: true, force: true });
+    assert.deepEqual(problems, [], 'containerd cleanup had to force things');
+  });
+
+  test('ctr run --runc-systemd-cgroup: the container in its scope with its limit; task and container delete leave no unit', T, async () => {
+    const id = `sdctr${process.pid}`;
+    const unit = `ctr-${id}.scope`;
+    const run = await cd.ctr(['run', '--detach', '--snapshotter', 'native', ...cd.runtimeFlags(sut.path), '--runc-systemd-cgroup', '--cgroup', `machine.slice:ctr:${id}`, '--memory-limit', String(48 * 1024 * 1024), image, id, 'sleep', '100']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(loggedCalls(sut).some((c) => c.includes('--systemd-cgroup') && c.includes(' create ')), `the shim called tsrunc with --systemd-cgroup: ${loggedCalls(sut).join('\n')}`);
+    assert.deepEqual(show(unit, ['ActiveState', 'Slice', 'Delegate', 'MemoryMax']), { ActiveState: 'active', Slice: 'machine.slice', Delegate: 'yes', MemoryMax: String(48 * 1024 * 1024) });
+    const tasks = (await cd.ctr(['task', 'list'])).stdout;
+    const pid = new RegExp(`^${id}\\s+(\\d+)\\s`, 'm').exec(tasks)?.[1];
+    assert.ok(pid, tasks);
+    assert.equal(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim(), `0::/machine.slice/${unit}`);
+    assert.equal((await cd.ctr(['task', 'kill', '--signal', 'SIGKILL', id])).code, 0);
+    for (let i = 0; i < 100 && !/STOPPED/.test((await cd.ctr(['task', 'list'])).stdout); i++) spawnSync('sleep', ['0.1']);
+    const del = await cd.ctr(['task', 'delete', id]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await cd.ctr(['containers', 'delete', id])).code, 0);
+    assert.equal(listed(unit), '', `${unit} is gone`);
+    assert.ok(!fs.existsSync(`/sys/fs/cgroup/machine.slice/${unit}`));
   });
 }), 'systemd');
