@@ -10,6 +10,7 @@ import { guestOnly } from '../helpers/cgroup2-vm';
 import { makeBundle, type Bundle } from '../helpers/rootfs';
 import { describeResult, hasRunc, Runtime, uniqueId } from '../helpers/runtime';
 import { expectOk } from '../helpers/suite';
+import { listed, show, showAll, unitGone } from '../helpers/systemctl';
 
 const T = { timeout: 180_000 };
 const MiB = 1024 * 1024;
@@ -17,28 +18,6 @@ const SD = ['--systemd-cgroup'];
 // (No cpuset here: the guest has one CPU and no cpuset controller.)
 const PROPS = ['ActiveState', 'Slice', 'Delegate', 'MemoryMax', 'MemoryLow', 'MemoryHigh', 'TasksMax', 'CPUQuotaPerSecUSec', 'CPUQuotaPeriodUSec', 'CPUWeight'];
 const FILES = ['memory.max', 'memory.low', 'memory.high', 'pids.max', 'cpu.max', 'cpu.weight'];
-
-function show(unit: string, props: string[]): Record<string, string> {
-  const r = spawnSync('systemctl', ['show', ...props.map((p) => `-p${p}`), unit], { encoding: 'utf8' });
-  const out: Record<string, string> = {};
-  for (const line of r.stdout.split('\n')) { const i = line.indexOf('='); if (i > 0) out[line.slice(0, i)] = line.slice(i + 1); }
-  return out;
-}
-
-/** Every value of a property systemctl prints once per entry (DeviceAllow=, IOReadBandwidthMax=...). */
-function showAll(unit: string, prop: string): string[] {
-  const r = spawnSync('systemctl', ['show', `-p${prop}`, unit], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.startsWith(`${prop}=`)).map((l) => l.slice(prop.length + 1));
-}
-
-/** The unit's line in `systemctl list-units --all` (loaded units, failed ones included), or ''. */
-const listed = (unit: string): string => spawnSync('systemctl', ['list-units', '--all', '--no-legend', unit], { encoding: 'utf8' }).stdout.trim();
-
-/** LoadState "not-found" and no ActiveState but inactive: systemd has forgotten the unit. */
-function unitGone(unit: string): boolean {
-  const s = show(unit, ['LoadState', 'ActiveState']);
-  return s.LoadState === 'not-found' && s.ActiveState === 'inactive';
-}
 
 const read = (dir: string, file: string): string => { try { return fs.readFileSync(path.join(dir, file), 'utf8').trim(); } catch { return '(none)'; } };
 

@@ -17,15 +17,9 @@ import { buildBusyboxImage } from '../helpers/e2e/image';
 import { Containerd, containerdMissing } from '../helpers/e2e/containerd';
 import { podmanMissing } from '../helpers/e2e/podman';
 import { loggedCalls, writeRuntimeWrapper, type RuntimeWrapper } from '../helpers/e2e/wrapper';
+import { listed, show } from '../helpers/systemctl';
 
 const T = { timeout: 180_000 };
-
-function show(unit: string, props: string[]): Record<string, string> {
-  const r = spawnSync('systemctl', ['show', ...props.map((p) => `-p${p}`), unit], { encoding: 'utf8' });
-  return Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
-
-const listed = (pattern: string): string => spawnSync('systemctl', ['list-units', '--all', '--no-legend', pattern], { encoding: 'utf8' }).stdout.trim();
 
 guestOnly('engines on tsrunc under systemd', () => describe('podman (cgroup_manager = "systemd") on tsrunc, systemd 252 in the UML guest', { skip: podmanMissing() ?? false }, () => {
   let base = '';
