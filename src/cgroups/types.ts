@@ -74,6 +74,9 @@ export interface CgroupManager {
   /** True when create() needs the pid of the container's first process as its third argument
    * (systemd makes a scope only around a process): it is then called once the launcher exists. */
   readonly createsWithPid?: boolean;
+  /** Called once the container's init exists, before it runs the user's program: the systemd
+   * driver sets the task limit then (its scope also holds the launcher until then). */
+  afterInit?(): void;
 }
 
 /** The cgroup2 directory a v1 container also gets on a hybrid host, for the controllers v1 lacks

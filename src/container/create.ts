@@ -179,6 +179,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     timings.phase('launcher until the init is ready');
     // Closing the launcher's socket makes it kill the init and exit (so does a crash of tsrunc).
     undo.push('the launcher', () => launched.abort());
+    cgroups?.afterInit?.();
     // Before commit (and, as runc, before the pid file): until then the init is the launcher's
     // unreaped child, so the number still names it.
     pidfdSocket?.send(launched.initPid, 'standard');

@@ -27,12 +27,15 @@ export interface CallOptions {
   signature?: string;
   body?: DBusValue[];
   timeoutMs?: number;
-  /** No reply after this long: send the peer a Ping (once), which wakes a peer that has our call
-   * buffered but is not looking at it (see SystemdManager.connect). */
+  /** No reply after this long: send the peer a Ping, which wakes a peer that has our call
+   * buffered but is not looking at it (see SystemdManager.connect); again after twice as long
+   * (up to a second) while there is still no reply: a peer slow enough to read the Ping together
+   * with the call is stuck the same way. */
   nudgeMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 25_000;
+const MAX_NUDGE_INTERVAL_MS = 1000;
 
 export class DBusConnection {
   private serial = 0;
@@ -152,7 +155,8 @@ export class DBusConnection {
   call(opts: CallOptions): DBusValue[] {
     const serial = this.send(opts);
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    let nudgeAt = opts.nudgeMs === undefined ? undefined : Math.min(deadline, Date.now() + opts.nudgeMs);
+    let nudgeAfter = opts.nudgeMs;
+    let nudgeAt = nudgeAfter === undefined ? undefined : Math.min(deadline, Date.now() + nudgeAfter);
     for (;;) {
       let m: Message;
       try {
@@ -161,7 +165,8 @@ export class DBusConnection {
             m = this.nextMessage(nudgeAt);
           } catch (e) {
             if (!(e instanceof DBusTransportError) || Date.now() >= deadline || !/in time/.test(e.message)) throw e;
-            nudgeAt = undefined;
+            nudgeAfter = Math.min(2 * (nudgeAfter ?? 0), MAX_NUDGE_INTERVAL_MS);
+            nudgeAt = Math.min(deadline, Date.now() + nudgeAfter);
             this.send({ destination: opts.destination, path: '/', interface: 'org.freedesktop.DBus.Peer', member: 'Ping' }, NO_REPLY_EXPECTED);
             continue;
           }

@@ -3,11 +3,13 @@
 // test/cgroups-systemd.test.ts (the systemd lane).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annotationProperties } from '../../src/cgroups/systemd/annotations';
+import { annotationProperties } from '../../src/config/systemd-annotations';
 import { rangesToMask, systemdResources } from '../../src/cgroups/systemd/properties';
 import { expandSlice, systemdUnitPlace } from '../../src/cgroups/systemd/unit-name';
 import { Variant } from '../../src/dbus/marshal';
 import { SystemdCgroups } from '../../src/cgroups/systemd/driver';
+import { deviceProperties } from '../../src/cgroups/systemd/device-properties';
+import { validateSpec } from '../../src/config/validate';
 
 test('slices expand into nested cgroups as systemd spells them; bad names are refused', () => {
   assert.equal(expandSlice('system.slice'), '/system.slice');
@@ -83,4 +85,31 @@ test('the driver refuses hosts that are not pure cgroup v2, saying which they ar
     /--systemd-cgroup: tsrunc's systemd driver supports pure cgroup v2 hosts only; this host's cgroups are hybrid/);
   const made = SystemdCgroups.forNew({ ociVersion: '1.0.0', linux: { cgroupsPath: 'a-b.slice:p:n' } } as never, 'c1', { kind: 'v2', v1: [], unified: { ...unified, mountPoint: '/sys/fs/cgroup' } });
   assert.deepEqual(made.record, { driver: 'v2', dirs: { unified: '/sys/fs/cgroup/a.slice/a-b.slice/p-n.scope' }, systemd: { unit: 'p-n.scope', slice: 'a-b.slice' } });
+});
+
+test('validate: a bad org.systemd.property.* annotation is a problem naming it; the cgroupfs driver only warns', () => {
+  const spec = { ociVersion: '1.3.0', root: { path: 'rootfs' }, annotations: { 'org.systemd.property.TimeoutStopSec': 'soon', 'org.systemd.property.CollectMode': "'inactive-or-failed'", other: 'x' } };
+  const problems = validateSpec(spec).problems;
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0], /\/annotations\/org\.systemd\.property\.TimeoutStopSec: .*"soon"/);
+  assert.deepEqual(validateSpec({ ...spec, annotations: { 'org.systemd.property.bad name': '1' } }).problems.length, 1);
+  const cgroupfs = validateSpec(spec, { systemdCgroup: false });
+  assert.deepEqual(cgroupfs.problems, []);
+  assert.equal(cgroupfs.warnings.filter((w) => /TimeoutStopSec: ignored without --systemd-cgroup, and refused with it/.test(w)).length, 1, cgroupfs.warnings.join('\n'));
+});
+
+test('device rules -> DevicePolicy/DeviceAllow: an allow list under "strict", narrowed by later denies; allow-all -> "auto"', () => {
+  const r = (allow: boolean, type: 'a' | 'b' | 'c', major: number, minor: number, access: string) => ({ allow, type, major, minor, access });
+  const value = (props: [string, Variant][]) => props.map(([n, v]) => [n, v.value]);
+  assert.deepEqual(value(deviceProperties([
+    r(true, 'a', -1, -1, 'rwm'), r(false, 'a', -1, -1, 'rwm'),
+    r(true, 'c', 1, 3, 'rwm'), r(true, 'c', 136, -1, 'rw'), r(true, 'b', -1, -1, 'm'), r(true, 'c', -1, 5, 'r'),
+    r(false, 'c', 1, -1, 'w'), r(true, 'c', 1, 3, 'r'), r(true, 'c', 7, 7, 'w'), r(false, 'c', 7, 7, 'w'),
+  ])), [
+    ['DeviceAllow', []], ['DevicePolicy', 'strict'],
+    // 1:3 lost "w" to the later "deny c 1:* w"; *:5 has no systemd spelling; 7:7 was taken back.
+    ['DeviceAllow', [['/dev/char/1:3', 'rm'], ['char-136', 'rw'], ['block-*', 'm']]],
+  ]);
+  assert.deepEqual(value(deviceProperties([r(false, 'a', -1, -1, 'rwm'), r(true, 'a', -1, -1, 'rwm'), r(false, 'c', 1, 3, 'w')])), [['DeviceAllow', []], ['DevicePolicy', 'auto']]);
+  assert.deepEqual(value(deviceProperties([])), [['DeviceAllow', []], ['DevicePolicy', 'strict'], ['DeviceAllow', []]]);
 });

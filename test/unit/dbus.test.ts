@@ -220,6 +220,31 @@ test('a peer that sits on our first call is woken by one Ping after nudgeMs (sys
   assert.deepEqual(seen, ['Subscribe', 'Ping(no reply)', 'Subscribe']);
 });
 
+test('a peer that also sits on the first Ping is woken by the next ones (nudges at doubling intervals)', async () => {
+  const seen: string[] = [];
+  let held: ReturnType<typeof decodeMessage> | undefined;
+  let pings = 0;
+  await withPeer((c, call) => {
+    seen.push(call.member ?? '');
+    if (call.member === 'Subscribe') { held = call; return; }
+    // Answers only at the third Ping, as a systemd slow enough to read the call and the first
+    // Pings in one go would.
+    if (++pings < 3 || !held) return;
+    c.write(encodeMessage({ type: MessageType.MethodReturn, flags: 0, serial: 100, replySerial: held.serial, signature: '', body: [] }));
+    held = undefined;
+  }, async (sock) => {
+    const out = await runClient(`
+      const c = DBusConnection.connect(${JSON.stringify(sock)}, { bus: false, timeoutMs: 5000 });
+      const t0 = Date.now();
+      c.call({ path: '/', interface: 'i.I', member: 'Subscribe', timeoutMs: 5000, nudgeMs: 50 });
+      process.stdout.write(JSON.stringify({ took: Date.now() - t0 }));`);
+    const r = JSON.parse(out) as { took: number };
+    // Pings after 50, 150 and 350 ms.
+    assert.ok(r.took >= 300 && r.took < 4000, `answered after the third nudge: ${r.took} ms`);
+  });
+  assert.deepEqual(seen, ['Subscribe', 'Ping', 'Ping', 'Ping']);
+});
+
 test('the connection authenticates with EXTERNAL (our uid in hex), skips Hello on a peer, and reads a reply split across reads', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-dbus-'));
   const sock = path.join(dir, 's');

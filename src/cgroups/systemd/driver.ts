@@ -13,8 +13,10 @@ import type { CgroupManager, CgroupPlacement, CgroupRecord } from '../types';
 import { V2Cgroups } from '../v2';
 import type { FreezerState } from '../freezer-state';
 import type { Stats } from '../stats';
-import { annotationProperties } from './annotations';
-import { systemdResources } from './properties';
+import { annotationProperties } from '../../config/systemd-annotations';
+import { deviceProperties } from './device-properties';
+import { splitTaskLimit, systemdResources } from './properties';
+import { deviceRules } from '../devices';
 import { Variant } from '../../dbus/marshal';
 import type { SystemdManager, UnitProperty } from './systemd-api';
 import { systemdUnitPlace } from './unit-name';
@@ -50,6 +52,8 @@ export class SystemdCgroups implements CgroupManager {
   /** create() needs the pid of the container's first process (see the file's comment). */
   readonly createsWithPid = true;
   private readonly files: V2Cgroups;
+  /** What create() left for afterInit(), with the connection to do it on. */
+  private pending: { sd: SystemdManager; resources: Resources } | undefined;
 
   private constructor(readonly record: CgroupRecord & { systemd: { unit: string; slice: string } }, private readonly extra: UnitProperty[] = [], private readonly description = '') {
     this.files = V2Cgroups.fromRecord(record);
@@ -75,7 +79,8 @@ export class SystemdCgroups implements CgroupManager {
 
   create(resources: Resources | undefined, linuxDevices?: readonly Device[], firstPid?: number): void {
     if (firstPid === undefined) throw new Error('SystemdCgroups.create needs the pid of the container\'s first process');
-    const { properties, resources: toWrite } = systemdResources(resources ?? {});
+    const { now, afterInit } = splitTaskLimit(resources ?? {});
+    const { properties, resources: toWrite } = systemdResources(now);
     const props: UnitProperty[] = [
       ['Description', new Variant('s', this.description)],
       ['Slice', new Variant('s', this.record.systemd.slice)],
@@ -88,12 +93,39 @@ export class SystemdCgroups implements CgroupManager {
       ['TasksAccounting', new Variant('b', true)],
       ['DefaultDependencies', new Variant('b', false)],
       ...properties,
+      ...deviceProperties(deviceRules(resources, linuxDevices)),
       ...this.extra,
     ];
-    withSystemd((sd) => this.startUnit(sd, props));
+    const sd = connectSystemd();
+    try {
+      this.startUnit(sd, props);
+    } catch (e) {
+      sd.close();
+      throw e;
+    }
+    if (afterInit) this.pending = { sd, resources: afterInit };
+    else sd.close();
     // A failure here is undone by the caller's destroy(), once the launcher is gone: a stop job now
     // would wait for the launcher, which does not die of the SIGTERM systemd sends.
     this.files.create(toWrite, linuxDevices);
+  }
+
+  /**
+   * The task limit, held back by create(): until the init exists the scope also holds the
+   * launcher and its first fork, so a TasksMax below 3 would stop the init from being born (runc
+   * sets every limit only once its init exists). Lowering pids.max below the tasks already there
+   * is allowed: it only refuses new ones.
+   */
+  afterInit(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    try {
+      this.setProperties(pending.sd, systemdResources(pending.resources).properties);
+    } finally {
+      pending.sd.close();
+    }
+    this.files.update(pending.resources);
   }
 
   private startUnit(sd: SystemdManager, props: UnitProperty[]): void {
@@ -137,16 +169,19 @@ export class SystemdCgroups implements CgroupManager {
 
   update(resources: Resources): void {
     const { properties, resources: toWrite } = systemdResources(resources, (_c, file) => this.readFile(file));
-    if (properties.length > 0) {
-      withSystemd((sd) => {
-        try {
-          sd.setUnitProperties(this.unit, true, properties);
-        } catch (e) {
-          throw new TsruncError(`--systemd-cgroup: systemd did not take the new limits of ${this.unit}: ${(e as Error).message}`);
-        }
-      });
-    }
+    // Device rules only when given, as the files driver rewrites its program only then.
+    if (resources.devices !== undefined) properties.push(...deviceProperties(deviceRules(resources)));
+    if (properties.length > 0) withSystemd((sd) => this.setProperties(sd, properties));
     this.files.update(toWrite);
+  }
+
+  private setProperties(sd: SystemdManager, properties: UnitProperty[]): void {
+    if (properties.length === 0) return;
+    try {
+      sd.setUnitProperties(this.unit, true, properties);
+    } catch (e) {
+      throw new TsruncError(`--systemd-cgroup: systemd did not take the new limits of ${this.unit}: ${(e as Error).message}`);
+    }
   }
 
   private readFile(file: string): string | undefined {
@@ -163,6 +198,8 @@ export class SystemdCgroups implements CgroupManager {
   oomKills(): number { return this.files.oomKills(); }
 
   destroy(killRemaining: boolean): string[] {
+    this.pending?.sd.close();
+    this.pending = undefined;
     // Killed here at once: a stop job would send SIGTERM and wait the unit's TimeoutStopSec.
     if (killRemaining && this.files.pids().length > 0) this.files.signalAll(9);
     const notes = withSystemd((sd) => this.stopUnit(sd));

@@ -5,8 +5,8 @@
 // too, as runc's systemd driver does. The mapping is runc's (libcontainer/cgroups/systemd v2):
 // memory.{max,low,high,min,swap.max} -> Memory*, pids.max -> TasksMax, cpu.weight -> CPUWeight
 // (cpu.idle=1 -> CPUWeight=0), cpu.max -> CPUQuotaPerSecUSec + CPUQuotaPeriodUSec,
-// cpuset.{cpus,mems} -> AllowedCPUs/AllowedMemoryNodes (bit masks). IO and devices stay files only
-// (runc maps no io on v2; the device eBPF program is tsrunc's own, as with the cgroupfs driver).
+// cpuset.{cpus,mems} -> AllowedCPUs/AllowedMemoryNodes (bit masks). IO stays files only (runc maps
+// no io on v2); device rules are mapped in device-properties.ts.
 import type { Resources } from '../../config/types';
 import { TsruncError } from '../../errors';
 import { Variant } from '../../dbus/marshal';
@@ -84,4 +84,18 @@ export function systemdResources(resources: Resources, read: CgroupReader = () =
     }
   }
   return { properties: props, resources: adjusted };
+}
+
+/** The config's resources without the task limit (linux.resources.pids and a unified pids.max),
+ * and that limit alone, if there is one (see SystemdCgroups.afterInit). */
+export function splitTaskLimit(resources: Resources): { now: Resources; afterInit?: Resources } {
+  const { pids, unified, ...rest } = resources;
+  const { 'pids.max': pidsMax, ...otherUnified } = unified ?? {};
+  const now: Resources = { ...rest };
+  if (unified) now.unified = otherUnified;
+  if (pids === undefined && pidsMax === undefined) return { now: resources };
+  const afterInit: Resources = {};
+  if (pids !== undefined) afterInit.pids = pids;
+  if (pidsMax !== undefined) afterInit.unified = { 'pids.max': pidsMax };
+  return { now, afterInit };
 }

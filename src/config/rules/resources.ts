@@ -3,9 +3,11 @@ import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
 import { SYSTEMD_CGROUPS_PATH } from '../cgroups-path';
+import { annotationProperties, SYSTEMD_PROPERTY_ANNOTATION } from '../systemd-annotations';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
+  checkSystemdAnnotations(input, out);
   const resources = asObject(get(input.linux, 'resources'));
   if (resources === undefined) return;
   checkMemory(asObject(get(resources, 'memory')), out);
@@ -29,6 +31,22 @@ function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
     else if (m[1] !== '' && !m[1].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[1])})`);
   } else if (m && (m[1] === '' || m[1].endsWith('.slice'))) {
     out.warn('/linux/cgroupsPath', `${show(path)} has the systemd form slice:prefix:name but --systemd-cgroup is not set; it is used as a directory name`);
+  }
+}
+
+/** org.systemd.property.<Name> annotations, as the systemd driver reads them. The cgroupfs driver
+ * ignores them, so there a bad one is only a warning. */
+function checkSystemdAnnotations({ spec, options }: RuleInput, out: Findings): void {
+  for (const [key, value] of ownEntries(asObject(get(spec, 'annotations')))) {
+    if (!key.startsWith(SYSTEMD_PROPERTY_ANNOTATION) || typeof value !== 'string') continue;
+    try {
+      annotationProperties({ [key]: value });
+    } catch (e) {
+      // The pointer names the annotation already.
+      const why = (e as Error).message.replace(/^annotations\[".*?"\]: /, '');
+      if (options.systemdCgroup === false) out.warn(join('/annotations', key), `ignored without --systemd-cgroup, and refused with it: ${why}`);
+      else out.problem(join('/annotations', key), why);
+    }
   }
 }
 

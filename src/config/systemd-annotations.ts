@@ -4,9 +4,12 @@
 // keyword such as "uint64 5" or "@t 5" picks another), strings in quotes, and arrays of those.
 // As with runc, a name ending in a lowercase letter + "Sec" (TimeoutStopSec) is given in seconds
 // and sent as the ...USec property in microseconds.
-import { TsruncError } from '../../errors';
-import { Variant, type DBusValue } from '../../dbus/marshal';
-import type { UnitProperty } from './systemd-api';
+// In config/ because `validate` checks them too; the systemd cgroup driver sends what this returns.
+import { TsruncError } from '../errors';
+import { Variant, type DBusValue } from '../dbus/marshal';
+
+/** A unit property as systemd's transient-unit calls take it: (name, variant). */
+type UnitProperty = [string, Variant];
 
 export const SYSTEMD_PROPERTY_ANNOTATION = 'org.systemd.property.';
 
