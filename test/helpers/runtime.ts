@@ -298,9 +298,11 @@ export class Runtime {
   }
 
   /** Ids that have a state directory under --root. */
+  /** The container directories in the root; tsrunc's `.cache` (compiled seccomp programs, kept
+   * across containers and bounded) is not one. */
   listedIds(): string[] {
     if (!fs.existsSync(this.root)) return [];
-    return fs.readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return fs.readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== '.cache').map((d) => d.name);
   }
 
   /**

@@ -183,7 +183,8 @@ describe('LSM labels in the launcher (plans driven directly; this host has neith
       if (cgroupV1Host()) assert.match(await launchFailure(b, fifo, noMqueue), /^mount \/sys\/fs\/cgroup: mount tmpfs \/sys\/fs\/cgroup: invalid argument$/);
       // Then the first masked directory's tmpfs.
       const noCgroup = (p: LaunchPlan): void => { noMqueue(p); p.mounts = p.mounts.filter((m) => m.type !== 'cgroup'); };
-      assert.match(await launchFailure(b, fifo, noCgroup), /^masked path \/\S+: mount tmpfs \/\S+: invalid argument$/);
+      // The masked directory's tmpfs is made with fsopen: the label is its own fsconfig step.
+      assert.match(await launchFailure(b, fifo, noCgroup), /^masked path \/\S+: fsconfig context \/\S+: invalid argument$/);
     }));
   });
 });
