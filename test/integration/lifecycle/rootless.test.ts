@@ -7,43 +7,25 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { baseRootfs } from '../../helpers/rootfs';
+import { TestUser, idHelpersSkip, testUserSkip } from '../../helpers/test-user';
 import { hasRunc, runtimeCommand, tsruncIsRunc, uniqueId } from '../../helpers/runtime';
 
-const USER = `tsrunc-rl${process.pid % 100000}`;
-const SUB_START = 200000;
-const SUB_SIZE = 65536;
-
-const setupSkip = ((): string | undefined => {
-  if (process.geteuid?.() !== 0) return 'needs root to create the test user';
-  for (const tool of ['useradd', 'userdel', 'setpriv']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
-  }
-  return undefined;
-})();
-const helpersSkip = spawnSync('sh', ['-c', 'command -v newuidmap && command -v newgidmap']).status === 0
-  ? undefined : 'newuidmap/newgidmap are not installed (Debian: uidmap; scripts/setup.sh installs it)';
-
+const user = new TestUser({ prefix: 'tsrunc-rl', sub: { start: 200000, size: 65536 } });
+const SUB_START = user.sub!.start;
+const SUB_SIZE = user.sub!.size;
+const setupSkip = testUserSkip;
+const helpersSkip = idHelpersSkip;
 let uid = 0;
 let gid = 0;
 let home = '';
-const saved: Record<string, Buffer> = {};
+let USER = '';
 
 before(() => {
   if (setupSkip) return;
-  for (const f of ['/etc/subuid', '/etc/subgid']) saved[f] = fs.readFileSync(f);
-  const r = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  uid = Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout.trim());
-  gid = Number(spawnSync('id', ['-g', USER], { encoding: 'utf8' }).stdout.trim());
-  // Exactly one range each, whatever useradd added on its own.
-  for (const f of ['/etc/subuid', '/etc/subgid']) fs.writeFileSync(f, Buffer.concat([saved[f], Buffer.from(`${USER}:${SUB_START}:${SUB_SIZE}\n`)]));
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-rootless-'));
-  fs.chmodSync(home, 0o755);
-  fs.mkdirSync(path.join(home, 'run'), { mode: 0o700 });
-  fs.chownSync(path.join(home, 'run'), uid, gid);
+  user.create();
+  ({ uid, gid, home } = user);
+  USER = user.name;
 });
 
 after(() => {
@@ -53,45 +35,11 @@ after(() => {
     const ids = asUser([...rt.bin, 'list', '--quiet'], home).stdout?.split('\n').filter(Boolean) ?? [];
     for (const id of ids) asUser([...rt.bin, 'delete', '--force', id], home);
   }
-  spawnSync('userdel', [USER]);
-  for (const [f, content] of Object.entries(saved)) fs.writeFileSync(f, content);
-  if (home) spawnSync('rm', ['-rf', '--one-file-system', home]);
+  user.remove();
 });
 
-/** A command as the test user, with its own runtime directory. `detached`: a container that
- * outlives the command gets /dev/null as stdio, so no pipe of ours stays open in it. */
-function asUser(argv: string[], cwd: string, detached = false): SpawnSyncReturns<string> {
-  const errFile = path.join(home, 'detached.err');
-  const errFd = detached ? fs.openSync(errFile, 'w') : -1;
-  try {
-    const r = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', ...argv], {
-      cwd, encoding: 'utf8', timeout: 60_000,
-      env: { PATH: process.env.PATH, HOME: home, USER, XDG_RUNTIME_DIR: path.join(home, 'run') },
-      ...(detached ? { stdio: ['ignore', 'ignore', errFd] } : {}),
-    });
-    return detached ? { ...r, stderr: fs.readFileSync(errFile, 'utf8') } : r;
-  } finally {
-    if (errFd >= 0) fs.closeSync(errFd);
-  }
-}
-
-/** A bundle owned by the user, with `spec --rootless`'s config as that runtime writes it. */
-function userBundle(bin: string[], args: string[], edit?: (s: Record<string, any>) => void): string {
-  const dir = fs.mkdtempSync(path.join(home, 'bundle-'));
-  fs.chmodSync(dir, 0o755);
-  const cp = spawnSync('cp', ['-a', baseRootfs(), path.join(dir, 'rootfs')]);
-  assert.equal(cp.status, 0);
-  spawnSync('chown', ['-R', `${uid}:${gid}`, dir]);
-  const spec = asUser([...bin, 'spec', '--rootless'], dir);
-  assert.equal(spec.status, 0, spec.stderr);
-  const file = path.join(dir, 'config.json');
-  const s = JSON.parse(fs.readFileSync(file, 'utf8'));
-  s.process.terminal = false;
-  s.process.args = args;
-  edit?.(s);
-  fs.writeFileSync(file, JSON.stringify(s));
-  return dir;
-}
+const asUser = (argv: string[], cwd: string, detached = false): SpawnSyncReturns<string> => user.run(argv, cwd, { detached });
+const userBundle = (bin: string[], args: string[], edit?: (s: Record<string, any>) => void): string => user.bundle(bin, args, edit);
 
 const runtimes = (): { kind: string; bin: string[]; stateDir: string }[] => {
   const list = [{ kind: 'tsrunc', bin: runtimeCommand('tsrunc').argv, stateDir: tsruncIsRunc() ? 'runc' : 'tsrunc' }];
