@@ -20,9 +20,9 @@ module.exports = {
       'src/commands/update.ts', 'src/commands/pause.ts', 'src/commands/resume.ts',
       'src/cgroups/freezer.ts', 'src/cgroups/freezer-state.ts', 'src/cgroups/v1.ts:79-144',
     ],
-    unit: ['cgroups-v1-resources', 'update-flags'],
+    unit: ['cgroups-v1-resources', 'update-flags', 'freezer'],
     // cgroups@...: v1.ts's apply is create's too (device rules, hugetlb in the unified hierarchy).
-    container: ['cgroups-freezer', 'cgroups-update', 'cgroups@pause|update|events|stopped|device|hugepage'],
+    container: ['cgroups-freezer', 'cgroups-update', 'cgroups@pause|update|events|stopped|device|hugepage|not mounted', 'exec@--cgroup'],
   },
   events: {
     // `events` (statistics lines, OOM lines, --interval) and the statistics it prints; the files'

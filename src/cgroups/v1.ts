@@ -103,10 +103,13 @@ export class V1Cgroups implements CgroupManager {
 
   placement(sub: Record<string, string> = {}): CgroupPlacement {
     for (const ctrl of Object.keys(sub)) {
-      if (ctrl === '' || !this.dirs[ctrl]) throw new TsruncError(`--cgroup: ${ctrl ? `no ${ctrl} controller in this container's cgroups` : 'a path without a controller is for cgroup v2 hosts'}`);
+      if (ctrl !== '' && !this.dirs[ctrl]) throw new TsruncError(`--cgroup: no ${ctrl} controller in this container's cgroups`);
     }
-    // A hierarchy's sub-cgroup is taken from any of its controllers named in `sub`.
+    // A path alone (runc's parser allows it only by itself) is the same sub-cgroup in every
+    // hierarchy, as runc does; otherwise a hierarchy's sub-cgroup is taken from any of its
+    // controllers named in `sub`.
     const dirFor = (dir: string): string => {
+      if (sub[''] !== undefined) return subCgroupDir(dir, sub['']);
       const ctrl = Object.keys(this.dirs).find((c) => this.dirs[c] === dir && sub[c] !== undefined);
       return ctrl ? subCgroupDir(dir, sub[ctrl]) : dir;
     };

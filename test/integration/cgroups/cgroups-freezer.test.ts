@@ -14,7 +14,7 @@ import { freezerStateOf, v1FreezerState } from '../../../src/cgroups/freezer-sta
 import { detectCgroupHost } from '../../../src/cgroups/host';
 import { V1Cgroups } from '../../../src/cgroups/v1';
 import { V2Cgroups } from '../../../src/cgroups/v2';
-import { BUSYBOX, type Bundle, type BundleOptions } from '../../helpers/rootfs';
+import { BUSYBOX, TEST_CGROUP_PARENT, type Bundle, type BundleOptions } from '../../helpers/rootfs';
 import { describeResult, sleep, type Runtime } from '../../helpers/runtime';
 import { expectOk, forEachRuntime, runtimesForSuite, withContainer } from '../../helpers/suite';
 
@@ -50,11 +50,12 @@ const exited = (c: ChildProcess): Promise<void> => new Promise((resolve) => {
 });
 
 /**
- * A scratch cgroup `root/tsrunc-test-PID-X[/child]` with a spinning process (at nice 19) and a
- * sleeping one in it; everything is thawed, killed and removed after the test.
+ * A scratch cgroup `root/PARENT/freezer-PID-X[/child]` with a spinning process (at nice 19) and a
+ * sleeping one in it; everything is thawed, killed and removed after the test. PARENT is the
+ * suite's cgroup parent, so a mutation run's sweep finds what a killed test left frozen.
  */
 async function scratch(t: TestContext, root: string, kind: 'v1' | 'v2', nested = false): Promise<{ parent: string; dir: string; spinner: number; pids: number[] }> {
-  const parent = path.join(root, `tsrunc-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const parent = path.join(root, TEST_CGROUP_PARENT, `freezer-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const dir = nested ? path.join(parent, 'child') : parent;
   fs.mkdirSync(dir, { recursive: true });
   const children: ChildProcess[] = [];

@@ -528,6 +528,19 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     });
   });
 
+  both('a limit for a controller this host has not mounted (net_cls): create fails naming it, nothing left', async (t, rt) => {
+    if (host.v1.some((h) => h.controllers.includes('net_cls'))) return t.skip('net_cls is mounted on this host');
+    await withContainer(rt, 'cg-netcls', withResources({ network: { classID: 0x100001 } }, { args: ['true'] }), async (b, id) => {
+      const r = await rt.exec(['create', '--bundle', b.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, rt.kind === 'runc'
+        ? /cannot set net_cls limit: container could not join or create cgroup/
+        : /cannot set net_cls limit \(net_cls\.classid\): the net_cls controller is not mounted on this host/, describeResult(r));
+      assert.deepEqual(rt.listedIds().filter((x) => x === id), [], 'no state left');
+      assertNoCgroupLeft(cgroupPathOf(b), 'a failed create');
+    });
+  });
+
   tsruncOnly('--systemd-cgroup is refused with the reason on a host without systemd', async () => {
     await withContainer(sut, 'cg-systemd', { args: ['true'], mutate: (s) => { s.linux.cgroupsPath = 'system.slice:tsrunc:x'; } }, async (b, id) => {
       const r = await sut.exec(['--systemd-cgroup', 'create', '--bundle', b.dir, id]);

@@ -124,6 +124,41 @@ describe(`exec (${sut.label}${pair.ref ? ', each case also against runc' : ''})`
     });
   });
 
+  // runc (1.1.5 and its newest) reads a path without a controller on a v1 or hybrid host as that
+  // sub-cgroup in every hierarchy, the unified one included.
+  both('--cgroup PATH alone on a v1 host: the same sub-cgroup in every hierarchy', async (t, rt) => {
+    if (!fs.existsSync('/sys/fs/cgroup/pids/cgroup.procs')) return t.skip('needs a v1 or hybrid host with controllers mounted at /sys/fs/cgroup/<name>');
+    await withRunning(rt, 'ex-subcg-all', {}, async (b, id, init) => {
+      const cg = String(b.spec.linux.cgroupsPath);
+      // Each hierarchy of the init, and where it is mounted on this layout.
+      const lines = fs.readFileSync(`/proc/${init}/cgroup`, 'utf8').trim().split('\n').map((l) => l.split(':'));
+      const dirs = lines.map(([, ctrls, p]) => path.join('/sys/fs/cgroup', ctrls === '' ? 'unified' : ctrls.replace(/^name=/, '').split(',')[0], p, 'sub'));
+      if (!dirs.every((d) => fs.existsSync(path.dirname(d)))) return t.skip(`a hierarchy is not mounted where this test looks: ${dirs.join(' ')}`);
+      for (const d of dirs) {
+        fs.mkdirSync(d);
+        // A cpuset needs its cpus and memory nodes before it takes a task.
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+          if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, f), fs.readFileSync(path.join(path.dirname(d), f)));
+        }
+      }
+      try {
+        const r = await rt.exec(['exec', '--cgroup', 'sub', id, 'cat', '/proc/self/cgroup']);
+        expectOk(r, 'exec --cgroup sub');
+        const got = r.stdout.trim().split('\n').map((l) => l.split(':')).map(([, ctrls, p]) => `${ctrls}:${p}`).sort();
+        assert.deepEqual(got, lines.map(([, ctrls]) => `${ctrls}:${cg}/sub`).sort(), r.stdout);
+        // An unknown controller is refused before anything runs.
+        const bad = await rt.exec(['exec', '--cgroup', 'nosuchctrl:sub', id, 'true']);
+        assert.notEqual(bad.code, 0, describeResult(bad));
+        assert.match(bad.stderr, rt.kind === 'runc' ? /unknown controller nosuchctrl in SubCgroupPaths/ : /--cgroup: no nosuchctrl controller in this container's cgroups/, bad.stderr);
+      } finally {
+        for (const d of dirs.reverse()) {
+          // runc's delete removes sub-cgroups with the container; ours stay for the test to remove.
+          try { fs.rmdirSync(d); } catch { /* gone with the container */ }
+        }
+      }
+    });
+  });
+
   both('--tty does not change a process file: its own "terminal": false holds', async (_t, rt) => {
     await withRunning(rt, 'ex-proctty', {}, async (b, id) => {
       const file = path.join(b.dir, 'process.json');
