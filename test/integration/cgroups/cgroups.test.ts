@@ -164,6 +164,25 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
   // runc appends its default device rules (/dev/null rwm among them) after the config's, so a
   // config cannot restrict /dev/null there; tsrunc adds a default only for a device the config
   // has no rule of its own for (README, differences from runc).
+  // Without device rules a container would inherit its parent's allow-all devices cgroup: a node it
+  // makes (CAP_MKNOD is among the defaults) could reach the host's disks.
+  both('a config without device rules still gets the default ones: a loop device node made inside cannot be opened', async (t, rt) => {
+    if (!fs.existsSync('/dev/loop0')) return t.skip('no /dev/loop0 (block 7:0) on this host');
+    await withContainer(rt, 'cg-nodev', {
+      args: ['sh', '-c', 'mknod /dev/l0 b 7 0 && echo made; head -c 1 /dev/l0 >/dev/null && echo opened; cat /dev/null && echo null-ok; true'],
+      mutate: (s) => {
+        s.linux.resources = {};
+        for (const set of ['bounding', 'effective', 'permitted']) s.process.capabilities?.[set]?.push('CAP_MKNOD');
+      },
+    }, async (b, id) => {
+      const r = await rt.runToCompletion(b.dir, id);
+      assert.match(r.stdout, /made/, describeResult(r.result));
+      assert.doesNotMatch(r.stdout, /opened/, describeResult(r.result));
+      assert.match(r.stderr, /Operation not permitted/, describeResult(r.result));
+      assert.match(r.stdout, /null-ok/, 'the default rules allow /dev/null');
+    });
+  });
+
   tsruncOnly('a device rule denies writes to /dev/null while reads stay allowed', async (_t, rt) => {
     await withContainer(rt, 'cg-dev', {
       args: ['sh', '-c', 'cat /dev/null && echo read-ok; echo x > /dev/null && echo write-ok; true'],
@@ -556,10 +575,12 @@ describe(`cgroups on a ${host.kind} host (${sut.label}${pair.ref ? ', each case 
     }
     const sizes = fs.readdirSync('/sys/kernel/mm/hugepages').map((d) => /hugepages-(\d+)kB/.exec(d)?.[1]).filter(Boolean);
     if (!sizes.includes('2048')) return t.skip('no 2 MB huge pages on this host');
-    await withContainer(sut, 'cg-huge', withResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }] }, { args: ['sleep', '60'] }), async (b, id) => {
+    await withContainer(sut, 'cg-huge', withResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }], pids: { limit: 33 } }, { args: ['sleep', '60'] }), async (b, id) => {
       expectOk(await sut.exec(['create', '--bundle', b.dir, id]), 'create');
       const dir = path.join(host.unified!.mountPoint, cgroupPathOf(b));
       assert.equal(readFile(path.join(dir, 'hugetlb.2MB.max')), String(4 * MiB));
+      // The v1 hierarchies still get the rest of the limits.
+      assert.equal(readFile(path.join(v1Dir('pids', cgroupPathOf(b)), 'pids.max')), '33');
       const { pid } = await sut.state(id);
       assert.equal(procCgroups(pid).get(''), cgroupPathOf(b));
     });
