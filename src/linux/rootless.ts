@@ -31,8 +31,19 @@ export function runningRootless(flag: string): boolean {
 /** The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc. */
 export function defaultStateRoot(root: string): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
-  if (root !== DEFAULT_ROOT || euid() === 0 || !xdg) return root;
+  if (root !== DEFAULT_ROOT || !xdg || !userRuntimeDirApplies()) return root;
   return path.join(xdg, 'tsrunc');
+}
+
+/**
+ * Whether $XDG_RUNTIME_DIR is a user's (runc's rule): always for a non-root caller; never for the
+ * host's root (/run/user/0 stays unused); for root of a user namespace, unless $USER says root.
+ * The last is rootless podman, which runs the runtime as root of its own namespace, with the
+ * user's XDG_RUNTIME_DIR and no --root.
+ */
+function userRuntimeDirApplies(): boolean {
+  if (euid() !== 0) return true;
+  return inUserNamespace() && process.env.USER !== 'root';
 }
 
 /** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
