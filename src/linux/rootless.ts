@@ -28,11 +28,22 @@ export function runningRootless(flag: string): boolean {
   return euid() !== 0 || inUserNamespace();
 }
 
-/** The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc. */
+/**
+ * The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc.
+ * That one is made (0700) and given the sticky bit here, on every call as runc does: the XDG Base
+ * Directory spec lets a session manager prune files there that have neither a fresh access time
+ * nor that bit, and a long-lived container's state must not go. A failure is left to the command
+ * that uses the root, which names it.
+ */
 export function defaultStateRoot(root: string): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
   if (root !== DEFAULT_ROOT || !xdg || !userRuntimeDirApplies()) return root;
-  return path.join(xdg, 'tsrunc');
+  const dir = path.join(xdg, 'tsrunc');
+  try {
+    try { fs.mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    fs.chmodSync(dir, 0o1700);
+  } catch { /* reported where the root is used */ }
+  return dir;
 }
 
 /**

@@ -170,7 +170,7 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
 
       test('run -d: ps and inspect show it running; the host sees the user\'s ids', T, async () => {
         const cidfile = path.join(user.home, `cid-d-${kind}`);
-        const r = await pm.podman([...rt, 'run', '--detach', '--network', 'none', '--name', name, '--cidfile', cidfile, image, 'sleep', '600']);
+        const r = await pm.podman([...rt, 'run', '--detach', '--network', 'none', '--name', name, '--cidfile', cidfile, image, 'sh', '-c', 'echo hello; exec sleep 600']);
         expectCode(r, 0, 'podman run -d');
         id = fs.readFileSync(cidfile, 'utf8').trim();
         const ps = await pm.podman(['ps', '--format', 'json']);
@@ -188,6 +188,9 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         const stateDir = path.join(stateRoot(kind), id);
         assert.ok(fs.existsSync(stateDir), `the state is in ${stateDir}`);
         assert.equal(fs.statSync(stateDir).uid, user.uid, 'the state belongs to the user');
+        // runc's mark on its root there: sticky, so a session manager does not prune it.
+        const rootMode = (fs.statSync(stateRoot(kind)).mode & 0o7777).toString(8);
+        assert.equal(rootMode, '1700', `mode of ${stateRoot(kind)}`);
         // From the host: the container's root is the user; its namespace maps the user and the range.
         const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
         assert.match(st, new RegExp(`^Uid:\\s+${user.uid}\\s+${user.uid}\\s`, 'm'), st);
@@ -196,7 +199,7 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         // The rootfs (vfs, unpacked by podman in its namespace): the image's root-owned files are the user's.
         const bb = fs.statSync(`/proc/${pid}/root/bin/busybox`);
         assert.deepEqual([bb.uid, bb.gid], [user.uid, user.gid], 'the image\'s root-owned files belong to the user on the host');
-        mine().detached = { status, uidLine: /^Uid:.*$/m.exec(st)?.[0].replace(/\d+/g, (n) => (Number(n) === user.uid ? 'USER' : n)) };
+        mine().detached = { status, rootMode, uidLine: /^Uid:.*$/m.exec(st)?.[0].replace(/\d+/g, (n) => (Number(n) === user.uid ? 'USER' : n)) };
       });
 
       test('exec without a tty: output and exit code; a file chowned inside shows the subordinate id outside', T, async () => {
@@ -219,7 +222,34 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         mine().execTty = { code: r.code };
       });
 
-      test('stop -t 1: SIGTERM ignored by sh as PID 1, SIGKILL after 1 s; exited 137', T, async () => {
+      test('top: the init as root inside, the user outside; logs', T, async () => {
+        const top = await pm.podman(['top', name, 'pid', 'user', 'huser', 'args']);
+        expectCode(top, 0, 'podman top');
+        const rows = top.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/).join(' '));
+        assert.deepEqual(rows, [`1 root ${user.uid} sleep 600`], describeCommand(top));
+        const logs = await pm.podman(['logs', name]);
+        expectCode(logs, 0, 'podman logs');
+        assert.equal(logs.stdout, 'hello\n', describeCommand(logs));
+        mine().top = rows.map((r) => r.replace(String(user.uid), 'USER'));
+      });
+
+      test('kill and wait: 137; start again: a new init', T, async () => {
+        expectCode(await pm.podman(['kill', name]), 0, 'podman kill');
+        const w = await pm.podman(['wait', name]);
+        expectCode(w, 0, 'podman wait');
+        assert.equal(w.stdout.trim(), '137', describeCommand(w));
+        assert.ok(!processAlive(pid), `the init ${pid} is still alive`);
+        expectCode(await pm.podman(['start', name]), 0, 'podman start');
+        const ins = await pm.podman(['inspect', '--format', '{{.State.Pid}} {{.State.Status}}', name]);
+        const [p, status] = ins.stdout.trim().split(' ');
+        assert.equal(status, 'running', describeCommand(ins));
+        assert.notEqual(Number(p), pid, 'a new init');
+        pid = Number(p);
+        assert.ok(fs.existsSync(path.join(stateRoot(kind), id)), 'the new init\'s state is in the user\'s runtime directory');
+        mine().killStart = [w.stdout.trim(), status];
+      });
+
+      test('stop -t 1: SIGTERM ignored by PID 1 (no handler), SIGKILL after 1 s; exited 137', T, async () => {
         const r = await pm.podman(['stop', '--time', '1', name]);
         expectCode(r, 0, 'podman stop -t 1');
         const ins = await pm.podman(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', name]);
@@ -235,6 +265,19 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         expectCode(await pm.podman(['rm', name]), 0, 'podman rm');
         await expectNothingLeft(kind, id);
         assert.deepEqual(stateDirs(kind), [], `state left in ${stateRoot(kind)}`);
+      });
+
+      test('run -t --rm: a pty for the init (through --console-socket), its exit code; nothing left', T, async () => {
+        const cidfile = path.join(user.home, `cid-t-${kind}`);
+        const r = await pm.podman([...rt, 'run', '--rm', '--tty', '--network', 'none', '--cidfile', cidfile, image,
+          'sh', '-c', 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 4'], { tty: true });
+        const tId = fs.readFileSync(cidfile, 'utf8').trim();
+        expectCode(r, 4, 'podman run -t');
+        assert.match(r.stdout, /^\/dev\/pts\/0\r?$/m, describeCommand(r));
+        assert.match(r.stdout, /^stdin-is-a-tty\r?$/m, describeCommand(r));
+        assert.ok(loggedCalls(wrappers[kind]).some((c) => / create .*--console-socket /.test(c) && c.endsWith(tId)), 'create went through --console-socket');
+        mine().runTty = r.stdout.replace(/\r/g, '');
+        await expectNothingLeft(kind, tId);
       });
     });
   }
