@@ -168,6 +168,28 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         await expectNothingLeft(kind, rmId);
       });
 
+      test('the container\'s view: mount table, credentials, seccomp, limits, /dev (compared with runc\'s at the end)', T, async () => {
+        const r = await pm.podman([...rt, 'run', '--rm', '--network', 'none', image, 'sh', '-c', [
+          'cat /proc/self/mountinfo', 'echo ---',
+          'grep -E "^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)" /proc/self/status', 'ulimit -a', 'umask', 'echo ---',
+          'stat -c "%n %A %u %g %t:%T" /dev/* /dev/pts/ptmx',
+        ].join('; ')]);
+        expectCode(r, 0, 'podman run --rm (the container\'s view)');
+        const [mountinfo, creds, devs] = r.stdout.split('---\n');
+        // Mount point, its options, type and the superblock's options: ids and sources vary by run.
+        const mounts = mountinfo.trim().split('\n').map((l) => {
+          const f = l.split(' ');
+          const sep = f.indexOf('-');
+          return [f[4], f[5], f[sep + 1], f[sep + 3]].join(' ');
+        }).sort();
+        assert.ok(mounts.some((m) => m.startsWith('/dev/null ')), `/dev/null is a bind mount: ${mounts.join('\n')}`);
+        assert.match(creds, /^Uid:\s+0\s+0\s+0\s+0$/m, describeCommand(r));
+        assert.match(creds, /^Seccomp:\s+2$/m, describeCommand(r));
+        // The host's nodes, bound in: their owner, root of the host, is unmapped here (nobody).
+        assert.match(devs, /^\/dev\/null crw-rw-rw- 65534 65534 1:3$/m, describeCommand(r));
+        mine().view = { mounts, creds, devs: devs.trim().split('\n') };
+      });
+
       test('run -d: ps and inspect show it running; the host sees the user\'s ids', T, async () => {
         const cidfile = path.join(user.home, `cid-d-${kind}`);
         const r = await pm.podman([...rt, 'run', '--detach', '--network', 'none', '--name', name, '--cidfile', cidfile, image, 'sh', '-c', 'echo hello; exec sleep 600']);
