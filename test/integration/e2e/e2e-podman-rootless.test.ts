@@ -9,6 +9,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hasRunc, hostMountsMentioning, processAlive, relatedProcesses, sleep, tsruncIsRunc } from '../../helpers/runtime';
@@ -133,6 +134,7 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
     // The vfs layers hold files of the subordinate ids: root removes the home (remove() does).
     user.remove();
     assert.deepEqual(ids, [], 'containers were still there at the end');
+    assert.notEqual(spawnSync('id', [user.name]).status, 0, `the test user ${user.name} is still there`);
   });
 
   test('podman runs rootless with the user\'s own configuration', T, async () => {
