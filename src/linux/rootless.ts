@@ -80,7 +80,7 @@ function lookPath(name: string): string | undefined {
 
 const onlyOwnId = (maps: readonly IdRange[], own: number): boolean => maps.length === 1 && maps[0].hostID === own && maps[0].size === 1;
 
-export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidmap: string; newgidmap: string } };
+export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidmap: string; newgidmap: string } } | Record<string, never>;
 
 /**
  * How an unprivileged caller gets these maps written: its own single ids directly (setgroups
@@ -91,6 +91,10 @@ export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidm
 export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: readonly IdRange[]): RootlessIdMaps {
   const uid = euid();
   const gid = egid();
+  // Root of a user namespace (rootless podman's runtime, --userns keep-id) holds CAP_SETUID and
+  // CAP_SETGID over the ids its namespace maps: it writes the maps itself, as root does and as
+  // runc does there; the kernel refuses ids the namespace lacks. /etc/subuid is about host users.
+  if (uid === 0) return {};
   if (onlyOwnId(uidMappings, uid) && onlyOwnId(gidMappings, gid)) return { denySetgroups: true };
   const user = (() => { try { return os.userInfo().username; } catch { return String(uid); } })();
   const check = (maps: readonly IdRange[], key: string, own: number, file: string, who: number): void => {

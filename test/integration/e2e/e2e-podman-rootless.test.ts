@@ -291,6 +291,22 @@ describe('rootless podman (a test user, its own user namespace) on runc and on t
         assert.deepEqual(stateDirs(kind), [], `state left in ${stateRoot(kind)}`);
       });
 
+      test('run --userns keep-id: a user namespace of the container\'s own, inside podman\'s, mapped by the runtime as its root', T, async () => {
+        // The config asks for a new user namespace mapping ids of podman's namespace: the runtime,
+        // root there, writes the maps itself (no newuidmap, no /etc/subuid: those are for host users).
+        const r = await pm.podman([...rt, 'run', '--rm', '--network', 'none', '--userns', 'keep-id', image,
+          'sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups']);
+        expectCode(r, 0, 'podman run --userns keep-id');
+        const [u, g, ...rest] = r.stdout.trim().split('\n');
+        assert.deepEqual([u, g], [String(user.uid), String(user.gid)], describeCommand(r));
+        // Container ids as podman's namespace numbers them: 0..uid-1 from 1, the user's own id
+        // (podman's 0) at its own number, the rest of the range after it.
+        const idMap = (own: number): number[][] => [[0, 1, own], [own, 0, 1], [own + 1, own + 1, SUB.size + 1 - (own + 1)]];
+        assert.deepEqual(mapRows(rest.slice(0, 6).join('\n')), [...idMap(user.uid), ...idMap(user.gid)], describeCommand(r));
+        assert.equal(rest[6], 'allow', 'setgroups stays allowed: the maps were written by root of the parent namespace');
+        mine().keepId = r.stdout.replace(new RegExp(`\\b${user.uid}\\b`, 'g'), 'USER');
+      });
+
       test('run -t --rm: a pty for the init (through --console-socket), its exit code; nothing left', T, async () => {
         const cidfile = path.join(user.home, `cid-t-${kind}`);
         const r = await pm.podman([...rt, 'run', '--rm', '--tty', '--network', 'none', '--cidfile', cidfile, image,
