@@ -18,6 +18,10 @@ command -v podman >/dev/null 2>&1 && { command -v conmon >/dev/null 2>&1 || [ -x
 # test starts its own dockerd. dockerd is what counts: a docker CLI alone (say a static one in
 # /usr/local/bin) is not enough.
 { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
+# test/integration/e2e/e2e-podman-rootless.test.ts: rootless podman builds its user namespace with
+# newuidmap/newgidmap (scripts/setup.sh installs them too); with vfs, --network none and cgroupfs
+# it needs none of slirp4netns, fuse-overlayfs or catatonit.
+command -v newuidmap >/dev/null 2>&1 && command -v newgidmap >/dev/null 2>&1 || need+=(uidmap)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "e2e-deps: installing Debian packages: ${need[*]}"
@@ -35,5 +39,5 @@ trap cleanup EXIT
 
 apt-get update -qq
 # No recommends: buildah, slirp4netns, fuse-overlayfs, dbus-user-session are not needed (the
-# tests use the vfs driver and --network none) and pull in much more.
+# tests use the vfs driver and --network none, rootless ones too) and pull in much more.
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

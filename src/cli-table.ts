@@ -33,7 +33,7 @@ export interface CommandSpec {
 // The prose here (describe) is ours and free to change; the names, aliases, defaults and choices
 // are runc's command line, which engines type, and are not.
 export const GLOBAL_OPTIONS: OptionTable = {
-  root: { type: 'string', default: DEFAULT_ROOT, arg: 'DIR', describe: 'where the containers\' state lives (for a user other than root: $XDG_RUNTIME_DIR/tsrunc when set); keep it on a tmpfs (/run) so it goes away with a reboot, as the containers do' },
+  root: { type: 'string', default: DEFAULT_ROOT, arg: 'DIR', describe: 'where the containers\' state lives (for a user other than root, or root of a user namespace unless $USER is root, as under rootless podman: $XDG_RUNTIME_DIR/tsrunc when set); keep it on a tmpfs (/run) so it goes away with a reboot, as the containers do' },
   log: { type: 'string', arg: 'FILE', describe: 'append tsrunc\'s own log lines to FILE instead of writing them to standard error' },
   'log-format': { type: 'string', default: 'text', choices: ['text', 'json'], arg: 'FORMAT', describe: 'how log lines look: key=value text, or one JSON object a line' },
   debug: { type: 'boolean', default: false, describe: 'log debug lines too (the launch plan, each step)' },

@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 
 #include "rootfs.h"
+#include "rootless.h"
 #include "sys.h"
 
 namespace {
@@ -81,7 +82,7 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
 }  // namespace
 
 Result makeDevices(const Plan& plan, int rootfd) {
-  const bool bindDevices = newNamespace(plan, "user");
+  const bool bindDevices = newNamespace(plan, "user") || runningInUserNamespace();
   std::vector<Found> found(plan.devices.size());
   for (size_t i = 0; i < plan.devices.size(); i++)
     TRY(inStep(inspect(rootfd, plan.devices[i], bindDevices, found[i]), "create device " + plan.devices[i].path));

@@ -5,6 +5,7 @@
 #pragma once
 #include "plan.h"
 
-// mknod as the container's root; in a user namespace (no mknod there) the host's node is bound
-// onto an empty file made at the path, as runc does.
+// mknod as the container's root; in a user namespace (no mknod there: the container's own, or the
+// one the runtime already runs in, as under rootless podman) the host's node is bound onto an
+// empty file made at the path, as runc does.
 Result makeDevices(const Plan& plan, int rootfd);

@@ -2,7 +2,10 @@
 
 #include <sys/wait.h>
 
+#include <cstdio>
+
 #include "namespaces.h"
+#include "sys.h"
 
 namespace {
 
@@ -53,4 +56,12 @@ Result writeContainerIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& pro
   }
   if (plan.denySetgroups) TRY(inStep(proc.write(std::to_string(pid) + "/setgroups", "deny"), "deny setgroups"));
   return writeIdMaps(pid, plan, proc);
+}
+
+bool runningInUserNamespace() {
+  std::string map;
+  if (!sys::readFile("/proc/self/uid_map", map)) return false;
+  unsigned long inside = 1, outside = 1, count = 0;
+  if (std::sscanf(map.c_str(), "%lu %lu %lu", &inside, &outside, &count) != 3) return true;
+  return !(inside == 0 && outside == 0 && count == 4294967295UL);
 }

@@ -8,3 +8,8 @@
 #include "procfs.h"
 
 Result writeContainerIdMaps(pid_t pid, const Plan& plan, const ProcfsHandle& proc);
+
+// Whether this process already runs in a user namespace other than the host's (its uid_map is not
+// the identity over every id): rootless podman runs the runtime as root of its own namespace and
+// asks for none in the config, yet mknod is just as impossible there.
+bool runningInUserNamespace();

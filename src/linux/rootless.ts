@@ -28,11 +28,33 @@ export function runningRootless(flag: string): boolean {
   return euid() !== 0 || inUserNamespace();
 }
 
-/** The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc. */
+/**
+ * The state root when --root is left at its default: $XDG_RUNTIME_DIR/tsrunc for a user, as runc.
+ * That one is made (0700) and given the sticky bit here, on every call as runc does: the XDG Base
+ * Directory spec lets a session manager prune files there that have neither a fresh access time
+ * nor that bit, and a long-lived container's state must not go. A failure is left to the command
+ * that uses the root, which names it.
+ */
 export function defaultStateRoot(root: string): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
-  if (root !== DEFAULT_ROOT || euid() === 0 || !xdg) return root;
-  return path.join(xdg, 'tsrunc');
+  if (root !== DEFAULT_ROOT || !xdg || !userRuntimeDirApplies()) return root;
+  const dir = path.join(xdg, 'tsrunc');
+  try {
+    try { fs.mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    fs.chmodSync(dir, 0o1700);
+  } catch { /* reported where the root is used */ }
+  return dir;
+}
+
+/**
+ * Whether $XDG_RUNTIME_DIR is a user's (runc's rule): always for a non-root caller; never for the
+ * host's root (/run/user/0 stays unused); for root of a user namespace, unless $USER says root.
+ * The last is rootless podman, which runs the runtime as root of its own namespace, with the
+ * user's XDG_RUNTIME_DIR and no --root.
+ */
+function userRuntimeDirApplies(): boolean {
+  if (euid() !== 0) return true;
+  return inUserNamespace() && process.env.USER !== 'root';
 }
 
 /** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
@@ -58,7 +80,7 @@ function lookPath(name: string): string | undefined {
 
 const onlyOwnId = (maps: readonly IdRange[], own: number): boolean => maps.length === 1 && maps[0].hostID === own && maps[0].size === 1;
 
-export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidmap: string; newgidmap: string } };
+export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidmap: string; newgidmap: string } } | Record<string, never>;
 
 /**
  * How an unprivileged caller gets these maps written: its own single ids directly (setgroups
@@ -69,6 +91,10 @@ export type RootlessIdMaps = { denySetgroups: true } | { idMapHelpers: { newuidm
 export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: readonly IdRange[]): RootlessIdMaps {
   const uid = euid();
   const gid = egid();
+  // Root of a user namespace (rootless podman's runtime, --userns keep-id) holds CAP_SETUID and
+  // CAP_SETGID over the ids its namespace maps: it writes the maps itself, as root does and as
+  // runc does there; the kernel refuses ids the namespace lacks. /etc/subuid is about host users.
+  if (uid === 0) return {};
   if (onlyOwnId(uidMappings, uid) && onlyOwnId(gidMappings, gid)) return { denySetgroups: true };
   const user = (() => { try { return os.userInfo().username; } catch { return String(uid); } })();
   const check = (maps: readonly IdRange[], key: string, own: number, file: string, who: number): void => {

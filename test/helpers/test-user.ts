@@ -61,6 +61,12 @@ export class TestUser {
   remove(): void {
     if (this.uid) {
       spawnSync('pkill', ['-KILL', '-u', String(this.uid)]);
+      // userdel refuses while any process of the user is left, a zombie too: a killed process
+      // whose parent is the machine's PID 1 (podman's pause process) may wait a while to be reaped.
+      const deadline = Date.now() + 15_000;
+      while (spawnSync('pgrep', ['-u', String(this.uid)]).status === 0 && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
       spawnSync('userdel', [this.name]);
     }
     for (const [f, content] of Object.entries(this.saved)) fs.writeFileSync(f, content);
