@@ -1,5 +1,5 @@
 // An unprivileged user made for a test file (useradd, removed after), with one subordinate id
-// range each in /etc/subuid and /etc/subgid (both restored byte for byte), a home of its own and
+// range each in /etc/subuid and /etc/subgid (its own lines only, removed again after), a home of its own and
 // an XDG_RUNTIME_DIR inside it: the shape rootless runtimes and rootless podman expect.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -33,7 +33,6 @@ export class TestUser {
   uid = 0;
   gid = 0;
   home = '';
-  private saved: Record<string, Buffer> = {};
 
   constructor(opts: TestUserOptions) {
     this.name = `${opts.prefix}${process.pid % 100000}`;
@@ -43,21 +42,26 @@ export class TestUser {
   get runtimeDir(): string { return path.join(this.home, 'run'); }
 
   create(): void {
-    for (const f of ['/etc/subuid', '/etc/subgid']) this.saved[f] = fs.readFileSync(f);
     const r = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', this.name], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     this.uid = Number(spawnSync('id', ['-u', this.name], { encoding: 'utf8' }).stdout.trim());
     this.gid = Number(spawnSync('id', ['-g', this.name], { encoding: 'utf8' }).stdout.trim());
     // Exactly the range asked for (or none), whatever useradd added on its own.
     const line = this.sub ? Buffer.from(`${this.name}:${this.sub.start}:${this.sub.size}\n`) : Buffer.alloc(0);
-    for (const f of ['/etc/subuid', '/etc/subgid']) fs.writeFileSync(f, Buffer.concat([this.saved[f], line]));
+    for (const f of ['/etc/subuid', '/etc/subgid']) fs.writeFileSync(f, Buffer.concat([this.othersLines(f), line]));
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-${opts2dir(this.name)}-`));
     fs.chmodSync(this.home, 0o755);
     fs.mkdirSync(this.runtimeDir, { mode: 0o700 });
     fs.chownSync(this.runtimeDir, this.uid, this.gid);
   }
 
-  /** The user goes, /etc/subuid and /etc/subgid are restored, the home is removed. */
+  /** The file without this user's lines (useradd may have added some of its own). */
+  private othersLines(file: string): Buffer {
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith(`${this.name}:`));
+    return Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  }
+
+  /** The user goes, with its lines in /etc/subuid and /etc/subgid, and its home. */
   remove(): void {
     if (this.uid) {
       spawnSync('pkill', ['-KILL', '-u', String(this.uid)]);
@@ -69,7 +73,8 @@ export class TestUser {
       }
       spawnSync('userdel', [this.name]);
     }
-    for (const [f, content] of Object.entries(this.saved)) fs.writeFileSync(f, content);
+    // Only this user's lines go: another file's user may have been added meanwhile.
+    if (this.uid) for (const f of ['/etc/subuid', '/etc/subgid']) fs.writeFileSync(f, this.othersLines(f));
     if (this.home) spawnSync('rm', ['-rf', '--one-file-system', this.home]);
   }
 
