@@ -102,7 +102,7 @@ function runTests(area) {
   const unit = testFiles(a.unit).map(([f]) => f);
   const runs = [...(unit.length > 0 ? [[unit, undefined]] : []), ...testFiles(a.container).map(([f, pattern]) => [[f], pattern])];
   for (const [files, pattern] of runs) {
-    const narrow = pattern ? ['--test-name-pattern', pattern] : [];
+    const narrow = pattern ? [`--test-name-pattern=${pattern}`] : [];
     const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=dot', ...narrow, ...files], { env, stdio: 'inherit' });
     if (r.status !== 0) process.exit(1);
   }
