@@ -54,6 +54,17 @@ function enableControllersIfAllowed(dir: string, wanted: string[]): void {
   }
 }
 
+/**
+ * A new cgroup below one that holds processes and has threaded controllers enabled (a user's own
+ * cgroup, say) is "domain invalid": no process may enter it. As runc, it is made threaded (a limit
+ * needing a domain controller has already failed, enabling it in that parent).
+ */
+function settleInvalidDomains(dirs: string[]): void {
+  for (const d of dirs) {
+    if (readCgroupFile(d, 'cgroup.type') === 'domain invalid') writeCgroupFile(d, 'cgroup.type', 'threaded');
+  }
+}
+
 /** A hugetlb page size the host does not have would fail as "permission denied" on a file that
  * does not exist; this says what is wrong instead. */
 export function checkHugePageSizes(limits: Resources['hugepageLimits']): void {
@@ -110,6 +121,7 @@ export class V2Cgroups implements CgroupManager {
       // delegated subtree's user cannot write the ancestors above it).
       enableControllers(this.dir, controllers.filter((c) => c !== 'threaded'));
       enableControllersIfAllowed(this.dir, [...everything].filter((c) => c !== 'threaded'));
+      settleInvalidDomains([...new Set([...this.made, this.dir])]);
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dir}`);
       this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {

@@ -140,7 +140,7 @@ guestOnly('rootless with a delegated cgroup v2 subtree', () => describe('rootles
       assertNothingLeft(rt.bin, bundle, dir);
     });
 
-    test(`no cgroupsPath: the container's cgroup hangs below the parent of the user's own, pause works [${rt.kind}]`, T, async () => {
+    test(`no cgroupsPath: the container's cgroup hangs below the parent of the user's own, pause works; one below the own one: threaded, without domain limits [${rt.kind}]`, T, async () => {
       const id = uniqueId(`rlcgd-${rt.kind}`);
       const dir = path.join(DELEGATED, id);
       const bundle = user.bundle(rt.bin, ['sleep', '1000']);
@@ -152,6 +152,26 @@ guestOnly('rootless with a delegated cgroup v2 subtree', () => describe('rootles
       assert.match(read(dir, 'cgroup.events'), /^frozen 1$/m);
       ok(user.run([...rt.bin, 'delete', '--force', id], bundle), 'delete --force');
       assertNothingLeft(rt.bin, bundle, dir);
+
+      // Below the user's own cgroup, which holds processes and so cannot enable controllers for
+      // its children: with no limit asked, the container runs there all the same.
+      const nested = path.join(SESSION, id);
+      const below = user.bundle(rt.bin, ['sleep', '1000'], (s) => { s.linux.cgroupsPath = `/${path.relative(ROOT, nested)}`; });
+      ok(user.run([...rt.bin, 'run', '--detach', id], below, { detached: true }), 'run --detach below the own cgroup');
+      assert.equal(cgroupOf(state(rt.bin, id, below).pid), `0::/${path.relative(ROOT, nested)}`);
+      assert.equal(read(nested, 'cgroup.type'), 'threaded');
+      ok(user.run([...rt.bin, 'delete', '--force', id], below), 'delete --force');
+      assertNothingLeft(rt.bin, below, nested);
+      // There a memory limit has no controller to apply it (the own cgroup is now a threaded
+      // domain): refused naming it, nothing left.
+      const limited = user.bundle(rt.bin, ['true'], (s) => {
+        s.linux.cgroupsPath = `/${path.relative(ROOT, nested)}`;
+        s.linux.resources = { memory: { limit: 64 * MiB } };
+      });
+      const r = user.run([...rt.bin, 'create', id], limited, { detached: true });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, rt.kind === 'runc' ? /cannot enter cgroupv2 .*\/session.* with domain controllers/ : /\+memory.* to .*\/session\/cgroup\.subtree_control: operation not supported/);
+      assertNothingLeft(rt.bin, limited, nested);
     });
 
     test(`a cgroupsPath outside the delegated subtree: refused naming it, nothing left [${rt.kind}]`, T, () => {
