@@ -87,7 +87,7 @@ guestOnly('rootless with a delegated cgroup v2 subtree', () => describe('rootles
   });
 
   for (const rt of runtimes) {
-    test(`limits in a delegated cgroupsPath: written, the init placed, pause/resume, ps, update, events --stats, delete removes it [${rt.kind}]`, T, async () => {
+    test(`limits in a delegated cgroupsPath: written, the init placed, pause/resume, ps, update, events --stats, kill --all, delete removes it [${rt.kind}]`, T, async () => {
       const id = uniqueId(`rlcg-${rt.kind}`);
       const dir = path.join(DELEGATED, `c-${id}`);
       const bundle = user.bundle(rt.bin, ['sh', '-c', 'sleep 1000 & while :; do sleep 1; done'], (s) => {
@@ -134,8 +134,11 @@ guestOnly('rootless with a delegated cgroup v2 subtree', () => describe('rootles
       assert.equal(stats.data.memory.usage.limit, 32 * MiB);
       assert.ok(stats.data.memory.usage.usage > 0);
 
-      ok(user.run([...rt.bin, 'kill', id, 'KILL'], bundle), 'kill');
+      ok(user.run([...rt.bin, 'kill', '--all', id, 'KILL'], bundle), 'kill --all');
       await waitStatus(rt.bin, id, bundle, 'stopped');
+      const deadline = Date.now() + 10_000;
+      while (read(dir, 'cgroup.procs') !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(read(dir, 'cgroup.procs'), '', 'every process of the cgroup killed');
       ok(user.run([...rt.bin, 'delete', id], bundle), 'delete');
       assertNothingLeft(rt.bin, bundle, dir);
     });
