@@ -108,13 +108,33 @@ std::string hostHierarchyMount(const std::string& controllers) {
 // the host. With its own cgroup namespace the container mounts each hierarchy (rooted at its
 // namespace); without one it gets a bind of its own cgroup directory in each, as with runc, never
 // the host's whole tree. (The hugetlb-only cgroup2 at "unified" is not shown, as with runc 1.1.)
-Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, const std::string& mountLabel) {
+// A cgroup2 the kernel will not mount here: in a user namespace, EPERM without a cgroup namespace of
+// its own, EBUSY where the target already is the host's cgroup2 (a rootless /sys bound from the
+// host). As runc, a bind instead: of the container's own cgroup when it has a cgroup namespace,
+// else of the host's whole tree; with a namespace but no cgroup (a rootless one left out), an
+// empty read-only tmpfs, so nothing of the host shows. `bound`: the caller applies the flags.
+Result bindCgroup2Instead(const MountPlan& m, const std::string& target, unsigned long flags, bool cgroupns,
+                          const std::string& cgroupDir, bool& bound) {
+  if (cgroupns && cgroupDir.empty()) {
+    if (::mount("tmpfs", target.c_str(), "tmpfs", flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=0") != 0)
+      return fail("mount tmpfs", m.destination);
+    return ok();
+  }
+  std::string source = cgroupns ? cgroupDir : "/sys/fs/cgroup";
+  if (::mount(source.c_str(), target.c_str(), "", MS_BIND, nullptr) != 0) return fail("bind mount", source);
+  bound = true;
+  return ok();
+}
+
+Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, const std::string& mountLabel,
+                   const std::string& cgroupDir, bool& bound) {
   std::vector<Hierarchy> v1 = cgroupV1Hierarchies();
   unsigned long flags = m.flags & ~kPropagation & ~static_cast<unsigned long>(MS_BIND | MS_REC);
   std::string target = sys::fdPath(targetfd);
   if (m.type == "cgroup2" || v1.empty()) {
-    if (::mount("cgroup2", target.c_str(), "cgroup2", flags, nullptr) != 0) return fail("mount cgroup2", m.destination);
-    return ok();
+    if (::mount("cgroup2", target.c_str(), "cgroup2", flags, nullptr) == 0) return ok();
+    if (errno != EPERM && errno != EBUSY) return fail("mount cgroup2", m.destination);
+    return bindCgroup2Instead(m, target, flags, cgroupns, cgroupDir, bound);
   }
   // The tmpfs holding the v1 hierarchies is labelled like any tmpfs (runc does too).
   std::string data = "mode=755" + (mountLabel.empty() ? "" : "," + contextMountData(mountLabel));
@@ -195,7 +215,8 @@ Result copyTree(int from, int to, const std::string& where) {
   return result;
 }
 
-Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, const ProcfsHandle& proc, int idmappedTree) {
+Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string& mountLabel, const ProcfsHandle& proc, int idmappedTree,
+                const std::string& cgroupDir) {
   Create kind = Create::Directory;
   if (isBind(m)) {
     struct stat st;
@@ -209,14 +230,14 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
   unsigned long flags = m.flags & ~kPropagation;
   // Opened before the mount hides it; read after, to fill the new tmpfs.
   sys::Fd covered;
-  bool sysfsBound = false;
+  bool boundInstead = false;
   if (m.tmpcopyup) {
     covered.reset(::open(targetPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!covered.valid()) return fail("open", m.destination);
   }
 
   if (m.type == "cgroup" || m.type == "cgroup2") {
-    TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel));
+    TRY(mountCgroup(m, rootfd, target.get(), cgroupns, mountLabel, cgroupDir, boundInstead));
   } else if (idmappedTree >= 0) {
     TRY(attachIdmappedMount(idmappedTree, target.get(), m));
   } else if (isBind(m)) {
@@ -230,7 +251,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
       // no network namespace of its own): the runtime's /sys is bound instead, made read-only below.
       if (!(m.type == "sysfs" && errno == EPERM)) return fail("mount", m.source);
       if (::mount("/sys", targetPath.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) return fail("bind mount", "/sys");
-      sysfsBound = true;
+      boundInstead = true;
     }
   }
 
@@ -247,7 +268,7 @@ Result mountOne(const MountPlan& m, int rootfd, bool cgroupns, const std::string
     TRY(inStep(copyTree(covered.get(), top.get(), m.destination), "tmpcopyup " + m.destination));
     if (flags & MS_RDONLY) TRY(remount(mountedPath, flags));
   }
-  if ((isBind(m) || sysfsBound) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
+  if ((isBind(m) || boundInstead) && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
     TRY(remount(mountedPath, flags | MS_BIND));
   }
   for (unsigned long p : m.propagation) {
@@ -407,7 +428,7 @@ Result mountAll(const Plan& plan, int rootfd, const ProcfsHandle& proc, std::vec
     const MountPlan& m = plan.mounts[i];
     debugLog("mount " + m.type + " " + m.source + " on " + m.destination);
     sys::Fd tree = i < idmappedTrees.size() ? std::move(idmappedTrees[i]) : sys::Fd();
-    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, proc, tree.get()), "mount " + m.destination));
+    TRY(inStep(mountOne(m, rootfd, newNamespace(plan, "cgroup"), plan.mountLabel, proc, tree.get(), plan.cgroup.intoCgroup), "mount " + m.destination));
   }
   return ok();
 }

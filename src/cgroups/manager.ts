@@ -2,6 +2,7 @@
 // v1 plus a v2 part for the unified hierarchy on a hybrid host (the drivers never import each
 // other; what they share is the rest of cgroups/, and the interface is in types.ts). A driver is made either for a new container (from the config, before anything exists) or
 // from the record kept in state.json (for every later command), never by re-reading the config.
+import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectCgroupHost, type CgroupHost } from './host';
@@ -32,7 +33,10 @@ export function cgroupsForNewContainer(spec: Spec, opts: NewCgroupOptions): Cgro
   switch (host.kind) {
     case 'v2': {
       const unified = host.unified!;
-      return V2Cgroups.forNew(unified, resolveCgroupPath(cgroupsPath, opts.id, unified.ownPath));
+      // runc's v2 rule: a relative path hangs below the parent of the runtime's own cgroup, which
+      // (unlike the own one, holding the caller) can enable controllers for its children; for a
+      // rootless user that is the top of the delegated subtree its session runs in.
+      return V2Cgroups.forNew(unified, resolveCgroupPath(cgroupsPath, opts.id, path.posix.dirname(unified.ownPath || '/')));
     }
     case 'v1':
     case 'hybrid':

@@ -1,6 +1,6 @@
 // linux.cgroupsPath as runc reads it. cgroupfs form: an absolute path is taken from the hierarchy's
 // root; a relative one, and the empty default (the container id), hang below the cgroup the runtime
-// itself runs in. systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
+// itself runs in (cgroup v2: its parent, manager.ts). systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SYSTEMD_CGROUPS_PATH } from '../config/cgroups-path';

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { runningRootless } from '../linux/rootless';
 import { deviceProgram } from './device-program';
 import { deviceRules } from './devices';
 import {
@@ -42,6 +43,25 @@ export function enableControllers(dir: string, wanted: string[]): void {
       if (!available.has(c)) throw new TsruncError(`cannot enable the ${c} controller: ${ancestor} does not have it (cgroup.controllers: ${[...available].join(' ') || 'none'})`);
       writeCgroupFile(ancestor, 'cgroup.subtree_control', `+${c}`);
     }
+  }
+}
+
+/** enableControllers for the ones the container could use without needing them: each ancestor's
+ * refusal (not its owner, processes inside it) leaves that controller out. */
+function enableControllersIfAllowed(dir: string, wanted: string[]): void {
+  for (const c of wanted) {
+    try { enableControllers(dir, [c]); } catch { /* not needed by any limit: left out */ }
+  }
+}
+
+/**
+ * A new cgroup below one that holds processes and has threaded controllers enabled (a user's own
+ * cgroup, say) is "domain invalid": no process may enter it. As runc, it is made threaded (a limit
+ * needing a domain controller has already failed, enabling it in that parent).
+ */
+function settleInvalidDomains(dirs: string[]): void {
+  for (const d of dirs) {
+    if (readCgroupFile(d, 'cgroup.type') === 'domain invalid') writeCgroupFile(d, 'cgroup.type', 'threaded');
   }
 }
 
@@ -97,7 +117,11 @@ export class V2Cgroups implements CgroupManager {
       const existingParent = (() => { let d = path.dirname(this.dir); while (!cgroupExists(d)) d = path.dirname(d); return d; })();
       const everything = new Set([...controllers, ...words(readCgroupFile(existingParent, 'cgroup.controllers'))]);
       this.made = makeCgroupDir(this.dir);
-      enableControllers(this.dir, [...everything].filter((c) => c !== 'threaded'));
+      // What the limits need must be enabled; the rest runc enables too, as far as it may (a
+      // delegated subtree's user cannot write the ancestors above it).
+      enableControllers(this.dir, controllers.filter((c) => c !== 'threaded'));
+      enableControllersIfAllowed(this.dir, [...everything].filter((c) => c !== 'threaded'));
+      settleInvalidDomains([...new Set([...this.made, this.dir])]);
       if (this.freezerState() !== 'thawed') throw new TsruncError(`cannot create a container in the frozen cgroup ${this.dir}`);
       this.apply(resources ?? {}, { creating: true, linuxDevices });
     } catch (e) {
@@ -121,7 +145,13 @@ export class V2Cgroups implements CgroupManager {
     // A program replaces the previous one whole: at create always (the defaults at least), on
     // update only when rules are given.
     if (how.creating || resources.devices !== undefined) {
-      addon().setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
+      try {
+        addon().setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
+      } catch (e) {
+        // As runc: a rootless runtime may not load BPF programs, and its container, in a user
+        // namespace, cannot make device nodes anyway.
+        if (!(runningRootless('auto') && (e as NodeJS.ErrnoException).code === 'EPERM')) throw e;
+      }
     }
   }
 

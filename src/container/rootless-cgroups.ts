@@ -1,6 +1,6 @@
 // Cgroups of a rootless container (runc's rule): used when this user can write them (a delegated
 // cgroup v2 subtree); otherwise left out, but only when the config asks for no limit at all, for
-// there would be nothing to enforce them with.
+// there would be nothing to enforce them with, and names no cgroupsPath.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupManager } from '../cgroups/manager';
@@ -31,6 +31,11 @@ export function rootlessCgroups(cgroups: CgroupManager | undefined, spec: Spec, 
   if (!cgroups || !rootless) return cgroups;
   const denied = cgroups.placement().procsFiles.map(path.dirname).find((d) => !creatable(d));
   if (denied === undefined) return cgroups;
+  // A cgroup the config names is wanted: without it the container would run elsewhere (runc too).
+  const asked = spec.linux?.cgroupsPath;
+  if (asked) {
+    throw new TsruncError(`config.json: /linux/cgroupsPath: ${JSON.stringify(asked)} is not writable by this user (${denied}); a rootless container's cgroup must lie in a cgroup v2 subtree delegated to it, or leave cgroupsPath out`);
+  }
   const limit = asksForLimits(spec);
   if (limit !== undefined) {
     throw new TsruncError(`config.json: /linux/resources/${limit}: a rootless container cannot be limited here: ${denied} is not writable by this user (delegate a cgroup v2 subtree to it, or leave the limits out)`);
