@@ -81,7 +81,8 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
 }  // namespace
 
 Result makeDevices(const Plan& plan, int rootfd) {
-  const bool bindDevices = newNamespace(plan, "user");
+  // In any user namespace, created or joined, mknod is refused: the host's nodes are bound instead.
+  const bool bindDevices = findNamespace(plan, "user") != nullptr;
   std::vector<Found> found(plan.devices.size());
   for (size_t i = 0; i < plan.devices.size(); i++)
     TRY(inStep(inspect(rootfd, plan.devices[i], bindDevices, found[i]), "create device " + plan.devices[i].path));
