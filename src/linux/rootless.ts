@@ -35,6 +35,16 @@ export function defaultStateRoot(root: string): string {
   return path.join(xdg, 'tsrunc');
 }
 
+/** Where a state root came from, for its errors: a user who never gave --root should not be told
+ * about --root, but about $XDG_RUNTIME_DIR (set, or not, which left the root's /run/tsrunc). */
+export function stateRootOrigin(root: string): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (euid() === 0) return '--root';
+  if (xdg && path.resolve(root) === path.resolve(xdg, 'tsrunc')) return `from $XDG_RUNTIME_DIR=${xdg}`;
+  if (!xdg && root === DEFAULT_ROOT) return 'the default, as XDG_RUNTIME_DIR is not set; set it or give --root';
+  return '--root';
+}
+
 /** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
 export function subordinateRanges(file: string, name: string, id: number): { start: number; size: number }[] {
   let text = '';
