@@ -88,7 +88,8 @@ export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: rea
       const end = m.hostID + m.size;
       if (ranges.some((r) => m.hostID >= r.start && end <= r.start + r.size)) return;
       const have = ranges.length === 0 ? 'none' : ranges.map((r) => `${r.start}-${r.start + r.size - 1}`).join(', ');
-      throw new TsruncError(`config.json: /linux/${key}/${i}: host ids ${m.hostID}-${end - 1} are not delegated to user ${user} (${who}) in ${file} (it has: ${have}); a rootless container may map only its own id and those ranges`);
+      const ids = m.size === 1 ? `host id ${m.hostID} is` : `host ids ${m.hostID}-${end - 1} are`;
+      throw new TsruncError(`config.json: /linux/${key}/${i}: ${ids} not delegated to user ${user} (${who}) in ${file} (it has: ${have}); a rootless container may map only its own id and those ranges`);
     });
   };
   check(uidMappings, 'uidMappings', uid, '/etc/subuid', uid);
