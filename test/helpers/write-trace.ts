@@ -36,7 +36,7 @@ const CHANGING = new Set([
 /** `N</path>` (strace -y) or AT_FDCWD, then a quoted path: each path argument of a call, resolved. */
 function pathArguments(args: string): string[] {
   const out: string[] = [];
-  const re = /(?:(AT_FDCWD|\d+<([^>]*)>),\s*)?"((?:[^"\\]|\\.)*)"/g;
+  const re = /(?:((?:AT_FDCWD|\d+)<([^>]*)>|AT_FDCWD),\s*)?"((?:[^"\\]|\\.)*)"/g;
   for (let m = re.exec(args); m; m = re.exec(args)) {
     const [, , dirPath, raw] = m;
     const p = raw.replace(/\\"/g, '"');
