@@ -24,6 +24,7 @@
 #include "channel.h"
 #include "hooks.h"
 #include "idmap-mount.h"
+#include "joined-userns.h"
 #include "log.h"
 #include "lsm.h"
 #include "mempolicy.h"
@@ -323,6 +324,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   for (const JoinedNamespace& ns : joined) {
     if (ns.plan->type != "user") continue;
     OR_DIE(ch, joinNamespace(ns));
+    OR_DIE(ch, checkJoinedUserMappings(plan, prepared.hostProc));
     OR_DIE(ch, becomeUserNamespaceRoot());
   }
   if (newNamespace(plan, "user")) {

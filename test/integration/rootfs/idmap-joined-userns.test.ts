@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBundle, removeTree } from '../../helpers/rootfs';
 import type { Bundle, Mount } from '../../helpers/rootfs';
-import { Runtime, describeResult, hostMountsMentioning, uniqueId } from '../../helpers/runtime';
+import { Runtime, describeResult, hostMountsMentioning, uniqueId, waitNoRelatedProcesses } from '../../helpers/runtime';
 import { keyed, TEST_TIMEOUT } from '../../helpers/suite';
 
 const sut = new Runtime('tsrunc');
@@ -130,6 +130,34 @@ describe('id-mapped mounts with a joined user namespace (tsrunc; runc 1.1.5 has 
       assert.equal(owner(path.join(own, 'dir')), '5000:5000');
     } finally {
       b.cleanup();
+    }
+  });
+
+  test('mappings beside the path must be the joined namespace\'s own (containerd sends both): others are refused, leaving nothing', TEST_TIMEOUT, async () => {
+    const maps = (hostID: number): Record<string, unknown> => ({
+      uidMappings: [{ containerID: 0, hostID, size: RANGE }], gidMappings: [{ containerID: 0, hostID, size: RANGE }],
+    });
+    const same = joinedBundle('echo "uidmap $(cat /proc/self/uid_map)"', []);
+    Object.assign(same.spec.linux, maps(HOST_ID));
+    same.writeSpec();
+    const other = joinedBundle('true', []);
+    Object.assign(other.spec.linux, maps(HOST_ID + RANGE));
+    other.writeSpec();
+    const id = uniqueId('idmap-join-other');
+    try {
+      const ok = await sut.runToCompletion(same.dir, uniqueId('idmap-join-same'));
+      assert.equal(ok.code, 0, describeResult(ok.result));
+      assert.deepEqual(keyed(ok.stdout).get('uidmap')?.split(/\s+/), ['0', String(HOST_ID), String(RANGE)]);
+      const r = await sut.exec(['run', '--bundle', other.dir, id]);
+      assert.notEqual(r.code, 0, describeResult(r));
+      assert.match(r.stderr, new RegExp(`config.json: /linux/uidMappings: 0 ${HOST_ID + RANGE} ${RANGE} is not the mapping of the user namespace joined at /proc/${holderPid}/ns/user \\(0 ${HOST_ID} ${RANGE}\\)`), r.stderr);
+      assert.deepEqual(sut.listedIds(), [], 'no state directory is left');
+      assert.deepEqual(await waitNoRelatedProcesses({ ids: [id], paths: [other.dir] }), []);
+      assert.deepEqual(hostMountsMentioning([other.dir]), []);
+    } finally {
+      await sut.deleteForce(id);
+      same.cleanup();
+      other.cleanup();
     }
   });
 
