@@ -70,7 +70,9 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
   for (const rt of runtimes()) {
     test(`create --pid-file, start, state, list, exec, ps, events --stats, pause, kill with a trapped signal, delete [${rt.kind}]`, { ...TIMEOUT, skip: setupSkip }, () => {
       assert.equal(fs.readFileSync('/etc/subuid', 'utf8').split('\n').some((l) => l.startsWith(`${user.name}:`)), false, 'the user has no subordinate range');
-      const dir = bundle(rt, ['sh', '-c', 'trap "echo trapped > /trapped; exit 3" USR1; echo ready > /ready; while :; do sleep 0.1; done']);
+      // One long child, so the process list stays the same between two ps calls; a trapped
+      // signal interrupts the shell's wait.
+      const dir = bundle(rt, ['sh', '-c', 'trap "echo trapped > /trapped; exit 3" USR1; sleep 600 & echo ready > /ready; wait']);
       const id = uniqueId(`rlc-${rt.kind}`);
       const pidFile = path.join(dir, 'init.pid');
       try {
@@ -102,6 +104,7 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
           assert.equal(json.status, 0, json.stderr);
           const pids = JSON.parse(json.stdout) as number[];
           assert.ok(pids.includes(state.pid), json.stdout);
+          assert.equal(pids.length, 2, `the init and its sleep: ${json.stdout}`);
           for (const p of pids) assert.equal(fs.statSync(`/proc/${p}/ns/pid`).ino, fs.statSync(`/proc/${state.pid}/ns/pid`).ino);
           const table = as([...rt.bin, 'ps', id, '-o', 'pid,args'], dir);
           assert.equal(table.status, 0, table.stderr);
