@@ -2,9 +2,9 @@
 // update, ps, events, kill --all).
 import { openCgroups, type CgroupManager } from '../cgroups/manager';
 import { TsruncError } from '../errors';
-import { pidNamespaceMembers } from '../linux/pid-namespace';
 import { cgroupRecord } from './cgroup-record';
 import type { OpenContainer } from './lookup';
+import { containerPids as pidNamespacePids, hasOwnPidNamespace } from './process-signal';
 
 /** The container's cgroups, or undefined when it was created without any. */
 export function containerCgroupsIfAny(c: OpenContainer): CgroupManager | undefined {
@@ -27,7 +27,6 @@ function noCgroupReason(): string {
 export function containerPids(c: OpenContainer): number[] {
   const cgroups = containerCgroupsIfAny(c);
   if (cgroups) return cgroups.pids();
-  const members = pidNamespaceMembers(c.state.pid);
-  if (members === undefined) throw new TsruncError(`container ${c.state.id} has no cgroup and no pid namespace of its own: its processes cannot be told from the host's (${noCgroupReason()})`);
-  return members;
+  if (!hasOwnPidNamespace(c.state)) throw new TsruncError(`container ${c.state.id} has no cgroup and no pid namespace of its own: its processes cannot be told from the host's (${noCgroupReason()})`);
+  return pidNamespacePids(c.state);
 }
