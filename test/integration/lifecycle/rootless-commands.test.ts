@@ -64,7 +64,7 @@ const bundle = (rt: Rt, args: string[], edit?: (s: Record<string, any>) => void)
   edit?.(s);
 });
 
-const observed = new Map<string, { events: string; pauseCode: number | null }>();
+const observed = new Map<string, { events: string; pauseCode: number | null; watchCode: number | null }>();
 
 describe('rootless commands: an unprivileged user without subordinate ids, no writable cgroup (each also with runc 1.1.5)', () => {
   for (const rt of runtimes()) {
@@ -121,13 +121,19 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
         assert.equal(line.type, 'stats');
         assert.equal(line.id, id);
 
+        // events without --stats: no cgroup to watch for OOM kills; runc fails ("memory
+        // controller missing"), tsrunc fails with the same exit code, saying why.
+        const watch = as([...rt.bin, 'events', '--interval', '1s', id], dir, { timeout: 30_000 });
+        assert.notEqual(watch.status, 0, watch.stderr);
+        if (rt.kind === 'tsrunc') assert.match(watch.stderr, new RegExp(`container ${id} has no cgroup \\(it was created rootless`), watch.stderr);
+
         // pause: nothing to freeze with; a clear error and a failing exit.
         const paused = as([...rt.bin, 'pause', id], dir);
         assert.notEqual(paused.status, 0);
         if (rt.kind === 'tsrunc') assert.match(paused.stderr, new RegExp(`container ${id} has no cgroup \\(it was created rootless, where no cgroup was writable by its user; delegate a cgroup v2 subtree`), paused.stderr);
         else assert.match(paused.stderr, /cgroups not configured for container/, paused.stderr);
         assert.equal(status(rt, id, dir), 'running', 'a failed pause leaves it running');
-        observed.set(rt.kind, { events: events.stdout.replace(id, 'ID'), pauseCode: paused.status });
+        observed.set(rt.kind, { events: events.stdout.replace(id, 'ID'), pauseCode: paused.status, watchCode: watch.status });
 
         // A signal other than KILL, which the init traps: it runs the trap and exits.
         const kill = as([...rt.bin, 'kill', id, 'USR1'], dir);
@@ -176,12 +182,13 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
     });
   }
 
-  test('events --stats and pause without a cgroup: tsrunc prints what runc prints and fails pause as runc does', { skip: setupSkip ?? (hasRunc() ? undefined : 'runc is not installed') }, () => {
+  test('events --stats, events and pause without a cgroup: tsrunc prints what runc prints and fails as runc does', { skip: setupSkip ?? (hasRunc() ? undefined : 'runc is not installed') }, () => {
     const r = observed.get('runc');
     const t = observed.get('tsrunc');
     assert.ok(r && t, 'both lifecycle cases ran');
     assert.equal(t.events, r.events);
     assert.equal(t.pauseCode, r.pauseCode);
+    assert.equal(t.watchCode, r.watchCode);
   });
 
   test('a whole lifecycle writes nothing outside the user\'s home, its runtime dir and the bundle [tsrunc]', { ...TIMEOUT, skip: setupSkip ?? straceSkip }, () => {
