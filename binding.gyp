@@ -20,6 +20,7 @@
         "cpp/launcher/devices.cc",
         "cpp/launcher/hooks.cc",
         "cpp/launcher/idmap-mount.cc",
+        "cpp/launcher/joined-userns.cc",
         "cpp/launcher/log.cc",
         "cpp/launcher/lsm.cc",
         "cpp/launcher/main.cc",

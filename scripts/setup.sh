@@ -15,6 +15,7 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3-minimal)   # the seccomp notify agent in the tests
 command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)                   # the zsh completion is driven for real by the CLI tests
 command -v newuidmap >/dev/null 2>&1 || need_apt+=(uidmap)          # rootless: several id ranges through newuidmap/newgidmap
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)              # rootless: the "nothing written outside the user's directories" trace
 command -v clang++ >/dev/null 2>&1 || need_apt+=(clang libclang-rt-14-dev)  # libFuzzer for the launcher contract (scripts/fuzz-contract.sh)
 [ -x /lib/systemd/systemd ] || need_apt+=(systemd)                  # PID 1 of the systemd lane (scripts/systemd-vm), not run on the host
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)          # that lane's system bus (SDLANE_DBUS=1)

@@ -82,7 +82,9 @@ Result makeOne(int rootfd, const DevicePlan& d, bool bindDevices, Found found) {
 }  // namespace
 
 Result makeDevices(const Plan& plan, int rootfd) {
-  const bool bindDevices = newNamespace(plan, "user") || runningInUserNamespace();
+  // In any user namespace mknod is refused: the container's own (made or joined), or the one the
+  // runtime already runs in (rootless podman asks for none): the host's nodes are bound instead.
+  const bool bindDevices = findNamespace(plan, "user") != nullptr || runningInUserNamespace();
   std::vector<Found> found(plan.devices.size());
   for (size_t i = 0; i < plan.devices.size(); i++)
     TRY(inStep(inspect(rootfd, plan.devices[i], bindDevices, found[i]), "create device " + plan.devices[i].path));

@@ -24,6 +24,7 @@
 #include "channel.h"
 #include "hooks.h"
 #include "idmap-mount.h"
+#include "joined-userns.h"
 #include "log.h"
 #include "lsm.h"
 #include "mempolicy.h"
@@ -320,7 +321,12 @@ Result waitForHooks(Channel& ch, const char* phase) {
     debugLog("joined the namespaces of init " + std::to_string(targetInitPid(plan)) + " through its pidfd");
     joined.clear();
   }
-  for (const JoinedNamespace& ns : joined) if (ns.plan->type == "user") OR_DIE(ch, joinNamespace(ns));
+  for (const JoinedNamespace& ns : joined) {
+    if (ns.plan->type != "user") continue;
+    OR_DIE(ch, joinNamespace(ns));
+    OR_DIE(ch, checkJoinedUserMappings(plan, prepared.hostProc));
+    OR_DIE(ch, becomeUserNamespaceRoot());
+  }
   if (newNamespace(plan, "user")) {
     if (::unshare(CLONE_NEWUSER) != 0) failAndExit(ch, *inStep(fail("unshare", "user"), "create user namespace"));
     // Dumpable only while the maps are written: a non-dumpable process's /proc files belong to
@@ -329,8 +335,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
     if (!ch.send(msg::Idmap{})) ::_exit(1);
     OR_DIE(ch, ch.expect<msg::IdmapDone>());
     ::prctl(PR_SET_DUMPABLE, 0);
-    if (::setresgid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresgid", "0"), "become root in the user namespace"));
-    if (::setresuid(0, 0, 0) != 0) failAndExit(ch, *inStep(fail("setresuid", "0"), "become root in the user namespace"));
+    OR_DIE(ch, becomeUserNamespaceRoot());
   }
   for (const JoinedNamespace& ns : joined) if (ns.plan->type != "user") OR_DIE(ch, joinNamespace(ns));
   joined.clear();

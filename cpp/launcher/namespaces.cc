@@ -33,6 +33,12 @@ Result joinNamespace(const JoinedNamespace& ns) {
   return ok();
 }
 
+Result becomeUserNamespaceRoot() {
+  if (::setresgid(0, 0, 0) != 0) return inStep(fail("setresgid", "0"), "become root in the user namespace");
+  if (::setresuid(0, 0, 0) != 0) return inStep(fail("setresuid", "0"), "become root in the user namespace");
+  return ok();
+}
+
 int unshareFlags(const Plan& plan) {
   int flags = 0;
   for (const NamespacePlan& ns : plan.namespaces) {

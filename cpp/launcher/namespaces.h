@@ -18,6 +18,11 @@ Result openJoinedNamespaces(const Plan& plan, std::vector<JoinedNamespace>& out)
 // setns() into one joined namespace.
 Result joinNamespace(const JoinedNamespace& ns);
 
+// setresgid/setresuid(0) in the user namespace just created or joined. Joining keeps the host's ids,
+// which the joined namespace may not map: the mounts and directories made next (a tmpfs /dev and
+// its /dev/pts) would then belong to no id of it and mkdir fails with EOVERFLOW.
+Result becomeUserNamespaceRoot();
+
 // Flags for unshare() of every namespace the plan creates, except user (done first, on its own)
 // and cgroup (done by the init once it sits in its cgroup).
 int unshareFlags(const Plan& plan);

@@ -1,16 +1,16 @@
-// ps: the container's processes, found through its cgroup. json: the host pids; table: the host's
+// ps: the container's processes, found through its cgroup (without one: its pid namespace). json: the host pids; table: the host's
 // ps(1) run with the given options (-ef by default), keeping its header and the container's lines.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { containerCgroups } from '../container/cgroups';
+import { containerPids } from '../container/cgroups';
 import { withContainer } from '../container/lookup';
 
 export default async function ps(args: { id: string; positional: string[]; format: string }, ctx: CommandContext): Promise<number> {
   const pids = await withContainer(ctx.opts.root, args.id, (c) => {
     if (c.status === 'stopped') throw new TsruncError('container not running');
-    return containerCgroups(c).pids();
+    return containerPids(c);
   });
   if (args.format === 'json') {
     fs.writeSync(1, `${JSON.stringify(pids)}\n`);

@@ -2,9 +2,9 @@
 // the OOM killer strikes in its cgroup, as runc prints them, until the container stops.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TsruncError } from '../errors';
-import { eventLine } from '../cgroups/stats';
+import { emptyStats, eventLine } from '../cgroups/stats';
 import { initAlive } from '../state/status';
-import { containerCgroups } from './cgroups';
+import { containerCgroups, containerCgroupsIfAny } from './cgroups';
 import { withContainer } from './lookup';
 
 /** How often OOM counters are looked at between statistics lines. */
@@ -19,8 +19,13 @@ export async function watchEvents(root: string, id: string | undefined, how: { o
   // The lock is held only to read the state: events runs for as long as the container does.
   const { state, cgroups } = await withContainer(root, id, (c) => {
     if (c.status === 'stopped') throw new TsruncError(`container with id ${c.state.id} is not running`);
-    return { state: c.state, cgroups: containerCgroups(c) };
+    // --stats without a cgroup: runc prints its statistics with every counter zero and exits 0.
+    return { state: c.state, cgroups: how.once ? containerCgroupsIfAny(c) : containerCgroups(c) };
   });
+  if (!cgroups) {
+    write(eventLine({ type: 'stats', id: state.id, data: emptyStats() }));
+    return;
+  }
   // Counters are 64-bit: eventLine prints them exactly, as Go's encoder does.
   const stats = () => {
     try {

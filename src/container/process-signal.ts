@@ -31,10 +31,12 @@ export function signalInit(state: ContainerState, signal: number): void {
   }
 }
 
+/** The container made a pid namespace of its own (rather than sharing or joining one). */
+export const hasOwnPidNamespace = (state: ContainerState): boolean => state.tsrunc.namespacePaths.pid === `/proc/${state.pid}/ns/pid`;
+
 /** Processes in the container: the init and everything in its pid namespace (when it has one). */
 export function containerPids(state: ContainerState): number[] {
-  const own = state.tsrunc.namespacePaths.pid === `/proc/${state.pid}/ns/pid`;
-  if (!own) return [state.pid];
+  if (!hasOwnPidNamespace(state)) return [state.pid];
   let nsLink: string;
   try { nsLink = fs.readlinkSync(`/proc/${state.pid}/ns/pid`); } catch { return []; }
   const pids: number[] = [];

@@ -57,6 +57,16 @@ function userRuntimeDirApplies(): boolean {
   return inUserNamespace() && process.env.USER !== 'root';
 }
 
+/** Where a state root came from, for its errors: a user who never gave --root should not be told
+ * about --root, but about $XDG_RUNTIME_DIR (set, or not, which left the root's /run/tsrunc). */
+export function stateRootOrigin(root: string): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (euid() === 0) return '--root';
+  if (xdg && path.resolve(root) === path.resolve(xdg, 'tsrunc')) return `from $XDG_RUNTIME_DIR=${xdg}`;
+  if (!xdg && root === DEFAULT_ROOT) return 'the default, as XDG_RUNTIME_DIR is not set; set it or give --root';
+  return '--root';
+}
+
 /** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
 export function subordinateRanges(file: string, name: string, id: number): { start: number; size: number }[] {
   let text = '';
@@ -104,7 +114,8 @@ export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: rea
       const end = m.hostID + m.size;
       if (ranges.some((r) => m.hostID >= r.start && end <= r.start + r.size)) return;
       const have = ranges.length === 0 ? 'none' : ranges.map((r) => `${r.start}-${r.start + r.size - 1}`).join(', ');
-      throw new TsruncError(`config.json: /linux/${key}/${i}: host ids ${m.hostID}-${end - 1} are not delegated to user ${user} (${who}) in ${file} (it has: ${have}); a rootless container may map only its own id and those ranges`);
+      const ids = m.size === 1 ? `host id ${m.hostID} is` : `host ids ${m.hostID}-${end - 1} are`;
+      throw new TsruncError(`config.json: /linux/${key}/${i}: ${ids} not delegated to user ${user} (${who}) in ${file} (it has: ${have}); a rootless container may map only its own id and those ranges`);
     });
   };
   check(uidMappings, 'uidMappings', uid, '/etc/subuid', uid);

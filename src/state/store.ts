@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoText, TsruncError } from '../errors';
+import { stateRootOrigin } from '../linux/rootless';
 import { addon } from '../native/addon';
 import { STATE_ROOT_CACHE } from '../plan/seccomp';
 
@@ -56,14 +57,14 @@ export function validateId(id: string | undefined): string {
 
 /** The state root cannot be used: the error names it as given and the kernel's reason. */
 function rootError(root: string, e: unknown): TsruncError {
-  return new TsruncError(`state root ${root} (--root): ${errnoText(e)}`);
+  return new TsruncError(`state root ${root} (${stateRootOrigin(root)}): ${errnoText(e)}`);
 }
 
 /** Why `root` cannot hold container directories (a file, a path through a file...), or undefined
  * when it is a directory or does not exist (then no container does). Asked only after a failure. */
 function rootProblem(root: string): TsruncError | undefined {
   try {
-    if (!fs.statSync(root).isDirectory()) return new TsruncError(`state root ${root} (--root): not a directory`);
+    if (!fs.statSync(root).isDirectory()) return new TsruncError(`state root ${root} (${stateRootOrigin(root)}): not a directory`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return rootError(root, e);
   }
