@@ -290,6 +290,7 @@ Result waitForHooks(Channel& ch, const char* phase) {
   ::close(ch.fd());
   setLogChannel(nullptr, false);
 
+  letRootlessCallerJoin(plan);
   // Blocks until `tsrunc start` opens the fifo for reading. exec.fifo lives in the state dir,
   // outside the rootfs: reopened through its fd's magic link in the runtime's procfs.
   std::string fifoLink = std::to_string(::getpid()) + "/fd/" + std::to_string(fifo.get());

@@ -1,5 +1,6 @@
 #include "rootless.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -64,4 +65,9 @@ bool runningInUserNamespace() {
   unsigned long inside = 1, outside = 1, count = 0;
   if (std::sscanf(map.c_str(), "%lu %lu %lu", &inside, &outside, &count) != 3) return true;
   return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+void letRootlessCallerJoin(const Plan& plan) {
+  // Set exactly when an unprivileged caller made the user namespace (src/linux/rootless.ts).
+  if (plan.denySetgroups || plan.idMapHelpers) ::prctl(PR_SET_DUMPABLE, 1);
 }

@@ -83,6 +83,11 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
         // The pid file: the init's host pid, bare decimal, owned by the user.
         assert.equal(fs.readFileSync(pidFile, 'utf8'), String(state.pid));
         assert.equal(fs.statSync(pidFile).uid, user.uid);
+        // exec into the created container, before start: the user joins the waiting init's
+        // namespaces (/proc/PID/ns needs it reachable by the user, as runc's is).
+        const early = as([...rt.bin, 'exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map'], dir);
+        assert.equal(early.status, 0, early.stderr);
+        assert.deepEqual(early.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')), ['0', `0 ${user.uid} 1`]);
         const start = as([...rt.bin, 'start', id], dir);
         assert.equal(start.status, 0, start.stderr);
         until('the init to set its trap', () => fs.existsSync(path.join(dir, 'rootfs', 'ready')));
