@@ -311,4 +311,25 @@ describe('rootless commands: an unprivileged user without subordinate ids, no wr
       noneLeft(dir, id);
     });
   });
+
+  // A user namespace may not clear the flags a mount was made with (they are locked): a read-only
+  // bind of such a source must keep them. runc 1.1.5 drops them and fails with EPERM (1.2 keeps
+  // them), so this is checked on tsrunc alone.
+  test('a read-only bind of a nosuid,nodev,noexec source keeps those locked flags [tsrunc]', { ...TIMEOUT, skip: setupSkip }, () => {
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-locked-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,size=1m', 'tmpfs', src]);
+    assert.equal(mounted.status, 0, String(mounted.stderr));
+    try {
+      const dir = bundle(tsrunc(), ['sh', '-c', 'grep " /mnt " /proc/self/mountinfo'], (s) => {
+        s.mounts.push({ destination: '/mnt', type: 'bind', source: src, options: ['rbind', 'ro'] });
+      });
+      const r = as([...tsrunc().bin, 'run', uniqueId('rlc-locked')], dir);
+      assert.equal(r.status, 0, r.stderr);
+      const flags = r.stdout.trim().split(' ')[5].split(',');
+      for (const f of ['ro', 'nosuid', 'nodev', 'noexec']) assert.ok(flags.includes(f), `${f} in ${r.stdout}`);
+    } finally {
+      spawnSync('umount', [src]);
+      fs.rmdirSync(src);
+    }
+  });
 });
