@@ -7,11 +7,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeBundle, removeTree } from '../../helpers/rootfs';
+import { makeBundle } from '../../helpers/rootfs';
+import { makeScratch, removeScratch, volume as hostVolume } from '../../helpers/idmap';
 import type { Bundle, Mount } from '../../helpers/rootfs';
 import { Runtime, describeResult, hostMountsMentioning, uniqueId, waitNoRelatedProcesses } from '../../helpers/runtime';
 import { keyed, TEST_TIMEOUT } from '../../helpers/suite';
@@ -46,25 +46,15 @@ async function userNamespaceHolder(): Promise<number> {
 
 let holderPid = 0;
 before(async () => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-idmap-join-'));
-  fs.chmodSync(scratch, 0o755);
+  scratch = makeScratch('tsrunc-idmap-join-');
   holderPid = await userNamespaceHolder();
 });
 after(() => {
   holder?.kill('SIGKILL');
-  for (const mp of hostMountsMentioning([scratch]).map((l) => l.split(' ')[4]).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
-  removeTree(scratch);
+  removeScratch(scratch);
 });
 
-/** A host directory owned by uid:gid on disk, with a file of another owner. */
-function volume(name: string, uid: number, gid: number): string {
-  const dir = path.join(scratch, name);
-  fs.mkdirSync(dir);
-  fs.chownSync(dir, uid, gid);
-  fs.writeFileSync(path.join(dir, 'hostfile'), 'from the host\n');
-  fs.chownSync(path.join(dir, 'hostfile'), uid + 1000, gid + 1001);
-  return dir;
-}
+const volume = (name: string, uid: number, gid: number): string => hostVolume(scratch, name, uid, gid, 1001);
 
 /** A container joining the holder's user namespace by path, with no id mappings of its own. */
 function joinedBundle(script: string, mounts: (Mount & Record<string, unknown>)[]): Bundle {

@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeBundle, removeTree } from '../../helpers/rootfs';
+import { makeBundle } from '../../helpers/rootfs';
+import { makeScratch, removeScratch, volume as hostVolume } from '../../helpers/idmap';
 import type { Bundle, BundleOptions, Mount } from '../../helpers/rootfs';
-import { Runtime, describeResult, uniqueId, waitNoRelatedProcesses, hostMountsMentioning } from '../../helpers/runtime';
+import { Runtime, describeResult, hostMountsMentioning, uniqueId, waitNoRelatedProcesses } from '../../helpers/runtime';
 import { keyed, TEST_TIMEOUT } from '../../helpers/suite';
 
 const sut = new Runtime('tsrunc');
@@ -35,21 +36,10 @@ const OWN_MAPS = {
 const OVERFLOW = Number(fs.readFileSync('/proc/sys/kernel/overflowuid', 'utf8').trim());
 
 let scratch = '';
-before(() => { scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-idmap-')); fs.chmodSync(scratch, 0o755); });
-after(() => {
-  for (const mp of hostMountsMentioning([scratch]).map((l) => l.split(' ')[4]).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
-  removeTree(scratch);
-});
+before(() => { scratch = makeScratch('tsrunc-idmap-'); });
+after(() => removeScratch(scratch));
 
-/** A host directory for a volume, owned by uid:gid, with one file of another owner. */
-function volume(name: string, uid: number, gid: number): string {
-  const dir = path.join(scratch, name);
-  fs.mkdirSync(dir);
-  fs.chownSync(dir, uid, gid);
-  fs.writeFileSync(path.join(dir, 'hostfile'), 'from the host\n');
-  fs.chownSync(path.join(dir, 'hostfile'), uid + 1000, gid + 1000);
-  return dir;
-}
+const volume = (name: string, uid: number, gid: number): string => hostVolume(scratch, name, uid, gid);
 
 /** A bundle in the shape containerd 2 writes for a pod without host users. */
 function podBundle(script: string, mounts: (Mount & Record<string, unknown>)[], extra: Partial<BundleOptions> = {}): Bundle {
