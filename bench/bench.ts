@@ -12,6 +12,8 @@
 //
 // Env: BENCH_N (timed iterations, default 20), BENCH_WARMUP (default 2), BENCH_RSS_N (default 3),
 // TSRUNC_BIN (as for the tests; TSRUNC_BIN=runc benchmarks runc against itself).
+//
+// `npm run bench -- --curves` prints the cost curves instead (bench/curves.ts, docs/performance.md).
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,6 +22,7 @@ import * as path from 'node:path';
 import { makeBundle, removeTree } from '../test/helpers/rootfs';
 import type { Bundle } from '../test/helpers/rootfs';
 import { repoRoot, runtimeCommand } from '../test/helpers/runtime';
+import { runCurves } from './curves';
 
 const N = positiveInt(process.env.BENCH_N, 20);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 2, true);
@@ -291,7 +294,10 @@ function main(): void {
       };
     },
   });
-  const runningBundle = makeBundle({ args: ['sleep', '1000'] });
+  // The long-lived containers get a bundle (so a cgroup) per runtime: the cycle's containers, and
+  // the other runtime's, must never share a cgroup with them (pause freezes the whole cgroup).
+  const runningBundles = { runc: makeBundle({ args: ['sleep', '1000'] }), tsrunc: makeBundle({ args: ['sleep', '1000'] }) };
+  const stateBundles = { runc: makeBundle({ args: ['sleep', '10'] }), tsrunc: makeBundle({ args: ['sleep', '10'] }) };
   const runningIds = new Map<Name, string>();
   const stateIds = new Map<Name, string>();
   const t0 = Date.now();
@@ -299,12 +305,12 @@ function main(): void {
     for (const rt of rts) {
       const id = newId(rt, 'state');
       created.push({ rt, id });
-      const c = timed(rtArgs(rt, ['create', '--bundle', sleepBundle.dir, id]), rt.errFile);
+      const c = timed(rtArgs(rt, ['create', '--bundle', stateBundles[rt.name].dir, id]), rt.errFile);
       if (c.ok) stateIds.set(rt.name, id);
       else rt.failures.set('state', `create for the state benchmark failed: ${c.err.split('\n')[0]}`);
       const runId = newId(rt, 'running');
       created.push({ rt, id: runId });
-      const r = timed(rtArgs(rt, ['run', '--detach', '--bundle', runningBundle.dir, runId]), rt.errFile);
+      const r = timed(rtArgs(rt, ['run', '--detach', '--bundle', runningBundles[rt.name].dir, runId]), rt.errFile);
       if (r.ok) runningIds.set(rt.name, runId);
       else rt.failures.set('exec', `run --detach for the exec benchmark failed: ${r.err.split('\n')[0]}`);
     }
@@ -411,10 +417,14 @@ function main(): void {
     sleepBundle.cleanup();
     seccompBundle.cleanup();
     limitsBundle.cleanup();
-    runningBundle.cleanup();
+    for (const b of [...Object.values(runningBundles), ...Object.values(stateBundles)]) b.cleanup();
     const leaked = removeTree(scratch);
     if (leaked.length > 0) console.error(`warning: mounts were left under ${scratch}: ${leaked.join(', ')}`);
   }
 }
 
-main();
+if (process.argv.includes('--curves')) {
+  fs.rmdirSync(scratch);
+  runCurves();
+}
+else main();

@@ -21,3 +21,10 @@ export type CommandHandler<A> = (args: A, ctx: CommandContext) => Promise<number
 export const DEFAULT_ROOT = '/run/tsrunc';
 export const VERSION = '0.1.0';
 export const SPEC_VERSION = '1.3.0';
+
+/**
+ * The state root's entry that is not a container (src/plan/seccomp.ts keeps compiled seccomp
+ * programs below it). Here, not in the planner, so that `state`, `list` and the other commands that
+ * only open containers do not load the seccomp planner for one constant.
+ */
+export const STATE_ROOT_CACHE = '.cache';

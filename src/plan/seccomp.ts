@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { integerValue } from '../config/exact-integers';
 import type { Seccomp, SeccompArg } from '../config/types';
-import { SPEC_VERSION } from '../context';
+import { SPEC_VERSION, STATE_ROOT_CACHE } from '../context';
 import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATOR_VALUES } from '../linux/seccomp-names';
 import type { PlanSeccomp, PlanSeccompCondition, PlanSeccompRule } from './types';
 
@@ -48,12 +48,10 @@ function rulesFor(names: string[], action: number, args: SeccompArg[]): PlanSecc
   return [{ names, action, args: conds }];
 }
 
-/**
- * The state root's entry that is not a container: compiled seccomp programs are kept below it
- * (reading one takes ~0.1 ms where compiling Docker's profile takes ~1.7 ms), out of the way of
- * the container directories engines own and that `list` reads.
- */
-export const STATE_ROOT_CACHE = '.cache';
+// Compiled seccomp programs are kept below the state root's STATE_ROOT_CACHE entry (reading one
+// takes ~0.1 ms where compiling Docker's profile takes ~1.7 ms), out of the way of the container
+// directories engines own and that `list` reads.
+export { STATE_ROOT_CACHE };
 
 export function seccompCacheDir(stateRoot: string): string {
   return path.join(stateRoot, STATE_ROOT_CACHE, 'seccomp');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { errnoText, TsruncError } from '../errors';
 import { stateRootOrigin } from '../linux/rootless';
 import { addon } from '../native/addon';
-import { STATE_ROOT_CACHE } from '../plan/seccomp';
+import { STATE_ROOT_CACHE } from '../context';
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
