@@ -462,7 +462,8 @@ function scenario(hName: Handler['name']): void {
     });
 
     test('an OOM kill: exit 137, reason OOMKilled', T, async () => {
-      const cfg = containerConfig('oom', BUSYBOX_IMAGE, ['sh', '-c', 'tail /dev/zero'], { memory_limit_in_bytes: 16 * MiB, memory_swap_limit_in_bytes: 16 * MiB });
+      // A second late: the shim watches for OOM only after `start` returns (see e2e-docker's case).
+      const cfg = containerConfig('oom', BUSYBOX_IMAGE, ['sh', '-c', 'sleep 1; exec tail /dev/zero'], { memory_limit_in_bytes: 16 * MiB, memory_swap_limit_in_bytes: 16 * MiB });
       const id = await cri.createContainer(pod, cfg, podCfg);
       await cri.startContainer(id);
       const st = await waitFor('the OOM kill', async () => {

@@ -423,8 +423,11 @@ describe('Docker (private dockerd and containerd) on the runtime under test besi
   test('an OOM kill: exit 137, OOMKilled in docker inspect', T, async () => {
     const res = await onEach(async (rt) => {
       const name = uniqueId(`dk-oom-${rt}`);
-      // tail keeps the last "line" of /dev/zero, which never ends: it grows until the limit.
-      const { r, id } = await dockerRun(rt, ['--name', name, '--memory', '16m', '--memory-swap', '16m'], ['tail', '/dev/zero']);
+      // tail keeps the last "line" of /dev/zero, which never ends: it grows until the limit. It
+      // starts a second late: containerd's shim watches for OOM (memory.oom_control) only after
+      // `start` returns, so a kill in the first milliseconds would go unreported (OOMKilled false),
+      // whichever the runtime.
+      const { r, id } = await dockerRun(rt, ['--name', name, '--memory', '16m', '--memory-swap', '16m'], ['sh', '-c', 'sleep 1; exec tail /dev/zero']);
       const st = await state(name);
       expectCode(await dk.docker(['rm', name]), 0, `docker rm (${rt})`);
       await expectNothingLeft(rt, id);
