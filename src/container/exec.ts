@@ -12,7 +12,7 @@ import type { Process, Spec } from '../config/types';
 import { JsonDepthError, parseBoundedJson } from '../config/json-depth';
 import { validateSpec } from '../config/validate';
 import type { CommandContext } from '../context';
-import { TsruncError } from '../errors';
+import { errnoText, TsruncError } from '../errors';
 import { launch, LaunchError } from '../native/launcher';
 import { buildExecPlan } from '../plan/exec';
 import { requireLsmSupport } from '../plan/lsm';
@@ -55,8 +55,7 @@ function readProcessFile(file: string): Process {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new TsruncError(`open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw new TsruncError(`open ${file}: ${errnoText(e)}`);
   }
   try {
     return parseBoundedJson(text) as Process;
