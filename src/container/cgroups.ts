@@ -4,7 +4,7 @@ import { openCgroups, type CgroupManager } from '../cgroups/manager';
 import { TsruncError } from '../errors';
 import { cgroupRecord } from './cgroup-record';
 import type { OpenContainer } from './lookup';
-import { containerPids as pidNamespacePids, hasOwnPidNamespace } from './process-signal';
+import { hasOwnPidNamespace, pidNamespaceMembers } from './process-signal';
 
 /** The container's cgroups, or undefined when it was created without any. */
 export function containerCgroupsIfAny(c: OpenContainer): CgroupManager | undefined {
@@ -28,5 +28,5 @@ export function containerPids(c: OpenContainer): number[] {
   const cgroups = containerCgroupsIfAny(c);
   if (cgroups) return cgroups.pids();
   if (!hasOwnPidNamespace(c.state)) throw new TsruncError(`container ${c.state.id} has no cgroup and no pid namespace of its own: its processes cannot be told from the host's (${noCgroupReason()})`);
-  return pidNamespacePids(c.state);
+  return pidNamespaceMembers(c.state);
 }

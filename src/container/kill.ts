@@ -4,7 +4,7 @@ import type { CgroupManager } from '../cgroups/manager';
 import type { ContainerState } from '../state/store';
 import { cgroupRecord } from './cgroup-record';
 import { withContainer } from './lookup';
-import { containerPids, signalInit } from './process-signal';
+import { pidNamespaceMembers, signalInit } from './process-signal';
 
 const SIGKILL = 9;
 
@@ -32,7 +32,7 @@ export async function killContainer(root: string, id: string | undefined, signal
       // view and any forked meanwhile (the cgroup is frozen while signalled, or cgroup.kill).
       cgroups.signalAll(signal);
     } else if (all) {
-      for (const pid of containerPids(c.state)) {
+      for (const pid of pidNamespaceMembers(c.state)) {
         try { process.kill(pid, signal); } catch { /* already gone */ }
       }
     } else {

@@ -35,7 +35,7 @@ export function signalInit(state: ContainerState, signal: number): void {
 export const hasOwnPidNamespace = (state: ContainerState): boolean => state.tsrunc.namespacePaths.pid === `/proc/${state.pid}/ns/pid`;
 
 /** Processes in the container: the init and everything in its pid namespace (when it has one). */
-export function containerPids(state: ContainerState): number[] {
+export function pidNamespaceMembers(state: ContainerState): number[] {
   if (!hasOwnPidNamespace(state)) return [state.pid];
   let nsLink: string;
   try { nsLink = fs.readlinkSync(`/proc/${state.pid}/ns/pid`); } catch { return []; }

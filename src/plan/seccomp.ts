@@ -48,11 +48,11 @@ function rulesFor(names: string[], action: number, args: SeccompArg[]): PlanSecc
   return [{ names, action, args: conds }];
 }
 
-// Compiled seccomp programs are kept below the state root's STATE_ROOT_CACHE entry (reading one
-// takes ~0.1 ms where compiling Docker's profile takes ~1.7 ms), out of the way of the container
-// directories engines own and that `list` reads.
-export { STATE_ROOT_CACHE };
-
+/**
+ * Compiled seccomp programs are kept below the state root's STATE_ROOT_CACHE entry (reading one
+ * takes ~0.1 ms where compiling Docker's profile takes ~1.7 ms), out of the way of the container
+ * directories engines own and that `list` reads.
+ */
 export function seccompCacheDir(stateRoot: string): string {
   return path.join(stateRoot, STATE_ROOT_CACHE, 'seccomp');
 }
