@@ -27,6 +27,9 @@ export interface CommandSpec {
   errorPrefix?: boolean;
   /** Everything after this many positionals is passed on untouched, dashes included (ps's ps options). */
   passThroughAfter?: number;
+  /** The command puts a new process into the container's cgroups: the cgroup attach lock is
+   * warmed before its code loads (src/cgroups/attach-warmup.ts). */
+  placesProcess?: boolean;
   options: OptionTable;
 }
 
@@ -57,10 +60,10 @@ const CREATE: OptionTable = {
 };
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'create', usage: 'create [options] <container-id>', describe: 'set up a container from a bundle; its process waits until start', positional: [1, 1], errorPrefix: true, options: CREATE },
+  { name: 'create', usage: 'create [options] <container-id>', describe: 'set up a container from a bundle; its process waits until start', positional: [1, 1], errorPrefix: true, placesProcess: true, options: CREATE },
   { name: 'start', usage: 'start <container-id>', describe: 'let a created container\'s process begin', positional: [1, 1], options: {} },
   {
-    name: 'run', usage: 'run [options] <container-id>', describe: 'create and start in one step; in the foreground, wait and exit with the container\'s status', positional: [1, 1], errorPrefix: true,
+    name: 'run', usage: 'run [options] <container-id>', describe: 'create and start in one step; in the foreground, wait and exit with the container\'s status', positional: [1, 1], errorPrefix: true, placesProcess: true,
     options: {
       ...CREATE,
       detach: { type: 'boolean', alias: 'd', default: false, describe: 'return as soon as the container runs instead of waiting for it' },
@@ -91,7 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'exec', usage: 'exec [options] <container-id> <command> [args...]  |  exec [options] --process FILE <container-id>',
-    describe: 'run another process in a created or running container', positional: [1, Infinity], passThroughAfter: 1,
+    describe: 'run another process in a created or running container', positional: [1, Infinity], passThroughAfter: 1, placesProcess: true,
     options: {
       process: { type: 'string', alias: 'p', arg: 'FILE', describe: 'a JSON file with a whole OCI process object (args, env, user, capabilities, ...); the command and the flags that describe the process are then not used' },
       tty: { type: 'boolean', alias: 't', default: false, describe: 'give the process a terminal' },

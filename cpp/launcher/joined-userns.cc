@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sstream>
+#include <cstdlib>
 #include <tuple>
 
 #include "sys.h"
@@ -31,9 +31,21 @@ Result readMap(const ProcfsHandle& proc, const std::string& name, std::vector<Ro
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
-  std::istringstream in(text);
-  uint64_t inside, outside, count;
-  while (in >> inside >> outside >> count) out.emplace_back(inside, outside, count);
+  // Rows of three decimal numbers separated by blanks (no iostreams: they bring the locale code,
+  // a megabyte, into a binary copied for every container).
+  const char* at = text.c_str();
+  for (;;) {
+    uint64_t field[3];
+    int got = 0;
+    for (; got < 3; got++) {
+      char* end;
+      field[got] = std::strtoull(at, &end, 10);
+      if (end == at) break;
+      at = end;
+    }
+    if (got < 3) break;
+    out.emplace_back(field[0], field[1], field[2]);
+  }
   std::sort(out.begin(), out.end());
   return ok();
 }

@@ -4,8 +4,8 @@
 #include <sys/ioctl.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "sys.h"
 
 namespace {
 std::string mapText(const std::vector<IdMap>& maps) {
@@ -67,14 +67,19 @@ Result writeTimeOffsets(const Plan& plan, const ProcfsHandle& proc) {
 namespace {
 // Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses).
 std::string startTimeOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  if (!sys::readFile("/proc/" + std::to_string(pid) + "/stat", text)) return "";
   size_t close = text.rfind(')');
   if (close == std::string::npos) return "";
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  for (int i = 3; i <= 22 && (fields >> f); i++) {}
-  return f;
+  // Fields are single-blank separated after the name: field 3 starts two characters on.
+  size_t at = close + 2;
+  for (int i = 3; i < 22 && at < text.size(); i++) {
+    at = text.find(' ', at);
+    if (at == std::string::npos) return "";
+    at++;
+  }
+  size_t end = text.find_first_of(" \n", at);
+  return at < text.size() ? text.substr(at, end == std::string::npos ? std::string::npos : end - at) : "";
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { launcherWritesProcs, thisCgroupHost, warmUpCgroupAttach } from '../cgroups/attach-warmup';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
 import { hookState, runHooks, runPoststopHooks } from '../hooks/run';
@@ -101,7 +102,8 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   const consoleTo = chooseConsole(spec.process?.terminal === true, opts.consoleSocket, opts.ownConsole);
   const rootfs = resolveRootfs(spec, bundle);
   const rootless = runningRootless(ctx.opts.rootless);
-  const cgroups = rootlessCgroups(cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup }), spec, rootless, (m) => ctx.log.debug(m));
+  const cgroupHost = thisCgroupHost();
+  const cgroups = rootlessCgroups(cgroupsForNewContainer(spec, { id, systemdCgroup: ctx.opts.systemdCgroup, host: cgroupHost }), spec, rootless, (m) => ctx.log.debug(m));
   // Last of the checks: a connection is something the listener sees, made only once the rest passed.
   const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(opts.pidfdSocket) : undefined;
   const forHooks = { ociVersion: SPEC_VERSION, id, bundle, annotations: spec.annotations };
@@ -128,6 +130,21 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     addon().mkfifo(execFifo, 0o622);
     writeConfigCopy(dir, spec);
     timings.phase('state directory');
+    if (cgroups) {
+      // Recorded before anything exists, so a delete after a crash here still finds them; a
+      // failing create() removes what it made itself. systemd makes a scope only around a process:
+      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
+      writeCgroupIntent(dir, cgroups.record);
+      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
+      // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
+      undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
+      if (!cgroups.createsWithPid) timings.phase('cgroups');
+    }
+    // Warmed again (the CLI began it): once the directories exist, since the write holds the
+    // cgroup mutex their creation needs; the plan and the launcher's start run meanwhile, and a
+    // write while the first one's grace period still counts keeps it counting.
+    const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+    if (cgroups && !cgroups.createsWithPid && launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
@@ -142,16 +159,6 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       rootless,
     });
     timings.phase('plan');
-    if (cgroups) {
-      // Recorded before anything exists, so a delete after a crash here still finds them; a
-      // failing create() removes what it made itself. systemd makes a scope only around a process:
-      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
-      writeCgroupIntent(dir, cgroups.record);
-      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
-      // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
-      undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
-      if (!cgroups.createsWithPid) timings.phase('cgroups');
-    }
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
     if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
       // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
