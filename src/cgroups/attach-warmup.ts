@@ -8,6 +8,7 @@
 // command's code loads and the config is checked, and the launcher's writes find the lock ready.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inUserNamespace } from '../linux/rootless';
 import { detectCgroupHost, type CgroupHost } from './host';
 import type { CgroupPlacement } from './types';
 
@@ -20,9 +21,9 @@ export function thisCgroupHost(): CgroupHost {
 }
 
 /** Whether the launcher will write a pid to any cgroup.procs (nothing is placed by clone3 then). */
-export function launcherWritesProcs(placement: CgroupPlacement | undefined, inUserNamespace: boolean): boolean {
+export function launcherWritesProcs(placement: CgroupPlacement | undefined, ownUserNamespace: boolean): boolean {
   if (!placement) return false;
-  if (inUserNamespace) return placement.procsFiles.length > 0;
+  if (ownUserNamespace) return placement.procsFiles.length > 0;
   const atBirth = placement.intoCgroup === undefined ? undefined : `${placement.intoCgroup}/cgroup.procs`;
   return placement.procsFiles.some((f) => f !== atBirth);
 }
@@ -37,9 +38,10 @@ export function ownProcsFile(h: CgroupHost): string | undefined {
 }
 
 /** Starts the write that moves nothing; never fails and never waits: an error means only that
- * the launcher's first write waits as it would have. Only root writes to a v1 hierarchy. */
+ * the launcher's first write waits as it would have. Only the host's root writes to a v1
+ * hierarchy: a user, or root of a user namespace (rootless podman), tries nothing. */
 export function warmUpCgroupAttach(h: CgroupHost = thisCgroupHost()): void {
-  if (process.geteuid?.() !== 0) return;
+  if (process.geteuid?.() !== 0 || inUserNamespace()) return;
   const file = ownProcsFile(h);
   if (!file) return;
   // One call, so open, write and close all happen on the worker thread: what create does next

@@ -57,6 +57,28 @@ describe('cgroup attach warm-up [tsrunc]', () => {
     });
   });
 
+  // exec warms before it loads its code or finds the container: a missing one shows it as well.
+  const openedForWriting = (args: string[]): string[] => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-warmup-'));
+    try {
+      const log = path.join(dir, 'strace.log');
+      const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', log, ...args, ...sut.argv, '--root', path.join(dir, 'root'), 'exec', 'no-such-container', 'true'], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0, 'exec of a missing container fails');
+      assert.match(r.stderr, /container does not exist/);
+      return fs.readFileSync(log, 'utf8').split('\n').filter((l) => /cgroup\.procs", O_(WRONLY|RDWR)/.test(l));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('exec as the host\'s root: tsrunc\'s own cgroup.procs is opened for writing; as root of a user namespace (rootless podman\'s case), none', { ...TEST_TIMEOUT, skip: hostSkip ?? straceSkip }, () => {
+    const asRoot = openedForWriting([]);
+    assert.equal(asRoot.length, 1, asRoot.join('\n'));
+    assert.ok(ownCgroupProcs.some((f) => asRoot[0].includes(`"${f}"`)), asRoot[0]);
+    const inUserns = openedForWriting(['unshare', '--user', '--map-root-user', '--']);
+    assert.deepEqual(inUserns, []);
+  });
+
   test('run in the foreground: tsrunc stays in the cgroups it started in', { ...TEST_TIMEOUT, skip: hostSkip }, async () => {
     await withContainer(sut, 'warmup-fg', { args: ['sleep', '30'] }, async (b, id) => {
       const child = spawn(sut.argv[0], [...sut.argv.slice(1), '--root', sut.root, 'run', '--bundle', b.dir, id], { stdio: 'ignore' });
