@@ -6,7 +6,6 @@ import { TsruncError } from '../errors';
 import { CONFIG_NAME } from './findings';
 import { recordExactIntegers } from './exact-integers';
 import { JsonDepthError, parseBoundedJson } from './json-depth';
-import { locateJsonError } from './json-error';
 import type { Spec } from './types';
 import { validateSpec } from './validate';
 
@@ -75,6 +74,8 @@ export function parseConfig(text: string): unknown {
     doc = parseBoundedJson(body);
   } catch (e) {
     if (e instanceof JsonDepthError) throw new ConfigError([`${CONFIG_NAME}: invalid JSON: ${e.message}`]);
+    // Loaded only for a config that is not JSON.
+    const { locateJsonError } = require('./json-error') as typeof import('./json-error');
     const where = locateJsonError(body);
     if (where) throw new ConfigError([`${CONFIG_NAME}: invalid JSON at line ${where.line}, column ${where.column}: ${where.reason}`]);
     throw new ConfigError([`${CONFIG_NAME}: invalid JSON: ${(e as Error).message}`]);

@@ -7,11 +7,12 @@
 // In config/ because `validate` checks them too; the systemd cgroup driver sends what this returns.
 import { TsruncError } from '../errors';
 import { Variant, type DBusValue } from '../dbus/marshal';
+import { SYSTEMD_PROPERTY_ANNOTATION } from './cgroups-path';
+
+export { SYSTEMD_PROPERTY_ANNOTATION };
 
 /** A unit property as systemd's transient-unit calls take it: (name, variant). */
 type UnitProperty = [string, Variant];
-
-export const SYSTEMD_PROPERTY_ANNOTATION = 'org.systemd.property.';
 
 const KEYWORDS: Record<string, string> = {
   boolean: 'b', byte: 'y', int16: 'n', uint16: 'q', int32: 'i', uint32: 'u', int64: 'x', uint64: 't', double: 'd',

@@ -2,10 +2,15 @@
 // semantic rules, every problem collected, nothing thrown.
 import { Findings, type ValidationResult } from './findings';
 import validateConfig from './generated/config-validator';
-import { reportSchemaErrors } from './messages';
 import { checkSemantics } from './semantic';
 
 export type { ValidationResult } from './findings';
+
+/** Loaded only for a config the schema refuses: the words come from the schema file itself, which
+ * a valid config never needs (every create would load it). */
+function schemaMessages(): typeof import('./messages') {
+  return require('./messages') as typeof import('./messages');
+}
 
 export interface ValidateOptions {
   /** Bundle directory. When given, the filesystem is checked too (root.path, namespace paths). */
@@ -23,7 +28,7 @@ export interface ValidateOptions {
 export function validateSpec(spec: unknown, opts: ValidateOptions = {}): ValidationResult {
   const out = new Findings();
   try {
-    if (!validateConfig(spec)) reportSchemaErrors(validateConfig.errors ?? [], spec, out);
+    if (!validateConfig(spec)) schemaMessages().reportSchemaErrors(validateConfig.errors ?? [], spec, out);
     checkSemantics(spec, out, opts);
   } catch (e) {
     // A bug in a rule must still end in a refusal with a reason, never in a crash mid-create.

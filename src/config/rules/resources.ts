@@ -2,8 +2,7 @@
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
-import { SYSTEMD_CGROUPS_PATH } from '../cgroups-path';
-import { annotationProperties, SYSTEMD_PROPERTY_ANNOTATION } from '../systemd-annotations';
+import { SYSTEMD_CGROUPS_PATH, SYSTEMD_PROPERTY_ANNOTATION } from '../cgroups-path';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
@@ -40,6 +39,8 @@ function checkSystemdAnnotations({ spec, options }: RuleInput, out: Findings): v
   for (const [key, value] of ownEntries(asObject(get(spec, 'annotations')))) {
     if (!key.startsWith(SYSTEMD_PROPERTY_ANNOTATION) || typeof value !== 'string') continue;
     try {
+      // Loaded only for a config with such an annotation (it brings the D-Bus marshalling code).
+      const { annotationProperties } = require('../systemd-annotations') as typeof import('../systemd-annotations');
       annotationProperties({ [key]: value });
     } catch (e) {
       // The pointer names the annotation already.
