@@ -11,6 +11,8 @@ const COMPILE_FLAGS = [
   // package.json) from its working directory, which for containerd is the container's bundle.
   '--no-compile-autoload-bunfig', '--no-compile-autoload-dotenv',
   '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json',
+  // JavaScriptCore's tier-up thresholds raised a hundredfold: see src/jit-policy.ts.
+  '--compile-jit-policy=100',
 ];
 
 // The commands whose use of the bytecode (scripts/bytecode-order.txt, recorded by

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
 import { watchEvents } from '../container/events';
+import { useUsualJitPolicy } from '../jit-policy';
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -25,6 +26,8 @@ export function parseDuration(text: string): number {
 export default async function events(args: { id: string; stats: boolean; interval: string }, ctx: CommandContext): Promise<number> {
   const intervalMs = parseDuration(args.interval);
   if (intervalMs <= 0) throw new TsruncError('duration interval must be greater than 0');
+  // Streaming goes on until the container stops: its work repeats.
+  if (!args.stats) useUsualJitPolicy();
   await watchEvents(ctx.opts.root, args.id, { once: args.stats, intervalMs }, (line) => { fs.writeSync(1, line); });
   return 0;
 }

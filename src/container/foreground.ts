@@ -2,6 +2,7 @@
 // subreaper that inherits it from the launcher, forwards the signals it receives to it, waits for
 // it, and exits with its status (128+N when a signal N ended it), as runc does.
 import * as os from 'node:os';
+import { useUsualJitPolicy } from '../jit-policy';
 import { addon } from '../native/addon';
 import type { ForegroundTerminal } from './foreground-terminal';
 
@@ -45,6 +46,8 @@ export class SignalForwarder {
 /** Waits for pid (relaying its terminal, if tsrunc holds one, to the end of its output) and
  * returns the status to exit with. */
 export async function waitForeground(pid: number, terminal?: ForegroundTerminal): Promise<number> {
+  // Relaying a terminal is work for as long as the process runs.
+  if (terminal) useUsualJitPolicy();
   const attached = terminal?.attach();
   const status = await addon().waitPidAsync(pid);
   await attached?.drained();
