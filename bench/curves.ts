@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBundle, removeTree, TEST_CGROUP_PARENT, type Bundle } from '../test/helpers/rootfs';
 import { runtimeCommand } from '../test/helpers/runtime';
+import { median } from './stats';
 
 type Name = 'runc' | 'tsrunc';
 const NAMES: Name[] = ['runc', 'tsrunc'];
@@ -35,13 +36,6 @@ const CONTAINERS = sizes(process.env.BENCH_CURVE_CONTAINERS, [1, 100, 1000]);
 const MOUNTS = sizes(process.env.BENCH_CURVE_MOUNTS, [10, 100, 1000]);
 
 interface Sample { wall: number; cpu?: number }
-
-const median = (xs: number[]): number | undefined => {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export function runCurves(): void {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-curves-'));
