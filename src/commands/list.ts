@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { containerIds, openContainer } from '../container/lookup';
+import { containerIds, peekContainer } from '../container/lookup';
 import { publicState, type PublicState } from '../container/public';
 
 function table(rows: string[][]): string {
@@ -14,8 +14,9 @@ export default function list(args: { format: string; quiet: boolean }, ctx: Comm
   const states: PublicState[] = [];
   for (const id of containerIds(ctx.opts.root)) {
     try {
-      const c = openContainer(ctx.opts.root, id);
-      try { states.push(publicState(c.state, c.status, true)); } finally { c.lock.release(); }
+      // Without the locks, as runc (see peekContainer).
+      const c = peekContainer(ctx.opts.root, id);
+      states.push(publicState(c.state, c.status, true));
     } catch (e) {
       // A container whose create has not written state.json yet, or just deleted, is no one's
       // business; anything else is said, not hidden.

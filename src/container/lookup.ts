@@ -1,7 +1,7 @@
 // Opening an existing container for an operation: lock it, read its state, derive its status.
 import { TsruncError } from '../errors';
 import { liveStatus } from './status';
-import { ContainerLock, containerDir, listContainerIds, readState, validateId, type ContainerState, type Status } from '../state/store';
+import { ContainerLock, containerDir, listContainerIds, readState, readStateUnlocked, validateId, type ContainerState, type Status } from '../state/store';
 
 export interface OpenContainer {
   lock: ContainerLock;
@@ -27,6 +27,13 @@ export function openContainer(root: string, id: string | undefined): OpenContain
     throw new TsruncError('container does not exist');
   }
   return { lock, state, status: liveStatus(lock.dir, state) };
+}
+
+/** The state and status of a container, read without its lock (state, list: see readStateUnlocked). */
+export function peekContainer(root: string, id: string | undefined): { state: ContainerState; status: Status } {
+  const dir = containerDir(root, validateId(id));
+  const state = readStateUnlocked(dir);
+  return { state, status: liveStatus(dir, state) };
 }
 
 /** Runs fn with the container locked, releasing the lock whatever happens. */

@@ -206,6 +206,22 @@ export function writeState(dir: string, state: ContainerState): void {
   fs.renameSync(tmp, path.join(dir, STATE_FILE));
 }
 
+/**
+ * state.json read without the container's lock, as runc's `state` and `list` read it: it is only
+ * ever replaced by a rename, so a reader sees the old or the new one whole. A create still running
+ * (no state.json yet) is a container that does not exist yet. Errors as ContainerLock.acquire's.
+ */
+export function readStateUnlocked(dir: string): ContainerState {
+  let state: ContainerState | undefined;
+  try {
+    state = readState(dir);
+  } catch (e) {
+    throw rootProblem(path.dirname(dir)) ?? e;
+  }
+  if (!state) throw rootProblem(path.dirname(dir)) ?? new TsruncError('container does not exist');
+  return state;
+}
+
 /** The stored state, or undefined when the directory has none (a create that never finished). */
 export function readState(dir: string): ContainerState | undefined {
   let text: string;
