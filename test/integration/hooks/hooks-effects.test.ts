@@ -113,6 +113,24 @@ describe(`hooks: what they get and what their failure does (${sut.label})`, () =
     });
   });
 
+  // A hook asking the runtime about its container while create runs: runc takes no lock for state,
+  // and neither does tsrunc (a locked read would wait for the create, which waits for the hook).
+  both('a createRuntime hook\'s `state` of its container answers at once: it does not exist yet', async (_t, rt) => {
+    const q = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
+    const opts = hooked(['createRuntime'], (_p, out) => ({
+      path: '/bin/sh',
+      args: ['sh', '-c', `${[...rt.argv, '--root', rt.root].map(q).join(' ')} state "$(sed 's/.*"id":"\\([^"]*\\)".*/\\1/')" > ${out} 2>&1; echo "exit $?" >> ${out}`],
+      timeout: 20,
+    }));
+    await withContainer(rt, 'hke-self-state', opts, async (b, id) => {
+      opts.arm(b);
+      expectOk(await rt.exec(['create', '--bundle', b.dir, id], { stdoutPath: rt.ioPath(`${id}.out`), stderrPath: rt.ioPath(`${id}.err`) }), 'create');
+      const out = readOut(b, 'createRuntime') ?? '';
+      assert.match(out, /container does not exist/, out);
+      assert.match(out, /exit 1\n$/, out);
+    });
+  });
+
   tsruncOnly('a hook without env gets an empty environment', async (rt) => {
     const phases: Phase[] = ['createRuntime', 'createContainer', 'startContainer', 'poststop'];
     const opts = hooked(phases, (_p, out) => ({ path: '/bin/busybox', args: ['cp', '/proc/self/environ', out] }));
