@@ -9,7 +9,6 @@ import { SPEC_VERSION, VERSION, type CommandContext, type GlobalOptions } from '
 import { plainMessage, TsruncError, withoutNodeCodes } from './errors';
 import { Logger } from './log';
 import { defaultStateRoot } from './linux/rootless';
-import { warmUpCgroupAttach } from './cgroups/attach-warmup';
 
 type Handler = (args: any, ctx: CommandContext) => unknown;
 
@@ -77,7 +76,8 @@ class Invocation implements CommandRunner {
     this.log = new Logger(opts.log, opts.logFormat, opts.debug);
     if (command.errorPrefix) this.errorPrefix = `tsrunc ${command.name} failed: `;
     checkPositionals(command, positional);
-    if (command.placesProcess) warmUpCgroupAttach();
+    // Required here, not imported: the commands that place no process never load it.
+    if (command.placesProcess) (require('./cgroups/attach-warmup') as typeof import('./cgroups/attach-warmup')).warmUpCgroupAttach();
     const mod = await LOADERS[command.name]();
     const code = await mod.default(commandArgs(values, positional), { opts, log: this.log });
     return typeof code === 'number' ? code : 0;
