@@ -9,16 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inUserNamespace } from '../linux/rootless';
-import { detectCgroupHost, type CgroupHost } from './host';
+import { dirInMount } from './files';
+import { thisCgroupHost, type CgroupHost } from './host';
 import type { CgroupPlacement } from './types';
-
-let host: CgroupHost | undefined;
-
-/** The host's cgroup layout, read once per invocation (create asks for it again for its driver). */
-export function thisCgroupHost(): CgroupHost {
-  host ??= detectCgroupHost();
-  return host;
-}
 
 /** Whether the launcher will write a pid to any cgroup.procs (nothing is placed by clone3 then). */
 export function launcherWritesProcs(placement: CgroupPlacement | undefined, ownUserNamespace: boolean): boolean {
@@ -33,8 +26,11 @@ export function launcherWritesProcs(placement: CgroupPlacement | undefined, ownU
 export function ownProcsFile(h: CgroupHost): string | undefined {
   const v1 = h.v1.find((x) => !x.controllers.includes('memory'));
   if (!v1) return undefined;
-  const rel = path.posix.relative(v1.mountRoot, v1.ownPath);
-  return rel.startsWith('..') ? undefined : path.join(v1.mountPoint, rel, 'cgroup.procs');
+  try {
+    return path.join(dirInMount(v1.mountPoint, v1.mountRoot, v1.ownPath), 'cgroup.procs');
+  } catch {
+    return undefined; // the own cgroup lies outside what is mounted
+  }
 }
 
 /** Starts the write that moves nothing; never fails and never waits: an error means only that

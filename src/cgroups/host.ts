@@ -96,3 +96,11 @@ export function detectCgroupHost(proc = '/proc'): CgroupHost {
   const kind: CgroupHostKind = hasV1Controllers ? (unified ? 'hybrid' : 'v1') : unified ? 'v2' : 'none';
   return { kind, v1, ...(unified ? { unified } : {}) };
 }
+
+let cached: CgroupHost | undefined;
+
+/** This host's layout, read once per invocation (create's warm-up and its driver both ask). */
+export function thisCgroupHost(): CgroupHost {
+  cached ??= detectCgroupHost();
+  return cached;
+}

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { launcherWritesProcs, thisCgroupHost, warmUpCgroupAttach } from '../cgroups/attach-warmup';
+import { launcherWritesProcs, warmUpCgroupAttach } from '../cgroups/attach-warmup';
+import { thisCgroupHost } from '../cgroups/host';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
 import { loadBundleConfig } from '../config/load';
 import { hookState, runHooks, runPoststopHooks } from '../hooks/run';
