@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
-import { containerIds, peekContainer } from '../container/lookup';
+import { containerIds, containerOwners, peekContainer } from '../container/lookup';
 import { publicState, type PublicState } from '../container/public';
 
 function table(rows: string[][]): string {
@@ -12,12 +12,14 @@ function table(rows: string[][]): string {
 
 export default function list(args: { format: string; quiet: boolean }, ctx: CommandContext): number {
   const states: PublicState[] = [];
+  const ownerOf = containerOwners(ctx.opts.root);
   for (const id of containerIds(ctx.opts.root)) {
     try {
       // Without the locks, as runc (see peekContainer).
       const c = peekContainer(ctx.opts.root, id);
-      states.push(publicState(c.state, c.status, true));
+      states.push(publicState(c.state, c.status, ownerOf(id)));
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted after readdir
       // A container whose create has not written state.json yet, or just deleted, is no one's
       // business; anything else is said, not hidden.
       if (!(e instanceof TsruncError && /does not exist/.test(e.message))) ctx.log.warn(`${id}: ${(e as Error).message}`);

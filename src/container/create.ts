@@ -3,7 +3,6 @@
 // (undo.ts), so a failed create leaves nothing behind, and a crashed one nothing `delete --force`
 // does not remove.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { launcherWritesProcs, warmUpCgroupAttach } from '../cgroups/attach-warmup';
 import { thisCgroupHost } from '../cgroups/host';
@@ -25,6 +24,7 @@ import { PidfdSocket } from './pidfd-socket';
 import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
+import { ownerNamer } from '../state/owner';
 import { Timings } from '../timings';
 import {
   checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
@@ -51,7 +51,7 @@ export interface CreateOptions {
 }
 
 function ownerName(): string {
-  try { return os.userInfo().username; } catch { return String(process.getuid?.() ?? ''); }
+  return ownerNamer()(process.getuid?.() ?? 0);
 }
 
 /** state.json for an init that is set up and waiting. */

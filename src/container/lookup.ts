@@ -1,6 +1,8 @@
 // Opening an existing container for an operation: lock it, read its state, derive its status.
+import * as fs from 'node:fs';
 import { TsruncError } from '../errors';
 import { liveStatus } from './status';
+import { ownerNamer } from '../state/owner';
 import { ContainerLock, containerDir, listContainerIds, readState, readStateUnlocked, validateId, type ContainerState, type Status } from '../state/store';
 
 export interface OpenContainer {
@@ -47,6 +49,15 @@ export async function withContainer<T>(root: string, id: string | undefined, fn:
 }
 
 /** The ids of every container under root, for `list` (each still to be opened, and maybe gone). */
+/**
+ * Who owns each container's state directory, by name (`list`'s OWNER, as runc: the directory's
+ * uid, not who state.json says created it). Throws ENOENT for a container deleted meanwhile.
+ */
+export function containerOwners(root: string): (id: string) => string {
+  const name = ownerNamer();
+  return (id) => name(fs.statSync(containerDir(root, validateId(id))).uid);
+}
+
 export function containerIds(root: string): string[] {
   return listContainerIds(root);
 }

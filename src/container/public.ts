@@ -14,10 +14,10 @@ export interface PublicState {
 }
 
 /**
- * `owner` as runc prints it: `state` leaves it empty and only `list` names the owner, so the same
- * function serves both with the caller choosing.
+ * `owner` as runc prints it: `state` leaves it empty and only `list` names the owner (of the state
+ * directory, see containerOwners), so the caller passes it.
  */
-export function publicState(s: ContainerState, status: Status, withOwner = false): PublicState {
+export function publicState(s: ContainerState, status: Status, owner = ''): PublicState {
   const out: PublicState = {
     ociVersion: s.ociVersion,
     id: s.id,
@@ -26,7 +26,7 @@ export function publicState(s: ContainerState, status: Status, withOwner = false
     bundle: s.bundle,
     rootfs: s.rootfs,
     created: s.created,
-    owner: withOwner ? s.owner : '',
+    owner,
   };
   if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
   return out;

@@ -85,6 +85,8 @@ export interface ExecOptions {
   stderrPath?: string;
   /** Extra global flags placed before the command, e.g. ['--log', f, '--log-format', 'json']. */
   globalArgs?: string[];
+  /** The runtime's environment, instead of the test's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ExecResult {
@@ -179,6 +181,7 @@ export class Runtime {
       try {
         child = spawn(argv[0], argv.slice(1), {
           cwd: opts.cwd,
+          env: opts.env,
           stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', outFd, errFd],
         });
       } finally {

@@ -231,9 +231,12 @@ describe(`lifecycle (${rt.label})`, () => {
     });
   });
 
-  test('list: table, json and -q', T, async () => {
+  test('list: table, json and -q; OWNER names the state directory\'s owner', T, async () => {
     // A root of its own, so the listing holds exactly the containers made here.
     const lrt = new Runtime('tsrunc');
+    // The owner comes from the user database, as runc's: not from $USER, which a shim may not set
+    // or may set to anything.
+    const env = { ...process.env, USER: 'not-the-owner' };
     const b = makeBundle({ args: ['sleep', '100'] });
     const created = uniqueId('list-c');
     const running = uniqueId('list-r');
@@ -247,10 +250,10 @@ describe(`lifecycle (${rt.label})`, () => {
       expectOk(emptyQ, 'list -q on an empty root');
       assert.equal(emptyQ.stdout.trim(), '');
 
-      expectOk(await lrt.exec(['create', '--bundle', b.dir, created]), 'create');
-      expectOk(await lrt.exec(['run', '--detach', '--bundle', b.dir, running]), 'run --detach');
+      expectOk(await lrt.exec(['create', '--bundle', b.dir, created], { env }), 'create');
+      expectOk(await lrt.exec(['run', '--detach', '--bundle', b.dir, running], { env }), 'run --detach');
 
-      const table = await lrt.exec(['list']);
+      const table = await lrt.exec(['list'], { env });
       expectOk(table, 'list');
       const lines = table.stdout.trimEnd().split('\n');
       assert.match(lines[0], /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\s*$/, table.stdout);
@@ -263,10 +266,12 @@ describe(`lifecycle (${rt.label})`, () => {
       assert.equal(rows.get(running)?.[2], 'running', table.stdout);
       assert.equal(rows.get(running)?.[3], b.dir, table.stdout);
       assert.match(rows.get(running)?.[1] ?? '', /^[1-9][0-9]*$/, table.stdout);
+      assert.equal(rows.get(created)?.[5], 'root', table.stdout);
+      assert.equal(rows.get(running)?.[5], 'root', table.stdout);
 
-      const json = await lrt.exec(['list', '--format', 'json']);
+      const json = await lrt.exec(['list', '--format', 'json'], { env });
       expectOk(json, 'list --format json');
-      const entries = JSON.parse(json.stdout) as { id: string; status: string; pid: number; bundle: string }[];
+      const entries = JSON.parse(json.stdout) as { id: string; status: string; pid: number; bundle: string; owner: string }[];
       assert.ok(Array.isArray(entries), json.stdout);
       const byId = new Map(entries.map((e) => [e.id, e]));
       assert.deepEqual([...byId.keys()].sort(), [created, running].sort(), json.stdout);
@@ -275,6 +280,7 @@ describe(`lifecycle (${rt.label})`, () => {
       assert.equal(byId.get(running)?.bundle, b.dir);
       assert.ok((byId.get(running)?.pid ?? 0) > 0, json.stdout);
       assert.equal(byId.get(running)?.pid, (await lrt.state(running)).pid);
+      assert.deepEqual(entries.map((e) => e.owner), ['root', 'root'], json.stdout);
 
       const quiet = await lrt.exec(['list', '-q']);
       expectOk(quiet, 'list -q');
