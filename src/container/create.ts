@@ -24,7 +24,7 @@ import { PidfdSocket } from './pidfd-socket';
 import { buildLaunchPlan, resolveRootfs } from '../plan/build';
 import type { LaunchPlan } from '../plan/types';
 import { readProcStat } from '../state/status';
-import { ownerNamer } from '../state/owner';
+import { ownerNamer } from '../linux/users';
 import { Timings } from '../timings';
 import {
   checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { TsruncError } from '../errors';
 import { liveStatus } from './status';
-import { ownerNamer } from '../state/owner';
+import { ownerNamer } from '../linux/users';
 import { ContainerLock, containerDir, listContainerIds, readState, readStateUnlocked, validateId, type ContainerState, type Status } from '../state/store';
 
 export interface OpenContainer {

@@ -1,10 +1,10 @@
 // Running as an unprivileged user: when tsrunc counts as rootless, where its state lives, and how
 // the new user namespace's id maps can be written by such a user (runc's rules).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_ROOT } from '../context';
 import { TsruncError } from '../errors';
+import { userNamer } from './users';
 
 export interface IdRange { containerID: number; hostID: number; size: number }
 
@@ -106,7 +106,7 @@ export function rootlessIdMaps(uidMappings: readonly IdRange[], gidMappings: rea
   // runc does there; the kernel refuses ids the namespace lacks. /etc/subuid is about host users.
   if (uid === 0) return {};
   if (onlyOwnId(uidMappings, uid) && onlyOwnId(gidMappings, gid)) return { denySetgroups: true };
-  const user = (() => { try { return os.userInfo().username; } catch { return String(uid); } })();
+  const user = userNamer()(uid) ?? String(uid);
   const check = (maps: readonly IdRange[], key: string, own: number, file: string, who: number): void => {
     const ranges = subordinateRanges(file, user, who);
     maps.forEach((m, i) => {

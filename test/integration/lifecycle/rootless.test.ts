@@ -98,7 +98,8 @@ describe('rootless: an unprivileged user runs containers (each case also with ru
         s.linux.uidMappings = maps();
         s.linux.gidMappings = maps().map((m, i) => (i === 0 ? { ...m, hostID: gid } : m));
       });
-      const r = asUser([...rt.bin, 'run', uniqueId(`rl-map-${rt.kind}`)], dir);
+      // $USER empty: the name /etc/subuid lists the user under comes from the user database.
+      const r = user.run([...rt.bin, 'run', uniqueId(`rl-map-${rt.kind}`)], dir, { env: { USER: '' } });
       assert.equal(r.status, 0, r.stderr);
       const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
       assert.deepEqual(rows, [`0 ${uid} 1`, `1 ${SUB_START} ${SUB_SIZE}`, `0 ${gid} 1`, `1 ${SUB_START} ${SUB_SIZE}`]);

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ownerNamer, passwdNames } from '../../src/state/owner';
+import { ownerNamer, passwdNames } from '../../src/linux/users';
 
 test('passwdNames: uid to name, the first entry of a uid winning, junk lines skipped', () => {
   const names = passwdNames([
