@@ -131,21 +131,6 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     addon().mkfifo(execFifo, 0o622);
     writeConfigCopy(dir, spec);
     timings.phase('state directory');
-    if (cgroups) {
-      // Recorded before anything exists, so a delete after a crash here still finds them; a
-      // failing create() removes what it made itself. systemd makes a scope only around a process:
-      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
-      writeCgroupIntent(dir, cgroups.record);
-      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
-      // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
-      undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
-      if (!cgroups.createsWithPid) timings.phase('cgroups');
-    }
-    // Warmed again (the CLI began it): once the directories exist, since the write holds the
-    // cgroup mutex their creation needs; the plan and the launcher's start run meanwhile, and a
-    // write while the first one's grace period still counts keeps it counting.
-    const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
-    if (cgroups && !cgroups.createsWithPid && launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
     const plan = buildLaunchPlan(spec, rootfs, {
       id, bundle, execFifo,
       noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
@@ -161,6 +146,22 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     });
     timings.phase('plan');
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
+    if (cgroups) {
+      // Recorded before anything exists, so a delete after a crash here still finds them; a
+      // failing create() removes what it made itself. systemd makes a scope only around a process:
+      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
+      writeCgroupIntent(dir, cgroups.record);
+      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
+      // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
+      undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
+      if (!cgroups.createsWithPid) timings.phase('cgroups');
+    }
+    // The plan is built before the directories: the warm-up the CLI began holds the cgroup mutex
+    // that mkdir needs while its grace period lasts, and the plan needs neither. Warmed again once
+    // the directories exist (the launcher's start runs meanwhile): a write while the first one's
+    // grace period still counts keeps it counting.
+    const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+    if (cgroups && !cgroups.createsWithPid && launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
     if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
       // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
       writeHostMountsIntent(dir, rootfs);
