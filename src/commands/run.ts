@@ -10,6 +10,7 @@ import { startContainer } from '../container/start';
 import { becomeSubreaper, SignalForwarder, waitForeground } from '../container/foreground';
 import { ForegroundTerminal } from '../container/foreground-terminal';
 import type { CreateArgs } from './create';
+import { Timings } from '../timings';
 
 interface RunArgs extends CreateArgs { detach: boolean; keep: boolean; noSubreaper: boolean }
 
@@ -52,6 +53,8 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
   }
   if (args.detach) return 0;
 
+  // After create's and start's phases: how long the process ran, and the delete.
+  const timings = new Timings(ctx.log, 'run');
   let status;
   try {
     status = await waitForeground(state.pid, terminal);
@@ -59,7 +62,9 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
     forwarder.stop();
     terminal?.close();
   }
+  timings.phase('the process');
 
   if (!args.keep) removeQuietly(ctx, args.id);
+  timings.phase('delete');
   return status;
 }

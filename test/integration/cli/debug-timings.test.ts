@@ -1,4 +1,4 @@
-// `--debug` says where a command's time goes: create's, start's and exec's phases in order, each
+// `--debug` says where a command's time goes: create's, start's, run's and exec's phases in order, each
 // with its duration and when it ended (from the process's start), and the launcher's steps placed
 // by when the launcher said them. As fields of the debug line (logfmt, or JSON keys with
 // --log-format json); nothing of it without --debug. tsrunc's own (runc has no timings).
@@ -34,12 +34,15 @@ describe('--debug timings [tsrunc]', () => {
       ]);
       const start = phasesOf(lines, 'start');
       assert.deepEqual(start.map((p) => p.phase), ['open the container', 'release the init', 'state', 'poststart hooks']);
-      const all = [...create, ...start];
+      const run = phasesOf(lines, 'run');
+      assert.deepEqual(run.map((p) => p.phase), ['the process', 'delete']);
+      const all = [...create, ...start, ...run];
       let previous = 0;
       for (const p of all) {
         assert.equal(typeof p.ms, 'number', p.msg);
         assert.ok(p.ms >= 0 && p.at_ms >= p.ms, `${p.msg}: ${p.ms} ms, at ${p.at_ms} ms`);
-        // Each phase starts where the one before it ended, start's first after create's last.
+        // Each phase starts where the one before it ended, start's first after create's last, run's
+        // own after start's.
         assert.ok(Math.abs(p.at_ms - p.ms - previous) < 0.02, `${p.msg} begins at ${p.at_ms - p.ms}, the previous ended at ${previous}`);
         previous = p.at_ms;
       }
