@@ -48,7 +48,6 @@ export async function withContainer<T>(root: string, id: string | undefined, fn:
   }
 }
 
-/** The ids of every container under root, for `list` (each still to be opened, and maybe gone). */
 /**
  * Who owns each container's state directory, by name (`list`'s OWNER, as runc: the directory's
  * uid, not who state.json says created it). Throws ENOENT for a container deleted meanwhile.
@@ -58,6 +57,7 @@ export function containerOwners(root: string): (id: string) => string {
   return (id) => name(fs.statSync(containerDir(root, validateId(id))).uid);
 }
 
+/** The ids of every container under root, for `list` (each still to be opened, and maybe gone). */
 export function containerIds(root: string): string[] {
   return listContainerIds(root);
 }
