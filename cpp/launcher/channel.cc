@@ -133,6 +133,7 @@ Result Channel::expectType(const char* type, json::Value& msg) {
 // so a message added to one of them in the contract fails the build until something awaits it.
 [[maybe_unused]] static const char* awaitedBy(CliToLauncher m) {
   switch (m) {
+    case CliToLauncher::CgroupsReady: return "main, before the cgroup is opened for clone3";
     case CliToLauncher::HookDone: return "Launcher::dispatch, after the runtime's hooks";
     case CliToLauncher::Commit: return "Launcher::finishLaunch";
   }

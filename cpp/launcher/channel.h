@@ -13,6 +13,9 @@ class Channel {
   Channel() = default;
   Channel(int fd, bool stream) : fd_(fd), stream_(stream) {}
   int fd() const { return fd_; }
+  // The same channel on another descriptor (the caller closes the old one): what a recv() read
+  // beyond its message (the CLI may send the next one right behind the plan) stays buffered.
+  void moveToFd(int fd) { fd_ = fd; }
 
   template <class Message>
   bool send(const Message& m) const { return sendJson(toJson(m)); }

@@ -590,7 +590,8 @@ int main(int argc, char** argv) {
   int moved = ::fcntl(cli.fd(), F_DUPFD_CLOEXEC, 3 + plan.preserveFds);
   if (moved < 0) { cli.sendFailure(*fail("dup")); return 1; }
   ::close(cli.fd());
-  Channel cliMoved(moved, true);
+  cli.moveToFd(moved);
+  Channel& cliMoved = cli;
   // Whatever else the caller left open without close-on-exec (containerd's shim leaves its socket
   // at fd 3) goes now, so the waiting init never holds an fd it was not meant to have.
   unsigned first = 3 + static_cast<unsigned>(plan.preserveFds);
@@ -609,6 +610,10 @@ int main(int argc, char** argv) {
 
   // Compiled before anything exists, so a profile libseccomp refuses leaves nothing behind.
   if (Result r = compileSeccomp(plan.seccomp, prepared.seccomp)) { cliMoved.sendFailure(*r); return 1; }
+  // create makes the cgroups while this process starts; nothing above needs them.
+  if (plan.cgroup.afterPlan) {
+    if (Result r = inStep(cliMoved.expect<msg::CgroupsReady>(), "wait for the cgroups")) { cliMoved.sendFailure(*r); return 1; }
+  }
   if (Result r = openCgroupForClone(plan.cgroup, prepared.cgroup)) { cliMoved.sendFailure(*r); return 1; }
   if (Result r = openTargetInit(plan, prepared.targetInit)) { cliMoved.sendFailure(*r); return 1; }
   std::vector<JoinedNamespace> joined;

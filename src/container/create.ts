@@ -140,28 +140,32 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       consoleSocket: consoleTo?.socketPath,
       // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
       consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
-      cgroup: cgroups?.placement(),
+      // Made after the plan is sent, while the launcher starts (systemd's once it exists, below).
+      cgroup: cgroups ? { ...cgroups.placement(), ...(cgroups.createsWithPid ? {} : { afterPlan: true }) } : undefined,
       hookState: { ...hookState(forHooks, 'creating') },
       rootless,
     });
     timings.phase('plan');
     ctx.log.debug(`launch plan: ${JSON.stringify(plan)}`);
-    if (cgroups) {
-      // Recorded before anything exists, so a delete after a crash here still finds them; a
-      // failing create() removes what it made itself. systemd makes a scope only around a process:
-      // that driver's create() runs once the launcher exists (launch's onSpawned, below).
-      writeCgroupIntent(dir, cgroups.record);
-      if (!cgroups.createsWithPid) cgroups.create(spec.linux?.resources, spec.linux?.devices);
+    // Recorded before anything exists, so a delete after a crash still finds them.
+    if (cgroups) writeCgroupIntent(dir, cgroups.record);
+    // The cgroups are made once the launcher has the plan (it waits for them before placing the
+    // init), so that its start and their mkdirs run side by side; and after the plan, because the
+    // warm-up the CLI began holds the cgroup mutex that mkdir needs while its grace period lasts.
+    // A failing create() removes what it made itself. systemd makes a scope only around a
+    // process: that driver's create() runs once the launcher exists (launch's onSpawned, below).
+    const makeCgroups = (): void => {
+      if (!cgroups || cgroups.createsWithPid) return;
+      timings.phase('launcher spawn');
+      cgroups.create(spec.linux?.resources, spec.linux?.devices);
       // The launcher has killed and reaped the init by the time this runs: the cgroups are empty.
       undo.push('the cgroups', () => { for (const note of cgroups.destroy(false)) ctx.log.warn(note); });
-      if (!cgroups.createsWithPid) timings.phase('cgroups');
-    }
-    // The plan is built before the directories: the warm-up the CLI began holds the cgroup mutex
-    // that mkdir needs while its grace period lasts, and the plan needs neither. Warmed again once
-    // the directories exist (the launcher's start runs meanwhile): a write while the first one's
-    // grace period still counts keeps it counting.
-    const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
-    if (cgroups && !cgroups.createsWithPid && launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
+      timings.phase('cgroups');
+      // Warmed again once the directories exist: a write while the first one's grace period still
+      // counts keeps it counting until the launcher's writes.
+      const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+      if (launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
+    };
     if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
       // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
       writeHostMountsIntent(dir, rootfs);
@@ -184,7 +188,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       timings.phase('launcher spawn');
       cgroups.create(spec.linux?.resources, spec.linux?.devices, launcherPid);
       timings.phase('cgroups (systemd)');
-    } : undefined);
+    } : undefined, makeCgroups);
     timings.phase('launcher until the init is ready');
     // Closing the launcher's socket makes it kill the init and exit (so does a crash of tsrunc).
     undo.push('the launcher', () => launched.abort());

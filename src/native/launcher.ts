@@ -65,7 +65,11 @@ export type HookRequest = (phase: string, pid: number) => void;
  * container's scope then, and the init is born there); throwing aborts the launch. */
 export type SpawnedHook = (launcherPid: number) => void;
 
-export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSpawned?: SpawnedHook): Launched {
+/** With plan.cgroup.afterPlan: makes the cgroups once the plan is sent, while the launcher starts
+ * (it waits for cgroups-ready before placing the init); throwing aborts the launch. */
+export type CgroupsHook = () => void;
+
+export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSpawned?: SpawnedHook, makeCgroups?: CgroupsHook): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
   const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
@@ -122,6 +126,15 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
   try {
     onSpawned?.(launcherPid);
     sock.send(plan);
+    if (plan.cgroup?.afterPlan) {
+      makeCgroups?.();
+      try {
+        sock.send({ type: 'cgroups-ready' });
+      } catch (e) {
+        // The launcher stopped before it waited (its report of why is read next).
+        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      }
+    }
     const created = next('created');
     return {
       initPid: Number(created.pid),

@@ -167,6 +167,7 @@ bool messageType(const json::Value& v, LauncherToCli& out) {
 
 bool messageType(const json::Value& v, CliToLauncher& out) {
   const std::string type = v.str("type");
+  if (type == "cgroups-ready") { out = CliToLauncher::CgroupsReady; return true; }
   if (type == "hook-done") { out = CliToLauncher::HookDone; return true; }
   if (type == "commit") { out = CliToLauncher::Commit; return true; }
   return false;
@@ -1019,7 +1020,7 @@ json::Value toJson(const ConsolePlan& v) {
 
 bool fromJson(const json::Value& v, CgroupPlan& out, const std::string& at, std::string& error) {
   if (!v.isObject()) return wrong(at, "an object", error);
-  static const char* const known[] = {"intoCgroup", "procsFiles"};
+  static const char* const known[] = {"intoCgroup", "procsFiles", "afterPlan"};
   if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
   if (const json::Value& value = v["intoCgroup"]; !value.isNull()) {
     if (!readString(value, out.intoCgroup, at + ".intoCgroup", error)) return false;
@@ -1029,6 +1030,9 @@ bool fromJson(const json::Value& v, CgroupPlan& out, const std::string& at, std:
   } else {
     return missing(at + ".procsFiles", error);
   }
+  if (const json::Value& value = v["afterPlan"]; !value.isNull()) {
+    if (!readBool(value, out.afterPlan, at + ".afterPlan", error)) return false;
+  }
   return true;
 }
 
@@ -1036,6 +1040,7 @@ json::Value toJson(const CgroupPlan& v) {
   json::Value out = json::Value::object();
   out.set("intoCgroup", json::Value::string(v.intoCgroup));
   out.set("procsFiles", writeList(v.procsFiles, [](const auto& item) { return json::Value::string(item); }));
+  out.set("afterPlan", json::Value::boolean(v.afterPlan));
   return out;
 }
 
@@ -1467,6 +1472,20 @@ bool fromJson(const json::Value& v, msg::HookDone&, const std::string& at, std::
 json::Value toJson(const msg::HookDone&) {
   json::Value out = json::Value::object();
   out.set("type", json::Value::string("hook-done"));
+  return out;
+}
+
+bool fromJson(const json::Value& v, msg::CgroupsReady&, const std::string& at, std::string& error) {
+  if (!v.isObject()) return wrong(at, "an object", error);
+  static const char* const known[] = {"type"};
+  if (!onlyKnown(v, known, sizeof known / sizeof *known, at, error)) return false;
+  if (v.str("type") != "cgroups-ready") return wrong(at + ".type", "\"cgroups-ready\"", error);
+  return true;
+}
+
+json::Value toJson(const msg::CgroupsReady&) {
+  json::Value out = json::Value::object();
+  out.set("type", json::Value::string("cgroups-ready"));
   return out;
 }
 

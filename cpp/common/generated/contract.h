@@ -229,6 +229,8 @@ struct CgroupPlan {
   std::string intoCgroup;
   // cgroup.procs files the init's pid is written to.
   std::vector<std::string> procsFiles;
+  // The cgroups are made after this plan is sent, while the launcher starts: it waits for cgroups-ready before it places the init.
+  bool afterPlan = false;
 };
 
 // set_mempolicy(mode, nodemask): the MPOL_* mode with its MPOL_F_* flags, and the mask's node numbers (sorted).
@@ -351,6 +353,11 @@ struct HookDone {
   static constexpr const char* kType = "hook-done";
 };
 
+// The init's cgroups exist (plan.cgroup.afterPlan): the launcher may place the init.
+struct CgroupsReady {
+  static constexpr const char* kType = "cgroups-ready";
+};
+
 // Stage 1 made its user namespace: the launcher writes the id maps.
 struct Idmap {
   static constexpr const char* kType = "idmap";
@@ -404,7 +411,7 @@ struct Committed {
 }  // namespace msg
 
 // X(Name) for every message struct in msg::, for code that must cover them all (the fuzz target).
-#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(IdmappedMount) X(Ready) X(Committed)
+#define CONTRACT_MESSAGES(X) X(Log) X(Error) X(Created) X(Commit) X(Done) X(Hook) X(HookDone) X(CgroupsReady) X(Idmap) X(IdmapDone) X(Child) X(Go) X(Console) X(SeccompNotify) X(IdmappedMount) X(Ready) X(Committed)
 
 // launcher -> tsrunc, one JSON object a line on a stream socket.
 enum class LauncherToCli { Log, Error, Hook, Created, Done };
@@ -412,7 +419,7 @@ enum class LauncherToCli { Log, Error, Hook, Created, Done };
 bool messageType(const json::Value& v, LauncherToCli& out);
 
 // tsrunc -> launcher after the plan.
-enum class CliToLauncher { HookDone, Commit };
+enum class CliToLauncher { CgroupsReady, HookDone, Commit };
 // The type of v among CliToLauncher's messages; false when it has none of them.
 bool messageType(const json::Value& v, CliToLauncher& out);
 
@@ -495,6 +502,8 @@ bool fromJson(const json::Value& v, msg::Hook& out, const std::string& at, std::
 json::Value toJson(const msg::Hook& v);
 bool fromJson(const json::Value& v, msg::HookDone& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::HookDone& v);
+bool fromJson(const json::Value& v, msg::CgroupsReady& out, const std::string& at, std::string& error);
+json::Value toJson(const msg::CgroupsReady& v);
 bool fromJson(const json::Value& v, msg::Idmap& out, const std::string& at, std::string& error);
 json::Value toJson(const msg::Idmap& v);
 bool fromJson(const json::Value& v, msg::IdmapDone& out, const std::string& at, std::string& error);

@@ -218,6 +218,8 @@ export interface PlanCgroup {
   intoCgroup?: string;
   /** cgroup.procs files the init's pid is written to. */
   procsFiles: string[];
+  /** The cgroups are made after this plan is sent, while the launcher starts: it waits for cgroups-ready before it places the init. */
+  afterPlan?: boolean;
 }
 
 /** set_mempolicy(mode, nodemask): the MPOL_* mode with its MPOL_F_* flags, and the mask's node numbers (sorted). */
@@ -340,6 +342,11 @@ export interface HookDoneMessage {
   type: 'hook-done';
 }
 
+/** The init's cgroups exist (plan.cgroup.afterPlan): the launcher may place the init. */
+export interface CgroupsReadyMessage {
+  type: 'cgroups-ready';
+}
+
 /** Stage 1 made its user namespace: the launcher writes the id maps. */
 export interface IdmapMessage {
   type: 'idmap';
@@ -394,7 +401,7 @@ export interface CommittedMessage {
 export type LauncherToCliMessage = LogMessage | ErrorMessage | HookMessage | CreatedMessage | DoneMessage;
 
 /** tsrunc -> launcher after the plan. */
-export type CliToLauncherMessage = HookDoneMessage | CommitMessage;
+export type CliToLauncherMessage = CgroupsReadyMessage | HookDoneMessage | CommitMessage;
 
 /** stage 1 and the init (or exec'd process) -> launcher, SEQPACKET. */
 export type StageToLauncherMessage = LogMessage | ErrorMessage | IdmapMessage | ChildMessage | ConsoleMessage | SeccompNotifyMessage | HookMessage | ReadyMessage | CommittedMessage;

@@ -29,7 +29,7 @@ describe('--debug timings [tsrunc]', () => {
       const lines = jsonLines(r.stderr);
       const create = phasesOf(lines, 'create');
       assert.deepEqual(create.map((p) => p.phase), [
-        'start-up', 'config', 'checks', 'state directory', 'plan', 'cgroups', 'launcher until the hooks',
+        'start-up', 'config', 'checks', 'state directory', 'plan', 'launcher spawn', 'cgroups', 'launcher until the hooks',
         'prestart and createRuntime hooks', 'launcher until the init is ready', 'state', 'commit',
       ]);
       const start = phasesOf(lines, 'start');
@@ -48,8 +48,8 @@ describe('--debug timings [tsrunc]', () => {
       }
       const launcher = lines.filter((l) => String(l.msg).startsWith('launcher: '));
       assert.ok(launcher.length > 0, 'the launcher\'s steps are logged');
-      // The launcher starts once the cgroups exist, the last phase before it.
-      const launchFrom = create.find((p) => p.phase === 'cgroups')!.at_ms;
+      // The launcher starts after the plan (the cgroups are made while it starts).
+      const launchFrom = create.find((p) => p.phase === 'plan')!.at_ms;
       const readyEnd = create.find((p) => p.phase === 'launcher until the init is ready')!.at_ms;
       for (const l of launcher) {
         assert.equal(typeof l.at_ms, 'number', String(l.msg));

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { addon, launcherPath } from '../../../src/native/addon';
@@ -152,6 +153,50 @@ test("the launcher's JSON codec takes JSON's number grammar only, and finite num
     const answer = answerTo(plan.replace('"rootPropagation":0', `"rootPropagation":${number}`));
     assert.equal(answer?.step, 'open exec fifo', `${number}: ${JSON.stringify(answer)}`);
   }
+});
+
+/**
+ * The launcher's first answer to `lines`, written in one go and followed by the end of our side
+ * (a half-close: the answer still comes back), so a launcher that waits for more reports EOF.
+ */
+async function answerToAll(lines: string[]): Promise<Record<string, unknown>> {
+  const native = addon();
+  const { pid, fd } = native.spawnLauncher(launcherPath(), [0, 1, 2]);
+  const sock = new net.Socket({ fd, readable: true, writable: true });
+  let text = '';
+  sock.on('data', (d) => { text += d.toString('utf8'); });
+  await new Promise<void>((resolve) => { sock.on('end', resolve); sock.end(lines.map((l) => l + '\n').join('')); });
+  sock.destroy();
+  native.waitPid(pid);
+  return JSON.parse(text.split('\n')[0]) as Record<string, unknown>;
+}
+
+/** A plan whose cgroups come after it (create's), with a real exec.fifo and a cgroup that is not there. */
+function afterPlanPlan(dir: string): LaunchPlan {
+  const fifo = path.join(dir, 'exec.fifo');
+  addon().mkfifo(fifo, 0o622);
+  return { ...minimalPlan(), execFifo: fifo, cgroup: { intoCgroup: path.join(dir, 'not-a-cgroup'), procsFiles: [], afterPlan: true } };
+}
+
+// create sends cgroups-ready as soon as it has made the cgroups, which may be before the launcher
+// has read the plan: both then arrive in one read, and the launcher must not lose the second line
+// when it moves its socket above the container's fds (it waited for it forever once).
+test('plan.cgroup.afterPlan: cgroups-ready in the same read as the plan is seen, and the launcher goes on', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const plan = afterPlanPlan(dir);
+  const answer = await answerToAll([JSON.stringify(plan), JSON.stringify({ type: 'cgroups-ready' })]);
+  // The step after the wait: opening the cgroup for clone3, which is not there.
+  assert.equal(answer.step, 'open the container\'s cgroup', JSON.stringify(answer));
+  assert.equal(answer.path, plan.cgroup?.intoCgroup);
+});
+
+test('plan.cgroup.afterPlan without cgroups-ready: the launcher goes no further than the wait', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const answer = await answerToAll([JSON.stringify(afterPlanPlan(dir))]);
+  assert.equal(answer.type, 'error', JSON.stringify(answer));
+  assert.equal(answer.step, 'wait for the cgroups', JSON.stringify(answer));
 });
 
 // The codec recurses once per level (parser, destructor, writer): a bound keeps a hostile or broken
