@@ -127,7 +127,9 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
     onSpawned?.(launcherPid);
     sock.send(plan);
     if (plan.cgroup?.afterPlan) {
-      makeCgroups?.();
+      // The launcher would place the init in directories nobody made.
+      if (!makeCgroups) return fail(new TsruncError('launch plan: cgroup.afterPlan, and no cgroups to make'));
+      makeCgroups();
       try {
         sock.send({ type: 'cgroups-ready' });
       } catch (e) {

@@ -191,6 +191,12 @@ test('plan.cgroup.afterPlan: cgroups-ready in the same read as the plan is seen,
   assert.equal(answer.path, plan.cgroup?.intoCgroup);
 });
 
+test('plan.cgroup.afterPlan: launch() refuses it without the cgroups to make', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  assert.throws(() => launch(afterPlanPlan(dir), new Logger(undefined, 'text', false)), /cgroup\.afterPlan, and no cgroups to make/);
+});
+
 test('plan.cgroup.afterPlan without cgroups-ready: the launcher goes no further than the wait', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
