@@ -2,7 +2,6 @@
 // unusual syntax) by yargs, configured from the same table (cli-table.ts), and help by src/help/.
 // Each command's module, yargs and the help text load only when needed: every invocation pays
 // Node's start-up, so nothing else loads.
-import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { checkedValue, forYargs, fastParse, flagProblem, helpRequest } from './argv';
 import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionTable } from './cli-table';
@@ -191,8 +190,9 @@ export async function main(argv: string[]): Promise<number> {
   const firstCommand = argv.findIndex((a) => !a.startsWith('-') && !isGlobalValue(argv, a));
   const globals = firstCommand < 0 ? argv : argv.slice(0, firstCommand);
   if (globals.includes('--version') || globals.includes('-v')) {
-    // Not process.stdout: making that stream costs Bun more than the rest of --version.
-    fs.writeSync(1, versionText());
+    // Not process.stdout (making that stream costs Bun more than the rest of --version), nor the
+    // addon's write: the version is told even by an install whose addon is missing.
+    console.log(versionText().replace(/\n$/, ''));
     return 0;
   }
   const inv = new Invocation();

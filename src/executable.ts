@@ -2,9 +2,9 @@
 // records the build machine's paths in the executable, so the addon and the launcher are found from
 // where the executable itself is at run time: <prefix>/bin/tsrunc beside <prefix>/libexec/tsrunc/,
 // as `scripts/install.sh` lays them out and the build does in dist/.
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { main } from './cli';
-import { setNativeDir } from './native/addon';
+import { setNativeDir } from './sys/native-module';
 
 setNativeDir(path.join(path.dirname(process.execPath), '..', 'libexec', 'tsrunc'));
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

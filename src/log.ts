@@ -1,8 +1,8 @@
 // runc-compatible logging. Text lines look like logrus's (`time="..." level=error msg="..."`),
 // JSON lines like `{"level":"error","msg":"...","time":"..."}`. containerd shows the msg of the last
 // error line of the --log file, so the root cause must be in that line.
-import * as fs from 'node:fs';
 import { errnoText } from './errors';
+import { open, write } from './sys/files';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -16,7 +16,7 @@ export class Logger {
     this.fd = 2;
     if (!this.toStderr) {
       try {
-        this.fd = fs.openSync(path as string, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+        this.fd = open(path as string, 'a', 0o644);
       } catch (e) {
         this.fd = 2;
         this.toStderr = true;
@@ -54,5 +54,13 @@ function quoteLogfmt(msg: string): string {
 }
 
 function writeAll(fd: number, text: string): void {
-  try { fs.writeSync(fd, text); } catch { /* a closed stderr must not turn an error into a crash */ }
+  try {
+    write(fd, text);
+  } catch {
+    // Without the addon (a broken install) its own error must still be seen: console.error needs
+    // nothing loaded. A closed stderr must not turn an error into a crash either.
+    if (fd === 2) {
+      try { console.error(text.replace(/\n$/, '')); } catch { /* nowhere left to say it */ }
+    }
+  }
 }

@@ -23,6 +23,7 @@
 
 #include "bpf.h"
 #include "fdpass.h"
+#include "files.h"
 #include "ptywrite.h"
 
 namespace {
@@ -279,6 +280,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   RegisterBpf(env, exports);
   RegisterFdPass(env, exports);
+  RegisterFiles(env, exports);
   RegisterPtyWrite(env, exports);
   return exports;
 }

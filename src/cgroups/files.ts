@@ -1,9 +1,9 @@
 // Reading and writing cgroup files with errors a user can act on: the file, the value and the
 // kernel's reason ("write 10 to /sys/fs/cgroup/pids/x/pids.max: invalid argument"), never Node's
 // error codes. Shared by every driver.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { errnoText, TsruncError } from '../errors';
+import { exists, mkdir, readdir, readText, rmdir, writeText, type DirEntry } from '../sys/files';
 
 /** The kernel's reason for a failed call, in the words strerror uses (lower case). */
 export const reason = errnoText;
@@ -22,7 +22,7 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
   const target = path.join(dir, file);
   try {
     // One write(2) per value: the kernel parses each write as a whole.
-    fs.writeFileSync(target, value, { flag: 'w' });
+    writeText(target, value);
   } catch (e) {
     throw new CgroupFileError(`write ${JSON.stringify(value)} to ${target}: ${reason(e)}`, errnoCode(e));
   }
@@ -31,7 +31,7 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
 /** The file's content without the trailing newline, or undefined when it does not exist. */
 export function readCgroupFile(dir: string, file: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(dir, file), 'utf8').replace(/\n$/, '');
+    return readText(path.join(dir, file)).replace(/\n$/, '');
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT' || code === 'ENODEV') return undefined;
@@ -56,16 +56,16 @@ export function subCgroupDir(dir: string, sub: string): string {
 }
 
 export function cgroupExists(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'cgroup.procs'));
+  return exists(path.join(dir, 'cgroup.procs'));
 }
 
 /** mkdir -p; returns the directories it made, outermost first. */
 export function makeCgroupDir(dir: string): string[] {
   const missing: string[] = [];
-  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  for (let d = dir; !exists(d); d = path.dirname(d)) missing.unshift(d);
   for (const d of missing) {
     try {
-      fs.mkdirSync(d);
+      mkdir(d);
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') continue;
       throw new CgroupFileError(`create cgroup ${d}: ${reason(e)}`, errnoCode(e));
@@ -89,8 +89,8 @@ export function cgroupPids(dir: string): number[] {
     const procs = readCgroupFile(d, 'cgroup.procs');
     if (procs === undefined) return;
     for (const line of procs.split('\n')) if (line) out.push(Number(line));
-    let entries: fs.Dirent[] = [];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    let entries: DirEntry[] = [];
+    try { entries = readdir(d); } catch { return; }
     for (const e of entries) if (e.isDirectory()) visit(path.join(d, e.name));
   };
   visit(dir);
@@ -117,14 +117,14 @@ export class CgroupInUseError extends TsruncError {}
  * still lists processes after `graceMs`, they are someone else's and CgroupInUseError says so.
  */
 export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = timeoutMs): void {
-  if (!fs.existsSync(dir)) return;
-  let children: fs.Dirent[] = [];
-  try { children = fs.readdirSync(dir, { withFileTypes: true }); } catch { /* gone meanwhile */ }
+  if (!exists(dir)) return;
+  let children: DirEntry[] = [];
+  try { children = readdir(dir); } catch { /* gone meanwhile */ }
   for (const c of children) if (c.isDirectory()) removeCgroupDir(path.join(dir, c.name), timeoutMs, graceMs);
   const started = Date.now();
   for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
     try {
-      fs.rmdirSync(dir);
+      rmdir(dir);
       return;
     } catch (e) {
       const code = errnoCode(e);

@@ -2,8 +2,8 @@
 // (one cgroup2 mount), v1 (one mount per hierarchy), or hybrid (v1 controllers plus a cgroup2 mount,
 // usually at /sys/fs/cgroup/unified, holding the controllers v1 does not have). The drivers of
 // src/cgroups/ are chosen from this; nothing here writes to a hierarchy.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
+import { readText } from '../sys/files';
 
 export type CgroupHostKind = 'v2' | 'v1' | 'hybrid' | 'none';
 
@@ -66,7 +66,7 @@ function ownCgroups(text: string): Map<string, string> {
 /** Reads the host's cgroup layout. `proc` is /proc; tests point it at a fake tree. */
 export function detectCgroupHost(proc = '/proc'): CgroupHost {
   const read = (f: string): string => {
-    try { return fs.readFileSync(path.join(proc, f), 'utf8'); } catch { return ''; }
+    try { return readText(path.join(proc, f)); } catch { return ''; }
   };
   const mounts = cgroupMounts(read('self/mountinfo'));
   const own = ownCgroups(read('self/cgroup'));
@@ -78,7 +78,7 @@ export function detectCgroupHost(proc = '/proc'): CgroupHost {
       if (unified) continue; // the first mount of the hierarchy stands for it
       let controllers: string[] = [];
       try {
-        controllers = fs.readFileSync(path.join(m.mountPoint, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
+        controllers = readText(path.join(m.mountPoint, 'cgroup.controllers')).trim().split(/\s+/).filter(Boolean);
       } catch { /* a cgroup2 mount we cannot read lists nothing */ }
       unified = { mountPoint: m.mountPoint, mountRoot: m.mountRoot, ownPath: own.get('') ?? '/', controllers };
       continue;

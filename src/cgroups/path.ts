@@ -1,8 +1,8 @@
 // linux.cgroupsPath as runc reads it. cgroupfs form: an absolute path is taken from the hierarchy's
 // root; a relative one, and the empty default (the container id), hang below the cgroup the runtime
 // itself runs in (cgroup v2: its parent, manager.ts). systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
+import { stat } from '../sys/files';
 import { SYSTEMD_CGROUPS_PATH } from '../config/cgroups-path';
 import { TsruncError } from '../errors';
 
@@ -28,7 +28,7 @@ export function parseSystemdCgroupsPath(cgroupsPath: string): SystemdCgroupsPath
 
 /** systemd's own test for "booted with systemd as init" (sd_booted). */
 export function systemdRunning(runDir = '/run/systemd/system'): boolean {
-  try { return fs.statSync(runDir).isDirectory(); } catch { return false; }
+  try { return stat(runDir).isDirectory(); } catch { return false; }
 }
 
 export function requireSystemd(runDir?: string): void {

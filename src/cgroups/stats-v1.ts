@@ -2,7 +2,7 @@
 // them (libcontainer/cgroups/fs/*.go GetStats): each controller reads its own hierarchy, a
 // controller that is not mounted is left out, and the first unreadable or unparsable file fails
 // the whole read, as it fails runc's `events`.
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 import {
   emptyStats, hugePageSizes, isMissingFile, malformedLine, MAX_UINT64, parseError, parseKeyValues, parseUintStrict,
   readIntParam, readOptionalStatFile, readStatFile, readUintParam, scanLines, unlessMissing, wrapUint64,
@@ -11,7 +11,7 @@ import {
 
 export { readOomKillCount, type StatsOptions } from './stats';
 
-const exists = (dir: string): boolean => fs.existsSync(dir);
+const exists = (dir: string): boolean => files.exists(dir);
 
 /** "0-2,7" → [0, 1, 2, 7], values being uint16 as in runc. */
 function cpusetList(dir: string, file: string): number[] {

@@ -7,8 +7,8 @@
 // client decoding into uint64 (containerd's go-runc) rejects a rounded 18446744073709552000.
 // So the JSON comes from encodeStats/eventLine below, which print exact integers and apply runc's
 // `omitempty` tags the way Go's encoding/json does; JSON.stringify cannot take these objects.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
+import { readdirNames, readText } from '../sys/files';
 import { errnoText, TsruncError } from '../errors';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
@@ -272,7 +272,7 @@ export const malformedLine = (dir: string, file: string, line: string): TsruncEr
 export function readStatFile(dir: string, file: string): string {
   const p = path.join(dir, file);
   try {
-    return fs.readFileSync(p, 'utf8');
+    return readText(p);
   } catch (e) {
     throw new CgroupStatFileError(`open ${p}: ${reason(e)}`, (e as NodeJS.ErrnoException).code);
   }
@@ -361,7 +361,7 @@ export function readValueByKey(dir: string, file: string, key: string): bigint {
 export function hugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    names = readdirNames(dir);
   } catch {
     return [];
   }

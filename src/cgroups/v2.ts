@@ -1,11 +1,11 @@
 // The cgroup v2 driver: one directory in the unified hierarchy, the controllers it needs enabled in
 // every ancestor's cgroup.subtree_control, resources written with v2's files (v2-resources.ts),
 // device rules as an eBPF program attached to the directory, cgroup.freeze and cgroup.kill.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
+import { exists } from '../sys/files';
 import { runningRootless } from '../linux/rootless';
 import { deviceProgram } from './device-program';
 import { deviceRules } from './devices';
@@ -193,7 +193,7 @@ export class V2Cgroups implements CgroupManager {
 
   signalAll(signal: number): void {
     // cgroup.kill (Linux 5.14) can only be written; its presence is the test.
-    if (signal === 9 && fs.existsSync(path.join(this.dir, 'cgroup.kill'))) {
+    if (signal === 9 && exists(path.join(this.dir, 'cgroup.kill'))) {
       // One write kills every process in the subtree, forking ones included.
       writeCgroupFile(this.dir, 'cgroup.kill', '1');
       return;

@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import type { CommandContext } from '../context';
 import { TsruncError } from '../errors';
 import { containerIds, containerOwners, peekContainer } from '../container/lookup';
 import { publicState, type PublicState } from '../container/public';
+import { write } from '../sys/files';
 
 function table(rows: string[][]): string {
   // runc's tabwriter: columns at least 12 wide, 3 spaces of padding.
@@ -34,6 +34,6 @@ export default function list(args: { format: string; quiet: boolean }, ctx: Comm
       ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner]),
     ]);
   }
-  fs.writeSync(1, out);
+  write(1, out);
   return 0;
 }

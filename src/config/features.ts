@@ -2,7 +2,7 @@
 // Everything is derived from the tables the runtime itself uses, so it cannot claim more than the
 // runtime does: flip an entry in src/linux/runtime-support.ts and this output follows.
 import { VERSION } from '../context';
-import { launcherFeatures, type SeccompBuild } from '../native/launcher';
+import { launcherFeatures, type SeccompBuild } from '../native/launcher-modes';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { MOUNT_OPTIONS } from '../linux/mount-options';
 import { NAMESPACE_TYPES } from '../linux/namespaces';

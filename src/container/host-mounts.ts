@@ -3,9 +3,9 @@
 // and outlive its processes. `delete` (and a failed `create`) detaches them. Every mount below the
 // rootfs in the runtime's table is taken for the container's: nothing else of the host is meant
 // to be mounted inside a container's rootfs.
-import * as fs from 'node:fs';
 import type { Logger } from '../log';
-import { detachMounts } from '../native/launcher';
+import { detachMounts } from '../native/launcher-modes';
+import { readText } from '../sys/files';
 
 /** Mount points strictly below `rootfs` in a mountinfo text, last mounted first (so stacked
  * mounts and children go before what they cover). */
@@ -25,7 +25,7 @@ export function mountPointsBelow(rootfs: string, mountinfo: string): string[] {
 /** Detaches what a container without a mount namespace mounted below `rootfs`. Lazy detaching of a
  * parent takes its children along, so a second look finds what a failed pass left. */
 export function detachHostMounts(rootfs: string, log: Logger): void {
-  const below = () => mountPointsBelow(rootfs, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  const below = () => mountPointsBelow(rootfs, readText('/proc/self/mountinfo'));
   let lastError = '';
   for (let pass = 0; pass < 3; pass++) {
     const points = below();

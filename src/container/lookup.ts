@@ -1,9 +1,9 @@
 // Opening an existing container for an operation: lock it, read its state, derive its status.
-import * as fs from 'node:fs';
 import { TsruncError } from '../errors';
 import { liveStatus } from './status';
 import { ownerNamer } from '../linux/users';
 import { ContainerLock, containerDir, listContainerIds, readState, readStateUnlocked, validateId, type ContainerState, type Status } from '../state/store';
+import { stat } from '../sys/files';
 
 export interface OpenContainer {
   lock: ContainerLock;
@@ -54,7 +54,7 @@ export async function withContainer<T>(root: string, id: string | undefined, fn:
  */
 export function containerOwners(root: string): (id: string) => string {
   const name = ownerNamer();
-  return (id) => name(fs.statSync(containerDir(root, validateId(id))).uid);
+  return (id) => name(stat(containerDir(root, validateId(id))).uid);
 }
 
 /** The ids of every container under root, for `list` (each still to be opened, and maybe gone). */

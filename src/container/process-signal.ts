@@ -1,9 +1,9 @@
 // Signalling the init through a pidfd, so a signal can never reach a process that reused its PID.
-import * as fs from 'node:fs';
 import { TsruncError } from '../errors';
 import { addon, POLLIN } from '../native/addon';
 import { initAlive } from '../state/status';
 import type { ContainerState } from '../state/store';
+import { close, readdirNames, readlink } from '../sys/files';
 
 export function openInit(state: ContainerState): number | undefined {
   let fd: number;
@@ -14,7 +14,7 @@ export function openInit(state: ContainerState): number | undefined {
     throw e;
   }
   // The pidfd is taken first, then the start time checked: if it still matches, the fd is ours.
-  if (!initAlive(state)) { fs.closeSync(fd); return undefined; }
+  if (!initAlive(state)) { close(fd); return undefined; }
   return fd;
 }
 
@@ -27,7 +27,7 @@ export function signalInit(state: ContainerState, signal: number): void {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new TsruncError('no such process');
     throw e;
   } finally {
-    fs.closeSync(fd);
+    close(fd);
   }
 }
 
@@ -38,12 +38,12 @@ export const hasOwnPidNamespace = (state: ContainerState): boolean => state.tsru
 export function pidNamespaceMembers(state: ContainerState): number[] {
   if (!hasOwnPidNamespace(state)) return [state.pid];
   let nsLink: string;
-  try { nsLink = fs.readlinkSync(`/proc/${state.pid}/ns/pid`); } catch { return []; }
+  try { nsLink = readlink(`/proc/${state.pid}/ns/pid`); } catch { return []; }
   const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
+  for (const entry of readdirNames('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === nsLink) pids.push(Number(entry));
+      if (readlink(`/proc/${entry}/ns/pid`) === nsLink) pids.push(Number(entry));
     } catch { /* exited meanwhile */ }
   }
   return pids;
@@ -59,6 +59,6 @@ export function killAndWait(state: ContainerState, afterSignal?: () => void, tim
     const revents = addon().poll([fd], timeoutMs);
     if (!(revents[0] & POLLIN)) throw new TsruncError(`container init ${state.pid} did not exit within ${timeoutMs} ms of SIGKILL`);
   } finally {
-    fs.closeSync(fd);
+    close(fd);
   }
 }

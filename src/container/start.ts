@@ -1,12 +1,12 @@
 // start: open exec.fifo for reading, which releases the waiting init. The init execs the process
 // (closing its end of the fifo with nothing written) or writes why it could not.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import { addon, POLLHUP, POLLIN } from '../native/addon';
 import type { Spec } from '../config/types';
 import type { Logger } from '../log';
 import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
+import { close, open, readChunk, remove } from '../sys/files';
 import type { OpenContainer } from './lookup';
 import { Timings } from '../timings';
 import { openInit } from './process-signal';
@@ -53,28 +53,27 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
   let fifo = -1;
   let report = '';
   try {
-    fifo = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const buf = Buffer.allocUnsafe(4096);
+    fifo = open(fifoPath, 'r-nonblocking');
     for (;;) {
       const [fifoEvents, initEvents] = addon().poll([fifo, initFd], -1);
       if (fifoEvents & POLLIN) {
-        let n: number;
-        try { n = fs.readSync(fifo, buf, 0, buf.length, null); } catch (e) {
+        let chunk: string;
+        try { chunk = readChunk(fifo, 4096); } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
           throw e;
         }
-        if (n > 0) { report += buf.toString('utf8', 0, n); continue; }
+        if (chunk) { report += chunk; continue; }
         break;
       }
       if (fifoEvents & POLLHUP) break;
       if (initEvents & POLLIN) throw new TsruncError('container init exited before it could be started');
     }
   } finally {
-    if (fifo >= 0) fs.closeSync(fifo);
-    fs.closeSync(initFd);
+    if (fifo >= 0) close(fifo);
+    close(initFd);
   }
   timings.phase('release the init');
-  fs.rmSync(fifoPath, { force: true });
+  remove(fifoPath);
   writeState(c.lock.dir, { ...c.state, status: 'running' });
   timings.phase('state');
   if (report.trim()) {

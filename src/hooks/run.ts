@@ -2,7 +2,6 @@
 // its path, args (args[0] is the name it sees), env (exactly the list given) and timeout (killed
 // when it expires, which is a failure), and the container's state JSON on its stdin. Its stdout
 // never reaches the runtime's; its stderr goes to the log under the hook's name.
-import { spawnSync } from 'node:child_process';
 import type { Hook, Spec } from '../config/types';
 import { errnoText, TsruncError } from '../errors';
 import type { Logger } from '../log';
@@ -45,6 +44,8 @@ function envObject(list: string[] | undefined): Record<string, string> {
 
 function runOne(phase: HookPhase, index: number, hook: Hook, input: string, log: Logger): void {
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+  // Loaded only when a hook runs: delete of a container without poststop hooks never needs it.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(hook.path, args.slice(1), {
     argv0: args[0],
     input,

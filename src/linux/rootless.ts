@@ -1,9 +1,9 @@
 // Running as an unprivileged user: when tsrunc counts as rootless, where its state lives, and how
 // the new user namespace's id maps can be written by such a user (runc's rules).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { DEFAULT_ROOT } from '../context';
 import { TsruncError } from '../errors';
+import { access, chmod, mkdir, readText } from '../sys/files';
 import { userNamer } from './users';
 
 export interface IdRange { containerID: number; hostID: number; size: number }
@@ -14,7 +14,7 @@ const egid = (): number => process.getegid?.() ?? 0;
 /** Inside a user namespace other than the initial one (whose uid_map covers every id). */
 export function inUserNamespace(): boolean {
   try {
-    const text = fs.readFileSync('/proc/self/uid_map', 'utf8').trim();
+    const text = readText('/proc/self/uid_map').trim();
     return !/^0\s+0\s+4294967295$/.test(text);
   } catch {
     return false;
@@ -40,8 +40,8 @@ export function defaultStateRoot(root: string): string {
   if (root !== DEFAULT_ROOT || !xdg || !userRuntimeDirApplies()) return root;
   const dir = path.join(xdg, 'tsrunc');
   try {
-    try { fs.mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
-    fs.chmodSync(dir, 0o1700);
+    try { mkdir(dir, 0o700); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    chmod(dir, 0o1700);
   } catch { /* reported where the root is used */ }
   return dir;
 }
@@ -70,7 +70,7 @@ export function stateRootOrigin(root: string): string {
 /** The caller's ranges in /etc/subuid or /etc/subgid (by name or by number). */
 export function subordinateRanges(file: string, name: string, id: number): { start: number; size: number }[] {
   let text = '';
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return []; }
+  try { text = readText(file); } catch { return []; }
   const out: { start: number; size: number }[] = [];
   for (const line of text.split('\n')) {
     const [who, start, size] = line.trim().split(':');
@@ -83,7 +83,7 @@ export function subordinateRanges(file: string, name: string, id: number): { sta
 function lookPath(name: string): string | undefined {
   for (const dir of (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     const p = path.join(dir || '.', name);
-    try { fs.accessSync(p, fs.constants.X_OK); return path.resolve(p); } catch { /* next */ }
+    try { access(p, 'x'); return path.resolve(p); } catch { /* next */ }
   }
   return undefined;
 }

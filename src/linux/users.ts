@@ -1,7 +1,7 @@
 // A user's name for a uid, from /etc/passwd: `list`'s OWNER (else `#uid`, as runc prints it) and the
 // name /etc/subuid may list a rootless caller under. Not from $USER or Bun's os.userInfo(), which
 // reads $USER and says "unknown" when it is unset (as under a shim or in a unit).
-import * as fs from 'node:fs';
+import { readText } from '../sys/files';
 
 /** uid → name from an /etc/passwd text; the first entry for a uid wins, as getpwuid's does. */
 export function passwdNames(text: string): Map<number, string> {
@@ -21,7 +21,7 @@ export function userNamer(passwdFile = '/etc/passwd'): (uid: number) => string |
   let names: Map<number, string> | undefined;
   return (uid) => {
     if (!names) {
-      try { names = passwdNames(fs.readFileSync(passwdFile, 'utf8')); } catch { names = new Map(); }
+      try { names = passwdNames(readText(passwdFile)); } catch { names = new Map(); }
     }
     return names.get(uid);
   };

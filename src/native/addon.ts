@@ -2,9 +2,10 @@
 // executable names their directory (its libexec, see src/executable.ts); run by Node from the
 // source tree they are found in build/Release above this file. TSRUNC_ADDON / TSRUNC_LAUNCHER
 // override either, and a missing one is a clear error.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { TsruncError } from '../errors';
+import { access } from '../sys/files';
+import { nativeDirectory, nativeModule } from '../sys/native-module';
 
 export interface ExitStatus { exitCode: number | null; signal: number | null }
 
@@ -61,43 +62,15 @@ export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 
 let cached: Addon | undefined;
-let nativeDir: string | undefined;
-
-/** Where the addon and the launcher are (set once, by the executable's entry, before any use). */
-export function setNativeDir(dir: string): void {
-  nativeDir = dir;
-}
-
-function buildDir(): string {
-  if (nativeDir !== undefined) return nativeDir;
-  // Compiled code lives at dist/tsrunc.js (the bundle) or dist/src/native/addon.js (tests).
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'build', 'Release');
-    if (fs.existsSync(path.join(candidate, 'tsrunc_addon.node'))) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new TsruncError('the native addon is not built: run `npm run build` (looked for build/Release/tsrunc_addon.node above ' + __dirname + ')');
-}
 
 export function addon(): Addon {
-  if (!cached) {
-    const file = process.env.TSRUNC_ADDON ?? path.join(buildDir(), 'tsrunc_addon.node');
-    const mod = { exports: {} as Addon };
-    try {
-      process.dlopen(mod, file);
-    } catch (e) {
-      throw new TsruncError(`cannot load the native addon ${file}: ${(e as Error).message}`);
-    }
-    cached = mod.exports;
-  }
-  return cached;
+  return cached ??= nativeModule() as Addon;
 }
 
 export function launcherPath(): string {
-  const file = process.env.TSRUNC_LAUNCHER ?? path.join(buildDir(), 'tsrunc-launcher');
+  const file = process.env.TSRUNC_LAUNCHER ?? path.join(nativeDirectory(), 'tsrunc-launcher');
   try {
-    fs.accessSync(file, fs.constants.X_OK);
+    access(file, 'x');
   } catch {
     throw new TsruncError(`the launcher ${file} is missing or not executable: run \`npm run build\``);
   }

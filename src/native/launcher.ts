@@ -157,23 +157,7 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
 }
 
 /** What the launcher's libseccomp knows (tsrunc-launcher --features). */
-export interface SeccompBuild { libseccomp: string; archs: string[]; /** The kernel has mount_setattr(2) (id-mapped mounts). */ idmapMounts?: boolean }
 
 function nativeFailure(msg: ErrorMessage): NativeFailure {
   return { op: msg.op ?? '', path: msg.path, errno: msg.errno, error: msg.error, step: msg.step, message: msg.message };
-}
-
-/** What the launcher was built with (its libseccomp version and the architectures it knows). */
-export function launcherFeatures(): SeccompBuild {
-  // Loaded here only: create and the other hot commands never need child_process.
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  return JSON.parse(execFileSync(launcherPath(), ['--features'], { encoding: 'utf8' })) as SeccompBuild;
-}
-
-/** umount2(MNT_DETACH) of each path, by the launcher (Node has no umount). Throws with the
- * launcher's stderr when one could not be detached. */
-export function detachMounts(paths: readonly string[]): void {
-  if (paths.length === 0) return;
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  execFileSync(launcherPath(), ['--detach-mounts', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
 }

@@ -1,7 +1,7 @@
 // Whether a container's init is still the process create made: it must still exist with the start
 // time recorded at create (so a reused PID is not mistaken for it). The status built on it is
 // container/status.ts (it also asks the cgroup freezer).
-import * as fs from 'node:fs';
+import { readText } from '../sys/files';
 import type { ContainerState } from './store';
 
 interface ProcStat { state: string; startTime: string }
@@ -9,7 +9,7 @@ interface ProcStat { state: string; startTime: string }
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readText(`/proc/${pid}/stat`);
   } catch {
     return undefined;
   }

@@ -1,12 +1,12 @@
 // Container state on disk: <root>/<id>/state.json (format: docs/state.md), exec.fifo beside it.
 // The directory is created with mkdir (so two creates of one id cannot both win), locked with
 // flock for every operation, and state.json is replaced atomically (write a temp file, rename).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { errnoText, TsruncError } from '../errors';
 import { stateRootOrigin } from '../linux/rootless';
 import { addon } from '../native/addon';
 import { STATE_ROOT_CACHE } from '../context';
+import * as files from '../sys/files';
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
@@ -64,7 +64,7 @@ function rootError(root: string, e: unknown): TsruncError {
  * when it is a directory or does not exist (then no container does). Asked only after a failure. */
 function rootProblem(root: string): TsruncError | undefined {
   try {
-    if (!fs.statSync(root).isDirectory()) return new TsruncError(`state root ${root} (${stateRootOrigin(root)}): not a directory`);
+    if (!files.stat(root).isDirectory()) return new TsruncError(`state root ${root} (${stateRootOrigin(root)}): not a directory`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return rootError(root, e);
   }
@@ -82,7 +82,7 @@ export class ContainerLock {
   static acquire(dir: string): ContainerLock {
     let fd: number;
     try {
-      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      fd = files.open(dir, 'directory');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new TsruncError('container does not exist');
@@ -97,7 +97,7 @@ export class ContainerLock {
   }
 
   release(): void {
-    if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; }
+    if (this.fd >= 0) { files.close(this.fd); this.fd = -1; }
   }
 }
 
@@ -107,19 +107,19 @@ export class ContainerLock {
  */
 function makeDirs(dir: string): void {
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    files.mkdir(dir, 0o711);
     return;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    if (code === 'EEXIST' && files.stat(dir).isDirectory()) return;
     if (code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
   }
   makeDirs(path.dirname(dir));
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    files.mkdir(dir, 0o711);
   } catch (e) {
     // Another create made it meanwhile.
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(dir).isDirectory()) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !files.stat(dir).isDirectory()) throw e;
   }
 }
 
@@ -132,7 +132,7 @@ export function createContainerDir(root: string, id: string): ContainerLock {
   }
   const dir = containerDir(root, id);
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    files.mkdir(dir, 0o711);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TsruncError('container with given ID already exists');
     // Not the id's fault (validated already): the root is unwritable or read-only.
@@ -146,12 +146,12 @@ export function createContainerDir(root: string, id: string): ContainerLock {
 export const CONFIG_COPY = 'config.json';
 
 export function writeConfigCopy(dir: string, spec: unknown): void {
-  fs.writeFileSync(path.join(dir, CONFIG_COPY), JSON.stringify(spec), { mode: 0o600 });
+  files.writeText(path.join(dir, CONFIG_COPY), JSON.stringify(spec), { mode: 0o600 });
 }
 
 export function readConfigCopy(dir: string): unknown {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, CONFIG_COPY), 'utf8'));
+    return JSON.parse(files.readText(path.join(dir, CONFIG_COPY)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new TsruncError(`${path.join(dir, CONFIG_COPY)} is unreadable: ${(e as Error).message}`);
@@ -166,12 +166,12 @@ export const CGROUP_INTENT_FILE = 'cgroup.json';
 export type StoredRecord = object;
 
 export function writeCgroupIntent(dir: string, record: StoredRecord): void {
-  fs.writeFileSync(path.join(dir, CGROUP_INTENT_FILE), JSON.stringify(record), { mode: 0o600 });
+  files.writeText(path.join(dir, CGROUP_INTENT_FILE), JSON.stringify(record), { mode: 0o600 });
 }
 
 export function readCgroupIntent(dir: string): StoredRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, CGROUP_INTENT_FILE), 'utf8')) as StoredRecord;
+    return JSON.parse(files.readText(path.join(dir, CGROUP_INTENT_FILE))) as StoredRecord;
   } catch {
     return undefined;
   }
@@ -182,12 +182,12 @@ export function readCgroupIntent(dir: string): StoredRecord | undefined {
 export const HOST_MOUNTS_INTENT_FILE = 'host-mounts';
 
 export function writeHostMountsIntent(dir: string, rootfs: string): void {
-  fs.writeFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), rootfs, { mode: 0o600 });
+  files.writeText(path.join(dir, HOST_MOUNTS_INTENT_FILE), rootfs, { mode: 0o600 });
 }
 
 export function readHostMountsIntent(dir: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(dir, HOST_MOUNTS_INTENT_FILE), 'utf8') || undefined;
+    return files.readText(path.join(dir, HOST_MOUNTS_INTENT_FILE)) || undefined;
   } catch {
     return undefined;
   }
@@ -195,15 +195,15 @@ export function readHostMountsIntent(dir: string): string | undefined {
 
 export function writeState(dir: string, state: ContainerState): void {
   const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+  const fd = files.open(tmp, 'w', 0o600);
   // No fsync: the rename makes the update atomic for any crash of tsrunc, and the state root is
   // tmpfs by design (/run), where a power loss takes every container with it anyway.
   try {
-    fs.writeSync(fd, JSON.stringify(state));
+    files.write(fd, JSON.stringify(state));
   } finally {
-    fs.closeSync(fd);
+    files.close(fd);
   }
-  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+  files.rename(tmp, path.join(dir, STATE_FILE));
 }
 
 /**
@@ -226,7 +226,7 @@ export function readStateUnlocked(dir: string): ContainerState {
 export function readState(dir: string): ContainerState | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, STATE_FILE), 'utf8');
+    text = files.readText(path.join(dir, STATE_FILE));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
@@ -239,12 +239,12 @@ export function readState(dir: string): ContainerState | undefined {
 }
 
 export function removeContainerDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  files.remove(dir, { recursive: true });
 }
 
 export function listContainerIds(root: string): string[] {
   try {
-    return fs.readdirSync(path.resolve(root), { withFileTypes: true })
+    return files.readdir(path.resolve(root))
       .filter((d) => d.isDirectory() && d.name !== STATE_ROOT_CACHE).map((d) => d.name).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -260,9 +260,9 @@ function pidFileError(file: string, e: unknown): TsruncError {
 /** Refuses, before anything is created, a pid file whose directory is missing or is not one. */
 export function checkPidFileDir(file: string): void {
   const dir = path.dirname(path.resolve(file));
-  let st: fs.Stats;
+  let st: files.FileStat;
   try {
-    st = fs.statSync(dir);
+    st = files.stat(dir);
   } catch (e) {
     throw pidFileError(file, e);
   }
@@ -274,10 +274,10 @@ export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
   try {
-    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-    fs.renameSync(tmp, abs);
+    files.writeText(tmp, String(pid), { mode: 0o644 });
+    files.rename(tmp, abs);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    files.remove(tmp);
     throw pidFileError(file, e);
   }
 }

@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['dbus'],
   ['native'],
   ['contract'],
-  ['context', 'log', 'timings', 'jit-policy', 'errors'],
+  ['context', 'log', 'timings', 'jit-policy', 'errors', 'sys'],
 ];
 
 /** Pairs of one layer that must not import each other (siblings, not a stack). */
