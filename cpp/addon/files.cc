@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +154,9 @@ Napi::Value statResult(Napi::Env env, const struct stat& st) {
   o.Set("uid", Napi::Number::New(env, st.st_uid));
   o.Set("gid", Napi::Number::New(env, st.st_gid));
   o.Set("size", Napi::Number::New(env, static_cast<double>(st.st_size)));
+  // As Node's numbers: exact below 2^53, which nsfs and the usual file systems' inodes are.
+  o.Set("dev", Napi::Number::New(env, static_cast<double>(st.st_dev)));
+  o.Set("ino", Napi::Number::New(env, static_cast<double>(st.st_ino)));
   return o;
 }
 
@@ -243,6 +247,18 @@ Napi::Value Readlink(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, buf, static_cast<size_t>(n));
 }
 
+// realpath(path): absolute, without symbolic links, . or ..; the file must exist.
+Napi::Value Realpath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!args(info, "realpath", "s")) return env.Undefined();
+  std::string path = str(info, 0);
+  char* resolved = realpath(path.c_str(), nullptr);
+  if (!resolved) return fail(env, "realpath", errno, path);
+  Napi::String out = Napi::String::New(env, resolved);
+  free(resolved);
+  return out;
+}
+
 Napi::Value Access(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!args(info, "access", "sn")) return env.Undefined();
@@ -266,7 +282,7 @@ Napi::Object constants(Napi::Env env) {
   set("O_CREAT", O_CREAT); set("O_EXCL", O_EXCL); set("O_TRUNC", O_TRUNC); set("O_APPEND", O_APPEND);
   set("O_DIRECTORY", O_DIRECTORY); set("O_NONBLOCK", O_NONBLOCK); set("O_NOFOLLOW", O_NOFOLLOW);
   set("F_OK", F_OK); set("R_OK", R_OK); set("W_OK", W_OK); set("X_OK", X_OK);
-  set("S_IFMT", S_IFMT); set("S_IFDIR", S_IFDIR); set("S_IFREG", S_IFREG); set("S_IFLNK", S_IFLNK);
+  set("S_IFMT", S_IFMT); set("S_IFDIR", S_IFDIR); set("S_IFREG", S_IFREG); set("S_IFLNK", S_IFLNK); set("S_IFSOCK", S_IFSOCK);
   return c;
 }
 
@@ -307,6 +323,7 @@ void RegisterFiles(Napi::Env env, Napi::Object exports) {
   f.Set("unlink", Napi::Function::New(env, Unlink));
   f.Set("rename", Napi::Function::New(env, Rename));
   f.Set("readlink", Napi::Function::New(env, Readlink));
+  f.Set("realpath", Napi::Function::New(env, Realpath));
   f.Set("access", Napi::Function::New(env, Access));
   f.Set("chmod", Napi::Function::New(env, Chmod));
   f.Set("constants", constants(env));

@@ -7,6 +7,6 @@
 #include <napi.h>
 
 // Adds the object `files` (readFile, writeFile, open, close, read, write, stat, lstat, readdir,
-// mkdir, rmdir, unlink, rename, readlink, access, chmod, and the open flags, mode bits and signal
+// mkdir, rmdir, unlink, rename, readlink, realpath, access, chmod, and the open flags, mode bits and signal
 // numbers of this machine) to the addon's exports.
 void RegisterFiles(Napi::Env env, Napi::Object exports);

@@ -6,9 +6,10 @@
 // same wait there. So create, run and exec begin early a write that moves nothing (this process
 // into the v1 cgroup it is already in) on a worker thread: the grace period passes while the
 // command's code loads and the config is checked, and the launcher's writes find the lock ready.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { inUserNamespace } from '../linux/rootless';
+import { addon } from '../native/addon';
+import { close, open } from '../sys/files';
 import { dirInMount } from './files';
 import { thisCgroupHost, type CgroupHost } from './host';
 import type { CgroupPlacement } from './types';
@@ -40,7 +41,11 @@ export function warmUpCgroupAttach(h: CgroupHost = thisCgroupHost()): void {
   if (process.geteuid?.() !== 0 || inUserNamespace()) return;
   const file = ownProcsFile(h);
   if (!file) return;
-  // One call, so open, write and close all happen on the worker thread: what create does next
-  // is synchronous and gives the event loop no turn before the launcher's writes.
-  fs.writeFile(file, String(process.pid), { flag: 'r+' }, () => {});
+  let fd: number;
+  try { fd = open(file, 'r+'); } catch { return; }
+  // The write on a thread of the addon's, which needs no turn of the event loop (what create does
+  // next is synchronous and gives it none before the launcher's writes); the fd is closed when it
+  // is done, or at exit if create finishes first.
+  const done = (): void => { try { close(fd); } catch { /* closed already */ } };
+  addon().writeOnThread(fd, Buffer.from(String(process.pid))).then(done, done);
 }

@@ -8,7 +8,8 @@ import { signalInit } from '../container/process-signal';
 import { keepSigpipeHarmless } from '../container/signals';
 import { startContainer } from '../container/start';
 import { becomeSubreaper, SignalForwarder, waitForeground } from '../container/foreground';
-import { ForegroundTerminal } from '../container/foreground-terminal';
+import type { ForegroundTerminal } from '../container/foreground-terminal';
+import { foregroundTerminal } from '../container/process-io';
 import type { CreateArgs } from './create';
 import { Timings } from '../timings';
 
@@ -29,7 +30,7 @@ export default async function run(args: RunArgs, ctx: CommandContext): Promise<n
   if (!args.detach) becomeSubreaper();
   // A terminal without --console-socket in the foreground: tsrunc receives the pty and relays it.
   let terminal: ForegroundTerminal | undefined;
-  const ownConsole = args.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath;
+  const ownConsole = args.detach ? undefined : () => (terminal = foregroundTerminal().listen()).socketPath;
   let state;
   try {
     state = createContainer({ ...args, ownConsole }, ctx);

@@ -1,7 +1,7 @@
 // Reads a bundle's config.json and checks it completely before anything is created: read errors,
 // JSON syntax, schema, semantic rules and the filesystem facts (root directory, namespace files).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../sys/files';
+import * as path from 'path-browserify';
 import { TsruncError } from '../errors';
 import { CONFIG_NAME } from './findings';
 import { recordExactIntegers } from './exact-integers';
@@ -58,7 +58,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
 
 export function readConfig(configPath: string): string {
   try {
-    return fs.readFileSync(configPath, 'utf8');
+    return files.readText(configPath);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const text = (err.code && ERRNO_TEXT[err.code]) ?? err.message;

@@ -2,8 +2,8 @@
 // launcher has already killed what it started; the steps done here are undone from an undo stack
 // (undo.ts), so a failed create leaves nothing behind, and a crashed one nothing `delete --force`
 // does not remove.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../sys/files';
+import * as path from 'path-browserify';
 import { launcherWritesProcs, warmUpCgroupAttach } from '../cgroups/attach-warmup';
 import { thisCgroupHost } from '../cgroups/host';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';
@@ -16,7 +16,6 @@ import { SPEC_VERSION } from '../context';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { detachHostMounts } from './host-mounts';
-import { ForegroundTerminal } from './foreground-terminal';
 import { launch, LaunchError } from '../native/launcher';
 import { refuseIntelRdt } from '../linux/intel-rdt';
 import { namespaceKind } from '../linux/namespaces';
@@ -30,7 +29,7 @@ import {
   checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
   type ContainerState,
 } from '../state/store';
-import { chooseConsole, listenFds } from './process-io';
+import { chooseConsole, foregroundTerminal, listenFds } from './process-io';
 import { crashPoint, UndoStack } from './undo';
 import { runningRootless } from '../linux/rootless';
 import { rootlessCgroups } from './rootless-cgroups';
@@ -139,7 +138,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       warn: (msg) => ctx.log.warn(msg),
       consoleSocket: consoleTo?.socketPath,
       // tsrunc's own terminal relay: the container starts at the caller's size unless the config says.
-      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: foregroundTerminal().callerSize() } : undefined,
       // Made after the plan is sent, while the launcher starts (systemd's once it exists, below).
       cgroup: cgroups ? { ...cgroups.placement(), ...(cgroups.createsWithPid ? {} : { afterPlan: true }) } : undefined,
       hookState: { ...hookState(forHooks, 'creating') },
@@ -202,7 +201,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
     if (opts.pidFile) {
       const pidFile = path.resolve(opts.pidFile);
       writePidFile(pidFile, launched.initPid);
-      undo.push('the pid file', () => fs.rmSync(pidFile, { force: true }));
+      undo.push('the pid file', () => files.remove(pidFile));
     }
     timings.phase('state');
     launched.commit();

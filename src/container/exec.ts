@@ -3,8 +3,7 @@
 // process with the command and flags laid over it, as runc builds it. The launcher joins the
 // init's namespaces and cgroup and applies the same limits; without --detach, tsrunc waits for the
 // process as its subreaper and exits with its status.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
 import { jsonSyntaxText } from '../config/json-error';
@@ -20,10 +19,11 @@ import { detectLsm } from '../linux/lsm';
 import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
-import { ForegroundTerminal } from './foreground-terminal';
+import type { ForegroundTerminal } from './foreground-terminal';
 import { Timings } from '../timings';
 import { PidfdSocket } from './pidfd-socket';
-import { chooseConsole } from './process-io';
+import { chooseConsole, foregroundTerminal } from './process-io';
+import { readText } from '../sys/files';
 import { keepSigpipeHarmless } from './signals';
 
 export interface ExecOptions {
@@ -53,7 +53,7 @@ export interface ExecOptions {
 function readProcessFile(file: string): Process {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readText(file);
   } catch (e) {
     throw new TsruncError(`open ${file}: ${errnoText(e)}`);
   }
@@ -157,7 +157,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     // A label the host cannot apply is refused before anything runs, as at create.
     if (process.apparmorProfile || process.selinuxLabel) requireLsmSupport({ ...stored, process }, detectLsm());
     timings.phase('process and checks');
-    const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = ForegroundTerminal.listen()).socketPath);
+    const consoleTo = chooseConsole(process.terminal === true, o.consoleSocket, o.detach ? undefined : () => (terminal = foregroundTerminal().listen()).socketPath);
 
     const cgroups = openCgroups(cgroupRecord(c.state.tsrunc.cgroup));
     const sub = parseSubCgroups(o.cgroup);
@@ -169,7 +169,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
       debug: ctx.opts.debug,
       stateRoot: path.resolve(ctx.opts.root),
       consoleSocket: consoleTo?.socketPath,
-      consoleRelay: consoleTo?.ownRelay ? { callerSize: ForegroundTerminal.callerSize() } : undefined,
+      consoleRelay: consoleTo?.ownRelay ? { callerSize: foregroundTerminal().callerSize() } : undefined,
       cgroup: cgroups?.placement(sub),
       warn: (m) => ctx.log.warn(m),
     });

@@ -1,9 +1,9 @@
 // A container process in the foreground of `run` or `exec` (without --detach): tsrunc becomes the
 // subreaper that inherits it from the launcher, forwards the signals it receives to it, waits for
 // it, and exits with its status (128+N when a signal N ended it), as runc does.
-import * as os from 'node:os';
 import { useUsualJitPolicy } from '../jit-policy';
 import { addon } from '../native/addon';
+import { signalNumbers } from '../sys/files';
 import type { ForegroundTerminal } from './foreground-terminal';
 
 /** The signals passed on to the foreground process (runc's list). Not SIGWINCH: with a terminal the
@@ -26,7 +26,7 @@ export class SignalForwarder {
   private readonly pending: NodeJS.Signals[] = [];
   private readonly handler = (sig: NodeJS.Signals): void => {
     if (!this.deliver) { this.pending.push(sig); return; }
-    try { this.deliver(os.constants.signals[sig]); } catch { /* already exiting */ }
+    try { this.deliver(signalNumbers()[sig]); } catch { /* already exiting */ }
   };
 
   start(): void {

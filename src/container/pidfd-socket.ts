@@ -3,7 +3,7 @@
 // signalled and waited for safely. The wire format is runc's: one message whose data names the
 // kind of process ("standard" for an init, "setns" for an exec'd one) and whose only SCM_RIGHTS
 // descriptor is the pidfd, exactly what --console-socket sends with the pty's name.
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 import { errnoText, TsruncError } from '../errors';
 import { addon } from '../native/addon';
 
@@ -48,13 +48,13 @@ export class PidfdSocket {
     } catch (e) {
       throw new TsruncError(`--pidfd-socket ${this.socketPath}: sendmsg: ${errnoText(e)}`);
     } finally {
-      fs.closeSync(pidfd);
+      files.close(pidfd);
     }
   }
 
   close(): void {
     if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
+    files.close(this.fd);
     this.fd = undefined;
   }
 }
@@ -64,7 +64,7 @@ function whyNotConnected(socketPath: string, e: unknown): string {
   const reason = errnoText(e);
   if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') return reason;
   try {
-    const st = fs.statSync(socketPath);
+    const st = files.stat(socketPath);
     if (!st.isSocket()) return `${reason} (${st.isDirectory() ? 'a directory' : 'not a socket'})`;
     return `${reason} (nothing listens on it)`;
   } catch {

@@ -1,7 +1,8 @@
 // What a new process (create's init, exec's process) gets for its terminal and inherited fds, the
 // same for both: runc's console-socket rules, and $LISTEN_FDS passed through (socket activation).
-import * as path from 'node:path';
+import * as path from 'path-browserify';
 import { TsruncError } from '../errors';
+import type { ForegroundTerminal } from './foreground-terminal';
 
 export interface ConsoleChoice {
   /** Where the launcher sends the pty master (absolute). */
@@ -27,4 +28,10 @@ export function chooseConsole(terminal: boolean, consoleSocket: string | undefin
 export function listenFds(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number.parseInt(env.LISTEN_FDS ?? '', 10);
   return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** The relay of a terminal tsrunc shows itself (foreground-terminal.ts), loaded only when one is
+ * used: it brings node:tty and node:fs, which a container without a terminal never needs. */
+export function foregroundTerminal(): typeof ForegroundTerminal {
+  return (require('./foreground-terminal') as typeof import('./foreground-terminal')).ForegroundTerminal;
 }

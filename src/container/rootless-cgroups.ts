@@ -1,8 +1,8 @@
 // Cgroups of a rootless container (runc's rule): used when this user can write them (a delegated
 // cgroup v2 subtree); otherwise left out, but only when the config asks for no limit at all, for
 // there would be nothing to enforce them with, and names no cgroupsPath.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../sys/files';
+import * as path from 'path-browserify';
 import type { CgroupManager } from '../cgroups/manager';
 import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
@@ -10,8 +10,8 @@ import { TsruncError } from '../errors';
 /** The nearest existing directory at or above `dir` is writable by this process. */
 function creatable(dir: string): boolean {
   for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(d)) {
-      try { fs.accessSync(d, fs.constants.W_OK); return true; } catch { return false; }
+    if (files.exists(d)) {
+      try { files.access(d, 'w'); return true; } catch { return false; }
     }
     if (d === path.dirname(d)) return false;
   }

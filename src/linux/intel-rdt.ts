@@ -3,7 +3,7 @@
 // side at all (features: intelRdt.enabled false), so every intelRdt object, even an empty one, is
 // refused before anything exists, with the reason: on a host without resctrl in runc ≥ 1.4's
 // words, elsewhere as not implemented. runc < 1.4 silently ignores a config with only closID.
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 import { TsruncError } from '../errors';
 
 /** The first resctrl mount point in a mountinfo text, or undefined. */
@@ -17,7 +17,7 @@ export function resctrlMountPoint(mountinfo: string): string | undefined {
 
 function hostResctrl(): string | undefined {
   try {
-    return resctrlMountPoint(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+    return resctrlMountPoint(files.readText('/proc/self/mountinfo'));
   } catch {
     return undefined;
   }

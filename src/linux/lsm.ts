@@ -2,8 +2,8 @@
 // profile or an SELinux label is refused up front where the label could not be applied, rather
 // than the container running unconfined. The checks are the ones runc relies on (libcontainer's
 // apparmor package, go-selinux), re-derived from the kernel interfaces they read.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../sys/files';
+import * as path from 'path-browserify';
 
 export interface LsmHost {
   apparmor: boolean;
@@ -20,7 +20,7 @@ const HOST: LsmRoots = { sys: '/sys', proc: '/proc' };
 
 function readText(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return files.readText(file);
   } catch {
     return undefined;
   }

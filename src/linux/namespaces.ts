@@ -1,6 +1,6 @@
 // The namespace kinds tsrunc knows, in the order the launcher joins them (user first so that the
 // others are joined with the right owner, mount last-but-two so /proc paths of the others resolve).
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 /** The kernel's namespace kinds, by the names runtime-spec gives them. config/types.ts has the
  * same union for config.json (checked against the schema there); the compiler checks the two agree
  * wherever a config value reaches this layer. */
@@ -39,8 +39,8 @@ export function isRuntimesOwnNamespace(type: NamespaceType, path: string): boole
   const kind = namespaceKind(type);
   if (kind === undefined) return undefined;
   try {
-    const own = fs.statSync(`/proc/self/ns/${kind.procName}`);
-    const other = fs.statSync(path);
+    const own = files.stat(`/proc/self/ns/${kind.procName}`);
+    const other = files.stat(path);
     return own.dev === other.dev && own.ino === other.ino;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 // NUMA memory policy: the set_mempolicy(2) numbers behind linux.memoryPolicy's names, the node
 // list format, and which nodes of this host have memory. Validation, the plan builder and
 // `tsrunc features` all read these tables.
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 
 // include/uapi/linux/mempolicy.h
 export const MEMPOLICY_MODES: Readonly<Record<string, number>> = {
@@ -68,7 +68,7 @@ export function nodeListText(nodes: readonly number[]): string {
 export function hostMemoryNodes(sysfs = '/sys'): number[] | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(`${sysfs}/devices/system/node/has_memory`, 'utf8').trim();
+    text = files.readText(`${sysfs}/devices/system/node/has_memory`).trim();
   } catch {
     return undefined;
   }

@@ -1,12 +1,12 @@
 // Drives the launcher over its socket: sends the plan, relays its debug lines, and turns its
 // {step, op, path, errno} failures into errors. Synchronous on purpose: create is a straight line,
 // and nothing else runs in this process meanwhile.
-import * as fs from 'node:fs';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import type { Logger } from '../log';
 import { Timings } from '../timings';
 import type { CliToLauncherMessage, ErrorMessage, LaunchPlan, LauncherToCliMessage } from '../contract/generated/contract';
 import { addon, launcherPath } from './addon';
+import * as files from '../sys/files';
 
 /** The launcher failed: `failure` is what it reported (the root cause). */
 export class LaunchError extends TsruncError {
@@ -17,13 +17,10 @@ export class LaunchError extends TsruncError {
 
 class LineSocket {
   private buffered = '';
-  private readonly chunk = Buffer.allocUnsafe(65536);
   constructor(readonly fd: number) {}
 
   send(msg: LaunchPlan | CliToLauncherMessage): void {
-    const data = Buffer.from(JSON.stringify(msg) + '\n');
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(this.fd, data, off);
+    files.write(this.fd, JSON.stringify(msg) + '\n');
   }
 
   /** Next message, or undefined at EOF. Its shape is the launcher's (generated from the same
@@ -36,15 +33,15 @@ class LineSocket {
         this.buffered = this.buffered.slice(nl + 1);
         return JSON.parse(line) as LauncherToCliMessage;
       }
-      let n: number;
+      let chunk: string;
       try {
-        n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+        chunk = files.readChunk(this.fd, 65536);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
         throw e;
       }
-      if (n === 0) return undefined;
-      this.buffered += this.chunk.toString('utf8', 0, n);
+      if (chunk === '') return undefined;
+      this.buffered += chunk;
     }
   }
 }
@@ -79,7 +76,7 @@ export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSp
   const finish = () => {
     if (finished) return;
     finished = true;
-    fs.closeSync(fd);
+    files.close(fd);
     native.waitPid(launcherPid);
   };
 

@@ -1,6 +1,6 @@
 // Spec + command-line options -> launch plan. Everything the launcher will do is decided here.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../sys/files';
+import * as path from 'path-browserify';
 import type { Process, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectLsm, type LsmHost } from '../linux/lsm';
@@ -51,7 +51,7 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   if (!rootPath) throw new TsruncError('config.json: /root/path: is required');
   const abs = path.resolve(bundle, rootPath);
   try {
-    return fs.realpathSync(abs);
+    return files.realpath(abs);
   } catch {
     throw new TsruncError(`rootfs (${JSON.stringify(abs)}) does not exist`);
   }

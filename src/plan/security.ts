@@ -2,7 +2,7 @@
 // does not have is skipped with a warning (runtime-spec 1.1); unknown names were rejected earlier.
 // So is one the runtime cannot grant (config.md: logged as a warning, not a failure): outside its
 // own bounding set, for a process that gets no user namespace (whose bounding set is full).
-import * as fs from 'node:fs';
+import * as files from '../sys/files';
 import type { Capabilities, Rlimit } from '../config/types';
 import { integerValue } from '../config/exact-integers';
 import { capabilityNumber, CAPABILITY_SETS } from '../linux/capabilities';
@@ -12,7 +12,7 @@ import type { PlanCapabilities } from './types';
 
 function kernelLastCap(): number {
   try {
-    return Number.parseInt(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
+    return Number.parseInt(files.readText('/proc/sys/kernel/cap_last_cap'), 10);
   } catch {
     return Number.MAX_SAFE_INTEGER;
   }
@@ -22,7 +22,7 @@ function kernelLastCap(): number {
  * unreadable. Every process the launcher starts inherits it. */
 export function runtimeBoundingSet(): bigint | undefined {
   try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(files.readText('/proc/self/status'));
     return m ? BigInt(`0x${m[1]}`) : undefined;
   } catch {
     return undefined;
@@ -90,7 +90,7 @@ function refuseAboveNrOpen(r: { type: number; hard: string }, index: number): vo
   if (r.type !== RLIMIT_NOFILE) return;
   let nrOpen: bigint;
   try {
-    nrOpen = BigInt(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+    nrOpen = BigInt(files.readText('/proc/sys/fs/nr_open').trim());
   } catch {
     return; // unreadable: the launcher's setrlimit still answers
   }

@@ -5,11 +5,11 @@
 // errors.ts words both alike; everything is synchronous and every fd is close-on-exec.
 import { nativeModule } from './native-module';
 
-interface RawStat { mode: number; uid: number; gid: number; size: number }
+interface RawStat { mode: number; uid: number; gid: number; size: number; dev: number; ino: number }
 
 type ConstantName = 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR' | 'O_CREAT' | 'O_EXCL' | 'O_TRUNC' | 'O_APPEND' |
   'O_DIRECTORY' | 'O_NONBLOCK' | 'O_NOFOLLOW' | 'F_OK' | 'R_OK' | 'W_OK' | 'X_OK' | 'S_IFMT' | 'S_IFDIR' |
-  'S_IFREG' | 'S_IFLNK';
+  'S_IFREG' | 'S_IFLNK' | 'S_IFSOCK';
 
 /** What cpp/addon/files.cc exports as `files`. */
 interface NativeFiles {
@@ -28,6 +28,7 @@ interface NativeFiles {
   unlink(path: string): void;
   rename(from: string, to: string): void;
   readlink(path: string): string;
+  realpath(path: string): string;
   access(path: string, mode: number): void;
   chmod(path: string, mode: number): void;
   constants: Record<ConstantName, number>;
@@ -55,13 +56,15 @@ function flagBits(flag: OpenFlag): number {
   }
 }
 
-/** A file's type and owner. */
+/** A file's type, owner, size and identity (dev and ino). */
 export class FileStat {
-  constructor(readonly mode: number, readonly uid: number, readonly gid: number, readonly size: number) {}
+  constructor(readonly mode: number, readonly uid: number, readonly gid: number, readonly size: number,
+    readonly dev: number, readonly ino: number) {}
   private type(): number { return this.mode & native().constants.S_IFMT; }
   isDirectory(): boolean { return this.type() === native().constants.S_IFDIR; }
   isFile(): boolean { return this.type() === native().constants.S_IFREG; }
   isSymbolicLink(): boolean { return this.type() === native().constants.S_IFLNK; }
+  isSocket(): boolean { return this.type() === native().constants.S_IFSOCK; }
 }
 
 /** A directory entry: its name and type (without following a symbolic link). */
@@ -72,7 +75,7 @@ export interface DirEntry {
   isSymbolicLink(): boolean;
 }
 
-const toStat = (s: RawStat): FileStat => new FileStat(s.mode, s.uid, s.gid, s.size);
+const toStat = (s: RawStat): FileStat => new FileStat(s.mode, s.uid, s.gid, s.size, s.dev, s.ino);
 
 export function readText(path: string): string {
   return native().readFile(path);
@@ -165,6 +168,11 @@ export function rename(from: string, to: string): void {
 
 export function readlink(path: string): string {
   return native().readlink(path);
+}
+
+/** The absolute path without symbolic links, . or ..; the file must exist. */
+export function realpath(path: string): string {
+  return native().realpath(path);
 }
 
 /** Throws unless the caller may use path as asked ('x': execute, 'r', 'w', 'f': exists). */

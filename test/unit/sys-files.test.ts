@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainMessage, withoutNodeCodes } from '../../src/errors';
@@ -83,7 +84,7 @@ test('reading and writing: whole files (also /proc ones, which report size 0), f
   }
 });
 
-test('directories: stat and readdir types without following links, mkdir modes, recursive remove', () => {
+test('directories: stat and readdir types without following links, mkdir modes, recursive remove', async () => {
   const dir = scratch();
   try {
     files.mkdir(path.join(dir, 'd'), 0o711);
@@ -99,6 +100,19 @@ test('directories: stat and readdir types without following links, mkdir modes, 
     assert.equal(files.stat(path.join(dir, 'd', 'file')).size, 1);
     assert.equal(files.stat(dir).uid, process.getuid?.());
     assert.equal(files.readlink(path.join(dir, 'd', 'link-to-dir')), dir);
+    assert.equal(files.realpath(path.join(dir, 'd', 'link-to-dir', 'd', 'sub', '..', 'file')), path.join(fs.realpathSync(dir), 'd', 'file'));
+    assert.equal(thrown(() => files.realpath(path.join(dir, 'd', 'none'))).code, 'ENOENT');
+    const own = files.stat('/proc/self/ns/mnt');
+    const nodeOwn = fs.statSync('/proc/self/ns/mnt');
+    assert.deepEqual([own.dev, own.ino], [nodeOwn.dev, nodeOwn.ino], 'a namespace is told by dev and ino');
+    const sock = path.join(dir, 'sock');
+    const server = net.createServer().listen(sock);
+    try {
+      await new Promise((resolve) => server.on('listening', resolve));
+      assert.ok(files.stat(sock).isSocket() && !files.stat(sock).isFile());
+    } finally {
+      server.close();
+    }
 
     assert.equal(thrown(() => files.remove(path.join(dir, 'd'))).code, 'EISDIR', 'a directory only with recursive');
     files.remove(path.join(dir, 'd'), { recursive: true });

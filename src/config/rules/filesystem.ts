@@ -4,8 +4,8 @@
 // ioctl(NS_GET_NSTYPE), which Node lacks, so here the type is checked only for /proc/<pid>/ns/<name>
 // paths, whose link name says it; any other file (e.g. a bind mount under /run/netns) is left to the
 // launcher, which verifies every namespace fd with the ioctl before joining it.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as files from '../../sys/files';
+import * as path from 'path-browserify';
 import { isRuntimesOwnNamespace, NAMESPACE_KINDS } from '../../linux/namespaces';
 import { sysctlPlacement } from '../../linux/sysctl';
 import type { Findings } from '../findings';
@@ -36,7 +36,7 @@ function checkRoot({ spec }: RuleInput, bundle: string, out: Findings): void {
   if (!rootPath) return;
   const abs = path.resolve(bundle, rootPath);
   try {
-    if (!fs.statSync(abs).isDirectory()) out.problem('/root/path', `${abs} is not a directory`);
+    if (!files.stat(abs).isDirectory()) out.problem('/root/path', `${abs} is not a directory`);
   } catch (e) {
     out.problem('/root/path', `${abs} ${errnoText(e)}`);
   }
@@ -58,7 +58,7 @@ function checkNamespacePaths({ linux }: RuleInput, out: Findings): void {
     if (!nsPath || !nsPath.startsWith('/')) return;
     const at = `/linux/namespaces/${i}/path`;
     try {
-      fs.statSync(nsPath);
+      files.stat(nsPath);
     } catch (e) {
       out.problem(at, `${nsPath} ${errnoText(e)}`);
       return;

@@ -2,7 +2,7 @@
 // (bytes, not characters; one "%d" template), names that would meet in the container, and, with a
 // bundle, the host side: each device exists in the runtime's network namespace, and the container
 // does not share that namespace. Needing a network namespace at all is checked in namespaces.ts.
-import * as fs from 'node:fs';
+import * as files from '../../sys/files';
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { isRuntimesOwnNamespace } from '../../linux/namespaces';
@@ -71,7 +71,7 @@ export function checkNetDevicesOnHost({ linux, namespaces }: RuleInput, out: Fin
 function runtimeInterfaces(): Set<string> | undefined {
   let text: string;
   try {
-    text = fs.readFileSync('/proc/self/net/dev', 'utf8');
+    text = files.readText('/proc/self/net/dev');
   } catch {
     return undefined; // no procfs: the launcher looks each device up before anything exists
   }
