@@ -112,15 +112,13 @@ export const FOREIGN_PROCESS_GRACE_MS = 100;
 export class CgroupInUseError extends TsruncError {}
 
 /**
- * Removes a cgroup and the cgroups below it, deepest first. rmdir fails with EBUSY while a
- * killed process is still leaving, so it is retried for up to `timeoutMs`; but when the cgroup
- * still lists processes after `graceMs`, they are someone else's and CgroupInUseError says so.
+ * Removes a cgroup and the cgroups below it, deepest first. The rmdir is tried first: a cgroup
+ * without child cgroups and processes goes at once whatever control files it shows, and only a
+ * busy one is listed for children. rmdir fails with EBUSY while a killed process is still
+ * leaving, so it is retried for up to `timeoutMs`; but when the cgroup still lists processes
+ * after `graceMs`, they are someone else's and CgroupInUseError says so.
  */
 export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = timeoutMs): void {
-  if (!exists(dir)) return;
-  let children: DirEntry[] = [];
-  try { children = readdir(dir); } catch { /* gone meanwhile */ }
-  for (const c of children) if (c.isDirectory()) removeCgroupDir(path.join(dir, c.name), timeoutMs, graceMs);
   const started = Date.now();
   for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
     try {
@@ -129,6 +127,7 @@ export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = timeout
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT') return;
+      if (code === 'EBUSY' && Date.now() - started <= timeoutMs && removeChildCgroups(dir, timeoutMs, graceMs)) continue;
       const waited = Date.now() - started;
       if (code === 'EBUSY' && waited > graceMs) {
         const left = cgroupPids(dir);
@@ -140,4 +139,13 @@ export function removeCgroupDir(dir: string, timeoutMs = 5000, graceMs = timeout
     }
     sleepMs(delay);
   }
+}
+
+/** Removes the cgroups below dir; false when it has none (what keeps it busy is processes). */
+function removeChildCgroups(dir: string, timeoutMs: number, graceMs: number): boolean {
+  let children: DirEntry[] = [];
+  try { children = readdir(dir); } catch { /* gone meanwhile: the next rmdir says so */ }
+  const below = children.filter((c) => c.isDirectory());
+  for (const c of below) removeCgroupDir(path.join(dir, c.name), timeoutMs, graceMs);
+  return below.length > 0;
 }

@@ -195,14 +195,28 @@ export function remove(path: string, options: { recursive?: boolean } = {}): voi
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
+  if (!st.isDirectory()) { ignoreMissing(() => unlink(path)); return; }
+  if (!options.recursive) {
+    throw Object.assign(new Error(`EISDIR: is a directory, rm '${path}'`), { code: 'EISDIR', syscall: 'rm', path });
+  }
+  removeTree(path);
+}
+
+/** A directory and everything below it, by the entries' own types (no stat of each). */
+function removeTree(dir: string): void {
+  let entries: DirEntry[] = [];
+  try { entries = readdir(dir); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; throw e; }
+  for (const e of entries) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) removeTree(p);
+    else ignoreMissing(() => unlink(p));
+  }
+  ignoreMissing(() => rmdir(dir));
+}
+
+function ignoreMissing(fn: () => void): void {
   try {
-    if (!st.isDirectory()) { unlink(path); return; }
-    if (!options.recursive) {
-      const err = Object.assign(new Error(`EISDIR: is a directory, rm '${path}'`), { code: 'EISDIR', syscall: 'rm', path });
-      throw err;
-    }
-    for (const name of readdirNames(path)) remove(`${path}/${name}`, options);
-    rmdir(path);
+    fn();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
