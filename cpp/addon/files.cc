@@ -160,23 +160,45 @@ Napi::Value statResult(Napi::Env env, const struct stat& st) {
   return o;
 }
 
-Napi::Value Stat(const Napi::CallbackInfo& info) {
+// The calls that take a path (and a number: a mode) and answer 0, or -1 with errno.
+using PathCall = int (*)(const std::string& path, int number);
+
+Napi::Value pathCall(const Napi::CallbackInfo& info, const char* name, const char* kinds, PathCall call) {
   Napi::Env env = info.Env();
-  if (!args(info, "stat", "s")) return env.Undefined();
+  if (!args(info, name, kinds)) return env.Undefined();
   std::string path = str(info, 0);
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return fail(env, "stat", errno, path);
-  return statResult(env, st);
+  if (call(path, kinds[1] == 'n' ? num(info, 1) : 0) != 0) return fail(env, name, errno, path);
+  return env.Undefined();
 }
 
-Napi::Value Lstat(const Napi::CallbackInfo& info) {
+Napi::Value Mkdir(const Napi::CallbackInfo& info) {
+  return pathCall(info, "mkdir", "sn", [](const std::string& p, int mode) { return mkdir(p.c_str(), static_cast<mode_t>(mode)); });
+}
+Napi::Value Rmdir(const Napi::CallbackInfo& info) {
+  return pathCall(info, "rmdir", "s", [](const std::string& p, int) { return rmdir(p.c_str()); });
+}
+Napi::Value Unlink(const Napi::CallbackInfo& info) {
+  return pathCall(info, "unlink", "s", [](const std::string& p, int) { return unlink(p.c_str()); });
+}
+Napi::Value Access(const Napi::CallbackInfo& info) {
+  return pathCall(info, "access", "sn", [](const std::string& p, int mode) { return access(p.c_str(), mode); });
+}
+Napi::Value Chmod(const Napi::CallbackInfo& info) {
+  return pathCall(info, "chmod", "sn", [](const std::string& p, int mode) { return chmod(p.c_str(), static_cast<mode_t>(mode)); });
+}
+
+// stat(path) and lstat(path): mode, uid, gid, size, dev, ino.
+Napi::Value statCall(const Napi::CallbackInfo& info, bool follow) {
   Napi::Env env = info.Env();
-  if (!args(info, "lstat", "s")) return env.Undefined();
+  const char* name = follow ? "stat" : "lstat";
+  if (!args(info, name, "s")) return env.Undefined();
   std::string path = str(info, 0);
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return fail(env, "lstat", errno, path);
+  if ((follow ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) return fail(env, name, errno, path);
   return statResult(env, st);
 }
+Napi::Value Stat(const Napi::CallbackInfo& info) { return statCall(info, true); }
+Napi::Value Lstat(const Napi::CallbackInfo& info) { return statCall(info, false); }
 
 // readdir(path): [name, type, name, type, ...] without . and ..; type is the S_IFMT bits of the
 // entry, or 0 when the file system does not say (the caller then asks lstat).
@@ -202,30 +224,6 @@ Napi::Value Readdir(const Napi::CallbackInfo& info) {
   closedir(dir);
   if (err != 0) return fail(env, "scandir", err, path);
   return out;
-}
-
-Napi::Value Mkdir(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!args(info, "mkdir", "sn")) return env.Undefined();
-  std::string path = str(info, 0);
-  if (mkdir(path.c_str(), static_cast<mode_t>(num(info, 1))) != 0) return fail(env, "mkdir", errno, path);
-  return env.Undefined();
-}
-
-Napi::Value Rmdir(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!args(info, "rmdir", "s")) return env.Undefined();
-  std::string path = str(info, 0);
-  if (rmdir(path.c_str()) != 0) return fail(env, "rmdir", errno, path);
-  return env.Undefined();
-}
-
-Napi::Value Unlink(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!args(info, "unlink", "s")) return env.Undefined();
-  std::string path = str(info, 0);
-  if (unlink(path.c_str()) != 0) return fail(env, "unlink", errno, path);
-  return env.Undefined();
 }
 
 Napi::Value Rename(const Napi::CallbackInfo& info) {
@@ -257,22 +255,6 @@ Napi::Value Realpath(const Napi::CallbackInfo& info) {
   Napi::String out = Napi::String::New(env, resolved);
   free(resolved);
   return out;
-}
-
-Napi::Value Access(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!args(info, "access", "sn")) return env.Undefined();
-  std::string path = str(info, 0);
-  if (access(path.c_str(), num(info, 1)) != 0) return fail(env, "access", errno, path);
-  return env.Undefined();
-}
-
-Napi::Value Chmod(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!args(info, "chmod", "sn")) return env.Undefined();
-  std::string path = str(info, 0);
-  if (chmod(path.c_str(), static_cast<mode_t>(num(info, 1))) != 0) return fail(env, "chmod", errno, path);
-  return env.Undefined();
 }
 
 Napi::Object constants(Napi::Env env) {
