@@ -1,8 +1,9 @@
-// The file calls of every module a short command (state, list, start, kill, delete) loads, made
-// through the addon rather than node:fs: in the executable, Bun's node:fs and node:path cost each
-// command about a millisecond and 5 MB before it does anything (docs/performance.md), more than
-// all of `state`'s own work. Errors are shaped as Node's system errors (code, syscall, path), so
-// errors.ts words both alike; everything is synchronous and every fd is close-on-exec.
+// The file calls of every module the lifecycle's commands (create, run, exec, state, list, start,
+// kill, delete, pause) load at start, made through the addon rather than node:fs: in the
+// executable, Bun's node:fs and node:path cost each command about a millisecond before it does
+// anything (docs/performance.md), more than all of `state`'s own work. Errors are shaped as Node's
+// system errors (code, errno, syscall, path, message), so errors.ts words both alike; everything is
+// synchronous and every fd is close-on-exec.
 import { nativeModule } from './native-module';
 
 interface RawStat { mode: number; uid: number; gid: number; size: number; dev: number; ino: number }
