@@ -33,12 +33,19 @@ Napi::Value fail(Napi::Env env, const char* syscall, int err, const std::string&
   return env.Undefined();
 }
 
-// True when the arguments are present and of the kinds named ('s' string, 'n' number).
+// True when the arguments are present and of the kinds named ('s' string, 'p' path: a string
+// without NUL, which the kernel would take as its end and so act on another file; 'n' number).
 bool args(const Napi::CallbackInfo& info, const char* name, const char* kinds) {
   for (size_t i = 0; kinds[i]; i++) {
-    bool ok = i < info.Length() && (kinds[i] == 's' ? info[i].IsString() : info[i].IsNumber());
+    bool ok = i < info.Length() && (kinds[i] == 'n' ? info[i].IsNumber() : info[i].IsString());
     if (!ok) {
       Napi::TypeError::New(info.Env(), std::string("files.") + name + ": bad arguments").ThrowAsJavaScriptException();
+      return false;
+    }
+    if (kinds[i] == 'p' && info[i].As<Napi::String>().Utf8Value().find('\0') != std::string::npos) {
+      Napi::TypeError e = Napi::TypeError::New(info.Env(), std::string(name) + ": the path contains a NUL byte");
+      e.Set("code", Napi::String::New(info.Env(), "ERR_INVALID_ARG_VALUE"));
+      e.ThrowAsJavaScriptException();
       return false;
     }
   }
@@ -81,7 +88,7 @@ int openRetrying(const std::string& path, int flags, mode_t mode) {
 // readFile(path): the whole file as UTF-8 text.
 Napi::Value ReadFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "readFile", "s")) return env.Undefined();
+  if (!args(info, "readFile", "p")) return env.Undefined();
   std::string path = str(info, 0);
   int fd = openRetrying(path, O_RDONLY, 0);
   if (fd < 0) return fail(env, "open", errno, path);
@@ -96,7 +103,7 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
 // writeFile(path, data, flags, mode)
 Napi::Value WriteFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "writeFile", "ssnn")) return env.Undefined();
+  if (!args(info, "writeFile", "psnn")) return env.Undefined();
   std::string path = str(info, 0);
   int fd = openRetrying(path, num(info, 2), static_cast<mode_t>(num(info, 3)));
   if (fd < 0) return fail(env, "open", errno, path);
@@ -110,7 +117,7 @@ Napi::Value WriteFile(const Napi::CallbackInfo& info) {
 // open(path, flags, mode): the fd.
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "open", "snn")) return env.Undefined();
+  if (!args(info, "open", "pnn")) return env.Undefined();
   std::string path = str(info, 0);
   int fd = openRetrying(path, num(info, 1), static_cast<mode_t>(num(info, 2)));
   if (fd < 0) return fail(env, "open", errno, path);
@@ -172,26 +179,26 @@ Napi::Value pathCall(const Napi::CallbackInfo& info, const char* name, const cha
 }
 
 Napi::Value Mkdir(const Napi::CallbackInfo& info) {
-  return pathCall(info, "mkdir", "sn", [](const std::string& p, int mode) { return mkdir(p.c_str(), static_cast<mode_t>(mode)); });
+  return pathCall(info, "mkdir", "pn", [](const std::string& p, int mode) { return mkdir(p.c_str(), static_cast<mode_t>(mode)); });
 }
 Napi::Value Rmdir(const Napi::CallbackInfo& info) {
-  return pathCall(info, "rmdir", "s", [](const std::string& p, int) { return rmdir(p.c_str()); });
+  return pathCall(info, "rmdir", "p", [](const std::string& p, int) { return rmdir(p.c_str()); });
 }
 Napi::Value Unlink(const Napi::CallbackInfo& info) {
-  return pathCall(info, "unlink", "s", [](const std::string& p, int) { return unlink(p.c_str()); });
+  return pathCall(info, "unlink", "p", [](const std::string& p, int) { return unlink(p.c_str()); });
 }
 Napi::Value Access(const Napi::CallbackInfo& info) {
-  return pathCall(info, "access", "sn", [](const std::string& p, int mode) { return access(p.c_str(), mode); });
+  return pathCall(info, "access", "pn", [](const std::string& p, int mode) { return access(p.c_str(), mode); });
 }
 Napi::Value Chmod(const Napi::CallbackInfo& info) {
-  return pathCall(info, "chmod", "sn", [](const std::string& p, int mode) { return chmod(p.c_str(), static_cast<mode_t>(mode)); });
+  return pathCall(info, "chmod", "pn", [](const std::string& p, int mode) { return chmod(p.c_str(), static_cast<mode_t>(mode)); });
 }
 
 // stat(path) and lstat(path): mode, uid, gid, size, dev, ino.
 Napi::Value statCall(const Napi::CallbackInfo& info, bool follow) {
   Napi::Env env = info.Env();
   const char* name = follow ? "stat" : "lstat";
-  if (!args(info, name, "s")) return env.Undefined();
+  if (!args(info, name, "p")) return env.Undefined();
   std::string path = str(info, 0);
   struct stat st;
   if ((follow ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) return fail(env, name, errno, path);
@@ -204,7 +211,7 @@ Napi::Value Lstat(const Napi::CallbackInfo& info) { return statCall(info, false)
 // entry, or 0 when the file system does not say (the caller then asks lstat).
 Napi::Value Readdir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "readdir", "s")) return env.Undefined();
+  if (!args(info, "readdir", "p")) return env.Undefined();
   std::string path = str(info, 0);
   int fd = openRetrying(path, O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return fail(env, "scandir", errno, path);
@@ -228,7 +235,7 @@ Napi::Value Readdir(const Napi::CallbackInfo& info) {
 
 Napi::Value Rename(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "rename", "ss")) return env.Undefined();
+  if (!args(info, "rename", "pp")) return env.Undefined();
   std::string from = str(info, 0), to = str(info, 1);
   if (rename(from.c_str(), to.c_str()) != 0) return fail(env, "rename", errno, from, to);
   return env.Undefined();
@@ -236,7 +243,7 @@ Napi::Value Rename(const Napi::CallbackInfo& info) {
 
 Napi::Value Readlink(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "readlink", "s")) return env.Undefined();
+  if (!args(info, "readlink", "p")) return env.Undefined();
   std::string path = str(info, 0);
   char buf[4096];
   ssize_t n = readlink(path.c_str(), buf, sizeof buf);
@@ -248,7 +255,7 @@ Napi::Value Readlink(const Napi::CallbackInfo& info) {
 // realpath(path): absolute, without symbolic links, . or ..; the file must exist.
 Napi::Value Realpath(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!args(info, "realpath", "s")) return env.Undefined();
+  if (!args(info, "realpath", "p")) return env.Undefined();
   std::string path = str(info, 0);
   char* resolved = realpath(path.c_str(), nullptr);
   if (!resolved) return fail(env, "realpath", errno, path);

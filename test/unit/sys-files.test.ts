@@ -40,6 +40,14 @@ test('errors carry what node:fs errors carry, and read the same once worded for 
     assert.equal(thrown(() => files.open(path.join(dir, 'f'), 'directory')).code, 'ENOTDIR');
     assert.equal(thrown(() => files.rmdir(dir)).code, 'ENOTEMPTY');
     assert.equal(thrown(() => files.access(path.join(dir, 'f'), 'x')).code, 'EACCES');
+    // A NUL would end the path early in the kernel: refused, never truncated to another file.
+    const nul = thrown(() => files.readText(`${path.join(dir, 'f')}\0ignored`));
+    assert.equal(nul.code, 'ERR_INVALID_ARG_VALUE');
+    assert.match(nul.message, /NUL/);
+    assert.equal(thrown(() => files.mkdir(`${dir}/x\0y`)).code, 'ERR_INVALID_ARG_VALUE');
+    assert.ok(!fs.existsSync(path.join(dir, 'x')));
+    files.writeText(path.join(dir, 'g'), 'a\0b');
+    assert.equal(fs.readFileSync(path.join(dir, 'g'), 'utf8'), 'a\0b', 'a NUL in the data is data');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
