@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <stdlib.h>
@@ -22,12 +23,14 @@ Napi::Value fail(Napi::Env env, const char* syscall, int err, const std::string&
   std::string code = name ? name : "E" + std::to_string(err);
   std::string text = strerror(err);
   if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
-  std::string msg = code + ": " + text + ", " + syscall + " '" + path + "'" + (dest.empty() ? "" : " -> '" + dest + "'");
+  // Calls on an fd name no path, as Node's messages do not.
+  std::string msg = code + ": " + text + ", " + syscall + (path.empty() ? "" : " '" + path + "'") +
+                    (dest.empty() ? "" : " -> '" + dest + "'");
   Napi::Error e = Napi::Error::New(env, msg);
   e.Set("code", Napi::String::New(env, code));
   e.Set("errno", Napi::Number::New(env, -err));
   e.Set("syscall", Napi::String::New(env, syscall));
-  e.Set("path", Napi::String::New(env, path));
+  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
   if (!dest.empty()) e.Set("dest", Napi::String::New(env, dest));
   e.ThrowAsJavaScriptException();
   return env.Undefined();
@@ -73,6 +76,13 @@ bool writeAll(int fd, const std::string& data) {
   while (off < data.size()) {
     ssize_t n = write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      // A non-blocking fd (a pipe its reader set so, a shared terminal): wait until it takes more,
+      // as a blocking write would, rather than fail with half the output written.
+      struct pollfd p = {fd, POLLOUT, 0};
+      if (poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+      continue;
+    }
     if (n < 0) return false;
     off += static_cast<size_t>(n);
   }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainMessage, withoutNodeCodes } from '../../src/errors';
@@ -144,4 +145,36 @@ test('signal numbers are the machine\'s (os.constants.signals agrees)', () => {
   assert.equal(ours.SIGKILL, 9);
   assert.equal(ours.SIGTERM, 15);
   assert.ok(Object.keys(ours).length >= 30);
+});
+
+test('write gives all of the text to a non-blocking pipe whose reader is slow, as a blocking write would', async () => {
+  const dir = scratch();
+  const fifo = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  // The reader opens the fifo, then reads only after a pause: the pipe (64 KiB) fills first, and
+  // a non-blocking write(2) says EAGAIN.
+  const reader = spawn('sh', ['-c', `exec 3<'${fifo}'; sleep 0.3; wc -c <&3`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const counted = new Promise<string>((resolve) => {
+    let out = '';
+    reader.stdout.on('data', (d) => { out += String(d); });
+    reader.on('close', () => resolve(out.trim()));
+  });
+  // Non-blocking, a fifo opens for writing only once its reader has it open (ENXIO before).
+  let fd = -1;
+  for (let i = 0; fd < 0; i++) {
+    try {
+      fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || i > 400) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  const text = 'x'.repeat(1 << 20);
+  try {
+    assert.equal(files.write(fd, text), text.length);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(await counted, String(text.length));
 });
