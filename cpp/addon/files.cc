@@ -110,17 +110,25 @@ Napi::Value ReadFile(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, out);
 }
 
+// Opens the path argument with the flags and mode at info[at] and info[at + 1]; -1, the error
+// thrown, when it cannot.
+int openPathArg(const Napi::CallbackInfo& info, size_t at) {
+  std::string path = str(info, 0);
+  int fd = openRetrying(path, num(info, at), static_cast<mode_t>(num(info, at + 1)));
+  if (fd < 0) fail(info.Env(), "open", errno, path);
+  return fd;
+}
+
 // writeFile(path, data, flags, mode)
 Napi::Value WriteFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!args(info, "writeFile", "psnn")) return env.Undefined();
-  std::string path = str(info, 0);
-  int fd = openRetrying(path, num(info, 2), static_cast<mode_t>(num(info, 3)));
-  if (fd < 0) return fail(env, "open", errno, path);
+  int fd = openPathArg(info, 2);
+  if (fd < 0) return env.Undefined();
   bool ok = writeAll(fd, str(info, 1));
   int err = errno;
   close(fd);
-  if (!ok) return fail(env, "write", err, path);
+  if (!ok) return fail(env, "write", err, str(info, 0));
   return env.Undefined();
 }
 
@@ -128,9 +136,8 @@ Napi::Value WriteFile(const Napi::CallbackInfo& info) {
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!args(info, "open", "pnn")) return env.Undefined();
-  std::string path = str(info, 0);
-  int fd = openRetrying(path, num(info, 1), static_cast<mode_t>(num(info, 2)));
-  if (fd < 0) return fail(env, "open", errno, path);
+  int fd = openPathArg(info, 1);
+  if (fd < 0) return env.Undefined();
   return Napi::Number::New(env, fd);
 }
 
