@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -258,6 +259,25 @@ Napi::Value Rename(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// rename(2)'s atomic switch, for a file the runtime rewrites (state.json). When `to` exists the two
+// names are exchanged and the old file, now at `from`, is unlinked: ext4 writes a file renamed over
+// another out at once (auto_da_alloc), which made unlinking it at delete cost 0.3 to 0.5 ms.
+Napi::Value Replace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!args(info, "replace", "pp")) return env.Undefined();
+  std::string from = str(info, 0), to = str(info, 1);
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) {
+    if (unlink(from.c_str()) == 0 || errno == ENOENT) return env.Undefined();
+    int err = errno;
+    // `to` was a directory, which rename(2) would have refused: put it back and say so.
+    renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE);
+    return fail(env, "rename", err, from, to);
+  }
+  // No `to` yet, or a file system without RENAME_EXCHANGE: a plain rename, with its own errors.
+  if (rename(from.c_str(), to.c_str()) != 0) return fail(env, "rename", errno, from, to);
+  return env.Undefined();
+}
+
 Napi::Value Readlink(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!args(info, "readlink", "p")) return env.Undefined();
@@ -328,6 +348,7 @@ void RegisterFiles(Napi::Env env, Napi::Object exports) {
   f.Set("rmdir", Napi::Function::New(env, Rmdir));
   f.Set("unlink", Napi::Function::New(env, Unlink));
   f.Set("rename", Napi::Function::New(env, Rename));
+  f.Set("replace", Napi::Function::New(env, Replace));
   f.Set("readlink", Napi::Function::New(env, Readlink));
   f.Set("realpath", Napi::Function::New(env, Realpath));
   f.Set("access", Napi::Function::New(env, Access));

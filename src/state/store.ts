@@ -203,7 +203,7 @@ export function writeState(dir: string, state: ContainerState): void {
   } finally {
     files.close(fd);
   }
-  files.rename(tmp, path.join(dir, STATE_FILE));
+  files.replace(tmp, path.join(dir, STATE_FILE));
 }
 
 /**

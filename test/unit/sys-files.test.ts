@@ -93,6 +93,56 @@ test('reading and writing: whole files (also /proc ones, which report size 0), f
   }
 });
 
+test('replace: the new file takes the old one\'s place whole, a reader never misses it, nothing is left', async () => {
+  const dir = scratch();
+  try {
+    const target = path.join(dir, 'state.json');
+    const tmp = path.join(dir, '.state.json.tmp');
+    files.writeText(tmp, 'first');
+    files.replace(tmp, target);
+    assert.equal(files.readText(target), 'first', 'no file there yet: a plain rename');
+    assert.deepEqual(fs.readdirSync(dir), ['state.json']);
+
+    // A reader in another process while the file is replaced over and over (as `state` and
+    // `list` read state.json without the lock): every read sees one whole version.
+    const a = 'A'.repeat(3000), b = 'B'.repeat(3000);
+    const reader = spawn(process.execPath, ['-e', `
+      const fs = require('node:fs'); const bad = []; let n = 0; const end = Date.now() + 400;
+      while (Date.now() < end) {
+        try { const t = fs.readFileSync(${JSON.stringify(target)}, 'utf8'); n++;
+          if (t !== 'first' && t !== ${JSON.stringify(a)} && t !== ${JSON.stringify(b)}) bad.push(t.length); }
+        catch (e) { bad.push(e.code); }
+      }
+      process.stdout.write(JSON.stringify({ n, bad: bad.slice(0, 5) }));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    reader.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<void>((resolve) => reader.on('exit', () => resolve()));
+    for (let i = 0; i < 300; i++) {
+      files.writeText(tmp, i % 2 ? a : b);
+      files.replace(tmp, target);
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    await exited;
+    const seen = JSON.parse(out) as { n: number; bad: unknown[] };
+    assert.deepEqual(seen.bad, [], 'the reader saw no missing or partial file');
+    assert.ok(seen.n > 0);
+    assert.equal(files.readText(target), a, 'the last version written');
+    assert.deepEqual(fs.readdirSync(dir), ['state.json'], 'the old file is gone, not left at the temporary name');
+
+    // A directory in the way is refused as rename(2) refuses it, and both stay as they were.
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub);
+    files.writeText(tmp, 'x');
+    const e = thrown(() => files.replace(tmp, sub));
+    assert.equal(e.code, 'EISDIR');
+    assert.equal(e.syscall, 'rename');
+    assert.ok(fs.statSync(sub).isDirectory() && files.readText(tmp) === 'x');
+    assert.equal(thrown(() => files.replace(path.join(dir, 'missing'), target)).code, 'ENOENT');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('directories: stat and readdir types without following links, mkdir modes, recursive remove', async () => {
   const dir = scratch();
   try {
