@@ -4,6 +4,7 @@
 // options, globals after the command), which then goes to yargs for the full treatment.
 import { camelCase, COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type OptionTable } from './cli-table';
 import { TsruncError } from './errors';
+import { findFirst, isAsciiLetter, isDigits } from './text';
 
 export interface ParsedArgs {
   command: CommandSpec;
@@ -20,8 +21,8 @@ function lookup(table: OptionTable, token: string): [string, string | undefined]
     name = eq < 0 ? token.slice(2) : token.slice(2, eq);
     inline = eq < 0 ? undefined : token.slice(eq + 1);
     if (!Object.prototype.hasOwnProperty.call(table, name)) return undefined;
-  } else if (/^-[A-Za-z]$/.test(token)) {
-    const found = Object.keys(table).find((k) => table[k].alias === token[1]);
+  } else if (token.length === 2 && token[0] === '-' && isAsciiLetter(token.charCodeAt(1))) {
+    const found = findFirst(Object.keys(table), (k) => table[k].alias === token[1]);
     if (!found) return undefined;
     name = found;
   } else {
@@ -76,7 +77,7 @@ export function fastParse(argv: string[]): ParsedArgs | undefined {
     i = takeOption(argv, i, GLOBAL_OPTIONS, values);
     if (i < 0) return undefined;
   }
-  const command = COMMANDS.find((c) => c.name === argv[i]);
+  const command = findFirst(COMMANDS, (c) => c.name === argv[i]);
   if (!command) return undefined;
   applyDefaults(GLOBAL_OPTIONS, values);
   const positional: string[] = [];
@@ -87,7 +88,7 @@ export function fastParse(argv: string[]): ParsedArgs | undefined {
       break;
     }
     if (token === '--' || token === '-') return undefined;
-    if (token.startsWith('-') && !/^-\d+$/.test(token)) {
+    if (token.startsWith('-') && !isDigits(token.slice(1))) {
       i = takeOption(argv, i, command.options, values);
       if (i < 0) return undefined;
     } else {
@@ -102,7 +103,7 @@ export function fastParse(argv: string[]): ParsedArgs | undefined {
 /** Why `raw` cannot be a value of the option (for the error message), or undefined when it can. */
 export function badValueReason(spec: OptionSpec, raw: string): string | undefined {
   if (spec.choices && !spec.choices.includes(raw)) return `it must be one of: ${spec.choices.join(', ')}`;
-  if (spec.type === 'number' && !/^\d+$/.test(raw)) return 'it must be a whole number (0, 1, 2...)';
+  if (spec.type === 'number' && !isDigits(raw)) return 'it must be a whole number (0, 1, 2...)';
   return undefined;
 }
 

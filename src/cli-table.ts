@@ -155,6 +155,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'features', usage: 'features', describe: 'print what this build supports, as runtime-spec features JSON', positional: [0, 0], options: {} },
 ];
 
+/** "log-format" → "logFormat" (a dash before a lower-case letter goes, the letter is raised). */
 export function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  // A loop, not a replace with a regular expression: every command names its options this way at
+  // start (src/text.ts says why that matters).
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const next = name.charCodeAt(i + 1);
+    if (name[i] === '-' && next >= 97 && next <= 122) {
+      out += name[i + 1].toUpperCase();
+      i++;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import { SPEC_VERSION, VERSION, type CommandContext, type GlobalOptions } from '
 import { plainMessage, TsruncError, withoutNodeCodes } from './errors';
 import { Logger } from './log';
 import { defaultStateRoot } from './linux/rootless';
+import { indexOfFirst } from './text';
 
 type Handler = (args: any, ctx: CommandContext) => unknown;
 
@@ -187,7 +188,7 @@ function isGlobalValue(argv: string[], token: string): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   // Like runc, --version may follow other global options: `tsrunc --root /x --version`.
-  const firstCommand = argv.findIndex((a) => !a.startsWith('-') && !isGlobalValue(argv, a));
+  const firstCommand = indexOfFirst(argv, (a) => !a.startsWith('-') && !isGlobalValue(argv, a));
   const globals = firstCommand < 0 ? argv : argv.slice(0, firstCommand);
   if (globals.includes('--version') || globals.includes('-v')) {
     // Not process.stdout (making that stream costs Bun more than the rest of --version), nor the

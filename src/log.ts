@@ -40,8 +40,10 @@ export class Logger {
   }
 
   private write(level: Level, msg: string, fields: Record<string, string | number> = {}): void {
-    const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const extra = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'number' ? v : quoteLogfmt(v)}`).join('');
+    // Whole seconds, as logrus prints them: "2026-12-07T18:41:28Z" (toISOString has milliseconds).
+    const time = new Date().toISOString().slice(0, 19) + 'Z';
+    let extra = '';
+    for (const k of Object.keys(fields)) extra += ` ${k}=${typeof fields[k] === 'number' ? fields[k] : quoteLogfmt(String(fields[k]))}`;
     const line = this.format === 'json'
       ? JSON.stringify({ level, msg, time, ...fields }) + '\n'
       : `time="${time}" level=${level} msg=${quoteLogfmt(msg)}${extra}\n`;

@@ -4,6 +4,7 @@
 import * as path from 'path-browserify';
 import { errnoText, TsruncError } from '../errors';
 import { exists, mkdir, readdir, readText, rmdir, writeText, type DirEntry } from '../sys/files';
+import { withoutFinalNewline } from '../text';
 
 /** The kernel's reason for a failed call, in the words strerror uses (lower case). */
 export const reason = errnoText;
@@ -31,7 +32,7 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
 /** The file's content without the trailing newline, or undefined when it does not exist. */
 export function readCgroupFile(dir: string, file: string): string | undefined {
   try {
-    return readText(path.join(dir, file)).replace(/\n$/, '');
+    return withoutFinalNewline(readText(path.join(dir, file)));
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT' || code === 'ENODEV') return undefined;
@@ -97,8 +98,9 @@ export function cgroupPids(dir: string): number[] {
   return out;
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let sleepCell: Int32Array | undefined; // made on first use: most commands never sleep
 export function sleepMs(ms: number): void {
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 

@@ -17,6 +17,7 @@ import { readOomKillCount, type Stats } from './stats';
 import { readStatsV1 } from './stats-v1';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, CgroupWrite, UnifiedPart, UnifiedPartFor } from './types';
 import { v1Writes } from './v1-resources';
+import { anyOf } from '../text';
 
 const UNIFIED = 'unified';
 
@@ -169,7 +170,7 @@ export class V1Cgroups implements CgroupManager {
   }
 
   destroy(killRemaining: boolean): string[] {
-    const alive = () => this.uniqueDirs().some((d) => cgroupExists(d));
+    const alive = () => anyOf(this.uniqueDirs(), cgroupExists);
     if (!alive()) return [];
     if (killRemaining && this.pids().length > 0) this.signalAll(9);
     const notes: string[] = [];

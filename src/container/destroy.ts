@@ -9,7 +9,7 @@ import type { Spec } from '../config/types';
 import { hookState, runPoststopHooks } from '../hooks/run';
 import { detachHostMounts, sharesHostMountTable } from './host-mounts';
 import type { Logger } from '../log';
-import { readCgroupIntent, readConfigCopy, readHostMountsIntent, removeContainerDir } from '../state/store';
+import { readCgroupIntent, readConfigCopyNaming, readHostMountsIntent, removeContainerDir } from '../state/store';
 import { lockContainer, type OpenContainer } from './lookup';
 import { liveStatus } from './status';
 import { killAndWait } from './process-signal';
@@ -25,7 +25,7 @@ export function destroyContainer(c: OpenContainer, force: boolean, log: Logger):
   for (const note of removeCgroups(cgroupRecord(c.state.tsrunc.cgroup), !ownPidNamespace)) log.warn(note);
   if (sharesHostMountTable(c.state.tsrunc.namespacePaths)) detachHostMounts(c.state.rootfs, log);
   // poststop: once, after the container is gone and before its state is (a failure is a warning).
-  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  const spec = readConfigCopyNaming(c.lock.dir, 'poststop') as Spec | undefined;
   if (spec) runPoststopHooks(spec, hookState(c.state, 'stopped'), log);
   removeContainerDir(c.lock.dir);
 }

@@ -1,10 +1,11 @@
 // Signal names and numbers as runc's kill accepts them: KILL, SIGKILL or 9.
 import { TsruncError } from '../errors';
 import { signalNumbers } from '../sys/files';
+import { isDigits } from '../text';
 
 export function parseSignal(text: string | undefined): number {
   if (text === undefined || text === '') return signalNumbers().SIGTERM;
-  if (/^\d+$/.test(text)) {
+  if (isDigits(text)) {
     const n = Number(text);
     if (n > 0 && n <= 64) return n;
     throw new TsruncError(`unknown signal "${text}"`);

@@ -5,7 +5,7 @@ import { describeNativeFailure, TsruncError, type NativeFailure } from '../error
 import { addon, POLLHUP, POLLIN } from '../native/addon';
 import type { Spec } from '../config/types';
 import type { Logger } from '../log';
-import { EXEC_FIFO, readConfigCopy, writeState } from '../state/store';
+import { EXEC_FIFO, readConfigCopyNaming, writeState } from '../state/store';
 import { close, open, readChunk, remove } from '../sys/files';
 import type { OpenContainer } from './lookup';
 import { Timings } from '../timings';
@@ -89,7 +89,7 @@ export async function startContainer(c: OpenContainer, log: Logger): Promise<voi
   }
   // poststart: after the process has started, before start returns (runc 1.1 runs them at create).
   // A failure fails start and stops the container (runtime-spec 1.3); poststop runs at delete.
-  const spec = readConfigCopy(c.lock.dir) as Spec | undefined;
+  const spec = readConfigCopyNaming(c.lock.dir, 'poststart') as Spec | undefined;
   if (spec) await runPoststartHooks(spec, c, log);
   timings.phase('poststart hooks');
 }

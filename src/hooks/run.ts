@@ -77,8 +77,10 @@ export function runHooks(spec: Spec, phase: HookPhase, state: HookState, log: Lo
 
 /** poststop: every hook runs; a failure is a warning (runtime-spec 1.3). */
 export function runPoststopHooks(spec: Spec, state: HookState, log: Logger): void {
+  const hooks = spec.hooks?.poststop ?? [];
+  if (hooks.length === 0) return;
   const input = JSON.stringify(state);
-  (spec.hooks?.poststop ?? []).forEach((hook, i) => {
+  hooks.forEach((hook, i) => {
     try { runOne('poststop', i, hook, input, log); } catch (e) { log.warn((e as Error).message); }
   });
 }

@@ -2,6 +2,7 @@
 // time recorded at create (so a reused PID is not mistaken for it). The status built on it is
 // container/status.ts (it also asks the cgroup freezer).
 import { readText } from '../sys/files';
+import { spaceSeparated } from '../text';
 import type { ContainerState } from './store';
 
 interface ProcStat { state: string; startTime: string }
@@ -14,7 +15,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     return undefined;
   }
   // The command name is in parentheses and may itself contain spaces or parentheses.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const fields = spaceSeparated(text.slice(text.lastIndexOf(')') + 2));
   return { state: fields[0], startTime: fields[19] };
 }
 

@@ -7,6 +7,7 @@ import { stateRootOrigin } from '../linux/rootless';
 import { addon } from '../native/addon';
 import { STATE_ROOT_CACHE } from '../context';
 import * as files from '../sys/files';
+import { isAsciiLetter, isDigits } from '../text';
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
@@ -42,13 +43,20 @@ export interface ContainerState {
   };
 }
 
-const ID_PATTERN = /^[\w+.-]+$/;
+/** runc's rule for an id, [\w+.-]+, checked by character (src/text.ts says why). */
+function isIdText(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!isAsciiLetter(c) && !isDigits(id[i]) && c !== 0x5f && c !== 0x2b && c !== 0x2e && c !== 0x2d) return false; // _ + . -
+  }
+  return id.length > 0;
+}
 /** The id names the state directory, so it must fit in one file name (NAME_MAX). */
 const ID_MAX = 255;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw new TsruncError('container id cannot be empty');
-  if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw new TsruncError(`invalid container ID format: ${id}`);
+  if (!isIdText(id) || id === '.' || id === '..') throw new TsruncError(`invalid container ID format: ${id}`);
   if (id === STATE_ROOT_CACHE) throw new TsruncError(`container ID ${id} is reserved: tsrunc keeps its cache there`);
   // runc only finds out at mkdir ("file name too long"); refused up front like any bad id.
   if (id.length > ID_MAX) throw new TsruncError(`invalid container ID format: ${id} (${id.length} characters; an id has at most ${ID_MAX})`);
@@ -150,8 +158,23 @@ export function writeConfigCopy(dir: string, spec: unknown): void {
 }
 
 export function readConfigCopy(dir: string): unknown {
+  return readConfigCopyIf(dir, () => true);
+}
+
+/**
+ * The config copy when it may name `key` (start and delete read it only for their hooks), else
+ * undefined. The copy is JSON.stringify's, so a key it has appears quoted in its text: without
+ * that there is nothing to parse (2 KB to 1 MB of JSON that a command would otherwise parse for
+ * nothing).
+ */
+export function readConfigCopyNaming(dir: string, key: string): unknown {
+  return readConfigCopyIf(dir, (text) => text.includes(`"${key}"`));
+}
+
+function readConfigCopyIf(dir: string, worthParsing: (text: string) => boolean): unknown {
   try {
-    return JSON.parse(files.readText(path.join(dir, CONFIG_COPY)));
+    const text = files.readText(path.join(dir, CONFIG_COPY));
+    return worthParsing(text) ? JSON.parse(text) : undefined;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new TsruncError(`${path.join(dir, CONFIG_COPY)} is unreadable: ${(e as Error).message}`);

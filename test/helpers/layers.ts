@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['dbus'],
   ['native'],
   ['contract'],
-  ['context', 'log', 'timings', 'jit-policy', 'errors', 'sys'],
+  ['context', 'log', 'timings', 'jit-policy', 'errors', 'sys', 'text'],
 ];
 
 /** Pairs of one layer that must not import each other (siblings, not a stack). */
