@@ -2,7 +2,7 @@
 // records the build machine's paths in the executable, so the addon and the launcher are found from
 // where the executable itself is at run time: <prefix>/bin/tsrunc beside <prefix>/libexec/tsrunc/,
 // as `scripts/install.sh` lays them out and the build does in dist/.
-import * as path from 'path-browserify';
+import { path } from './sys/path';
 import { main } from './cli';
 import { setNativeDir } from './sys/native-module';
 

@@ -6,7 +6,7 @@
 // same wait there. So create, run and exec begin early a write that moves nothing (this process
 // into the v1 cgroup it is already in) on a worker thread: the grace period passes while the
 // command's code loads and the config is checked, and the launcher's writes find the lock ready.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { inUserNamespace } from '../linux/rootless';
 import { addon } from '../native/addon';
 import { close, open } from '../sys/files';

@@ -1,7 +1,7 @@
 // Reading and writing cgroup files with errors a user can act on: the file, the value and the
 // kernel's reason ("write 10 to /sys/fs/cgroup/pids/x/pids.max: invalid argument"), never Node's
 // error codes. Shared by every driver.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { errnoText, TsruncError } from '../errors';
 import { exists, mkdir, readdir, readText, rmdir, writeText, type DirEntry } from '../sys/files';
 import { withoutFinalNewline } from '../text';

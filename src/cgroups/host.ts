@@ -2,7 +2,7 @@
 // (one cgroup2 mount), v1 (one mount per hierarchy), or hybrid (v1 controllers plus a cgroup2 mount,
 // usually at /sys/fs/cgroup/unified, holding the controllers v1 does not have). The drivers of
 // src/cgroups/ are chosen from this; nothing here writes to a hierarchy.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { readText } from '../sys/files';
 
 export type CgroupHostKind = 'v2' | 'v1' | 'hybrid' | 'none';

@@ -2,7 +2,7 @@
 // v1 plus a v2 part for the unified hierarchy on a hybrid host (the drivers never import each
 // other; what they share is the rest of cgroups/, and the interface is in types.ts). A driver is made either for a new container (from the config, before anything exists) or
 // from the record kept in state.json (for every later command), never by re-reading the config.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectCgroupHost, type CgroupHost } from './host';

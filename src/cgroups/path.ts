@@ -1,7 +1,7 @@
 // linux.cgroupsPath as runc reads it. cgroupfs form: an absolute path is taken from the hierarchy's
 // root; a relative one, and the empty default (the container id), hang below the cgroup the runtime
 // itself runs in (cgroup v2: its parent, manager.ts). systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { stat } from '../sys/files';
 import { SYSTEMD_CGROUPS_PATH } from '../config/cgroups-path';
 import { TsruncError } from '../errors';

@@ -7,7 +7,7 @@
 // client decoding into uint64 (containerd's go-runc) rejects a rounded 18446744073709552000.
 // So the JSON comes from encodeStats/eventLine below, which print exact integers and apply runc's
 // `omitempty` tags the way Go's encoding/json does; JSON.stringify cannot take these objects.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { readdirNames, readText } from '../sys/files';
 import { errnoText, TsruncError } from '../errors';
 

@@ -3,7 +3,7 @@
 // the container also gets a directory in the unified hierarchy, which holds the controllers v1
 // lacks there (hugetlb on this project's CI host), handled by a UnifiedPart the v2 driver provides
 // (manager.ts passes it in: the drivers never import each other); runc leaves it alone.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import {

@@ -1,7 +1,7 @@
 // The cgroup v2 driver: one directory in the unified hierarchy, the controllers it needs enabled in
 // every ancestor's cgroup.subtree_control, resources written with v2's files (v2-resources.ts),
 // device rules as an eBPF program attached to the directory, cgroup.freeze and cgroup.kill.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';

@@ -1,7 +1,7 @@
 // Reads a bundle's config.json and checks it completely before anything is created: read errors,
 // JSON syntax, schema, semantic rules and the filesystem facts (root directory, namespace files).
 import * as files from '../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { TsruncError } from '../errors';
 import { CONFIG_NAME } from './findings';
 import { recordExactIntegers } from './exact-integers';

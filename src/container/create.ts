@@ -3,7 +3,7 @@
 // (undo.ts), so a failed create leaves nothing behind, and a crashed one nothing `delete --force`
 // does not remove.
 import * as files from '../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { launcherWritesProcs, warmUpCgroupAttach } from '../cgroups/attach-warmup';
 import { thisCgroupHost } from '../cgroups/host';
 import { cgroupsForNewContainer, type CgroupManager } from '../cgroups/manager';

@@ -3,7 +3,7 @@
 // process with the command and flags laid over it, as runc builds it. The launcher joins the
 // init's namespaces and cgroup and applies the same limits; without --detach, tsrunc waits for the
 // process as its subreaper and exits with its status.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { cgroupRecord } from './cgroup-record';
 import { openCgroups } from '../cgroups/manager';
 import { jsonSyntaxText } from '../config/json-error';

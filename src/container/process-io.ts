@@ -1,6 +1,6 @@
 // What a new process (create's init, exec's process) gets for its terminal and inherited fds, the
 // same for both: runc's console-socket rules, and $LISTEN_FDS passed through (socket activation).
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { TsruncError } from '../errors';
 import type { ForegroundTerminal } from './foreground-terminal';
 

@@ -2,7 +2,7 @@
 // cgroup v2 subtree); otherwise left out, but only when the config asks for no limit at all, for
 // there would be nothing to enforce them with, and names no cgroupsPath.
 import * as files from '../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { CgroupManager } from '../cgroups/manager';
 import type { Spec } from '../config/types';
 import { TsruncError } from '../errors';

@@ -1,6 +1,6 @@
 // start: open exec.fifo for reading, which releases the waiting init. The init execs the process
 // (closing its end of the fifo with nothing written) or writes why it could not.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { describeNativeFailure, TsruncError, type NativeFailure } from '../errors';
 import { addon, POLLHUP, POLLIN } from '../native/addon';
 import type { Spec } from '../config/types';

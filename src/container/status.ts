@@ -2,7 +2,7 @@
 // init must still be the process create made (state/status.ts), a frozen cgroup is "paused" (as
 // with runc: pause/resume only change the freezer), and exec.fifo existing means `start` has not
 // run yet.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { freezerStateOf } from '../cgroups/freezer-state';
 import { initAlive } from '../state/status';
 import { EXEC_FIFO, type ContainerState, type Status } from '../state/store';

@@ -3,7 +3,7 @@
 // than the container running unconfined. The checks are the ones runc relies on (libcontainer's
 // apparmor package, go-selinux), re-derived from the kernel interfaces they read.
 import * as files from '../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 
 export interface LsmHost {
   apparmor: boolean;

@@ -1,6 +1,6 @@
 // Running as an unprivileged user: when tsrunc counts as rootless, where its state lives, and how
 // the new user namespace's id maps can be written by such a user (runc's rules).
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { DEFAULT_ROOT } from '../context';
 import { TsruncError } from '../errors';
 import { access, chmod, mkdir, readText } from '../sys/files';

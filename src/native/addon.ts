@@ -2,7 +2,7 @@
 // executable names their directory (its libexec, see src/executable.ts); run by Node from the
 // source tree they are found in build/Release above this file. TSRUNC_ADDON / TSRUNC_LAUNCHER
 // override either, and a missing one is a clear error.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { TsruncError } from '../errors';
 import { access } from '../sys/files';
 import { nativeDirectory, nativeModule } from '../sys/native-module';

@@ -1,6 +1,6 @@
 // Spec + command-line options -> launch plan. Everything the launcher will do is decided here.
 import * as files from '../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { Process, Spec } from '../config/types';
 import { TsruncError } from '../errors';
 import { detectLsm, type LsmHost } from '../linux/lsm';

@@ -1,6 +1,6 @@
 // config.json mounts -> plan mounts: option strings become flags, propagation changes, recursive
 // attributes and filesystem data, exactly as runc interprets them.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import type { Mount } from '../config/types';
 import { MOUNT_ATTR, MS, mountOption } from '../linux/mount-options';
 import type { PlanMount } from './types';

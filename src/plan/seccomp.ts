@@ -2,7 +2,7 @@
 // make is made here: action values with their errno folded in, rules skipped because they repeat
 // the default action, how argument conditions group into rules, the filter flags, and the state
 // document a notify listener receives. The launcher resolves syscall names and architectures.
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { integerValue } from '../config/exact-integers';
 import type { Seccomp, SeccompArg } from '../config/types';
 import { SPEC_VERSION, STATE_ROOT_CACHE } from '../context';

@@ -1,7 +1,7 @@
 // Container state on disk: <root>/<id>/state.json (format: docs/state.md), exec.fifo beside it.
 // The directory is created with mkdir (so two creates of one id cannot both win), locked with
 // flock for every operation, and state.json is replaced atomically (write a temp file, rename).
-import * as path from 'path-browserify';
+import { path } from '../sys/path';
 import { errnoText, TsruncError } from '../errors';
 import { stateRootOrigin } from '../linux/rootless';
 import { addon } from '../native/addon';

@@ -1,7 +1,7 @@
 // Finding and loading the native addon, at the bottom of the layers: the file calls the lifecycle
 // commands make instead of node:fs (sys/files.ts) go through it, and even the logger writes with
 // them. native/addon.ts types the rest of what the addon exports.
-import * as path from 'path-browserify';
+import { path } from './path';
 import { TsruncError } from '../errors';
 
 const ADDON_FILE = 'tsrunc_addon.node';

@@ -5,7 +5,7 @@
 // paths, whose link name says it; any other file (e.g. a bind mount under /run/netns) is left to the
 // launcher, which verifies every namespace fd with the ioctl before joining it.
 import * as files from '../../sys/files';
-import * as path from 'path-browserify';
+import { path } from '../../sys/path';
 import { isRuntimesOwnNamespace, NAMESPACE_KINDS } from '../../linux/namespaces';
 import { sysctlPlacement } from '../../linux/sysctl';
 import type { Findings } from '../findings';

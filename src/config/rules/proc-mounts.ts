@@ -1,7 +1,7 @@
 // Mounts onto /proc (CVE-2019-16884), as far as the config's text shows them: a destination that
 // names /proc or a place below it. The launcher checks again where each destination really leads
 // inside the rootfs (through the image's symlinks), which only it can see (cpp/launcher/procmount.cc).
-import * as path from 'path-browserify';
+import { path } from '../../sys/path';
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asArray, asObject, asString, get, type RuleInput } from './guards';
