@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tsrunc_addon",
-      "sources": ["cpp/addon/addon.cc", "cpp/addon/bpf.cc", "cpp/addon/fdpass.cc", "cpp/addon/files.cc", "cpp/addon/ptywrite.cc", "cpp/common/fdpass.cc"],
+      "sources": ["cpp/addon/addon.cc", "cpp/addon/bpf.cc", "cpp/addon/fdpass.cc", "cpp/addon/files.cc", "cpp/addon/ptywrite.cc", "cpp/addon/sealed-launcher.cc", "cpp/common/fdpass.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -78,7 +78,10 @@ class Invocation implements CommandRunner {
     if (command.errorPrefix) this.errorPrefix = `tsrunc ${command.name} failed: `;
     checkPositionals(command, positional);
     // Required here, not imported: the commands that place no process never load it.
-    if (command.placesProcess) (require('./cgroups/attach-warmup') as typeof import('./cgroups/attach-warmup')).warmUpCgroupAttach();
+    if (command.placesProcess) {
+      (require('./cgroups/attach-warmup') as typeof import('./cgroups/attach-warmup')).warmUpCgroupAttach();
+      (require('./native/addon') as typeof import('./native/addon')).prepareLauncher();
+    }
     const mod = await LOADERS[command.name]();
     const code = await mod.default(commandArgs(values, positional), { opts, log: this.log });
     return typeof code === 'number' ? code : 0;

@@ -11,7 +11,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +24,7 @@
 #include "fdpass.h"
 #include "files.h"
 #include "ptywrite.h"
+#include "sealed-launcher.h"
 
 namespace {
 
@@ -60,27 +60,13 @@ bool checkArgs(const Napi::CallbackInfo& info, size_t n, const char* name) {
   return false;
 }
 
-// A sealed in-memory copy of the launcher: what runs (and what every waiting container maps) can
-// never be rewritten through /proc/PID/exe by a container (CVE-2019-5736).
-int sealedCopy(const std::string& path, int& err, const char*& failedCall) {
-  int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (src < 0) { err = errno; failedCall = "open"; return -1; }
-  struct stat st;
-  if (fstat(src, &st) != 0) { err = errno; failedCall = "fstat"; close(src); return -1; }
-  int mem = static_cast<int>(syscall(SYS_memfd_create, "tsrunc-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (mem < 0) { err = errno; failedCall = "memfd_create"; close(src); return -1; }
-  off_t off = 0;
-  while (off < st.st_size) {
-    ssize_t n = sendfile(mem, src, &off, static_cast<size_t>(st.st_size - off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) { err = n < 0 ? errno : EIO; failedCall = "sendfile"; close(src); close(mem); return -1; }
-  }
-  close(src);
-  if (fchmod(mem, 0555) != 0 ||
-      fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
-    err = errno; failedCall = "seal"; close(mem); return -1;
-  }
-  return mem;
+// prepareLauncher(path): starts making the sealed copy spawnLauncher(path, ...) will run, on a
+// thread, while the command's code loads and the config is checked.
+Napi::Value PrepareLauncher(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkArgs(info, 1, "prepareLauncher")) return env.Undefined();
+  prepareSealedCopy(info[0].As<Napi::String>().Utf8Value());
+  return env.Undefined();
 }
 
 // spawnLauncher(path, inheritFds) -> { pid, fd }: fd is our end of a stream socketpair whose other
@@ -95,7 +81,7 @@ Napi::Value SpawnLauncher(const Napi::CallbackInfo& info) {
 
   int err = 0;
   const char* failedCall = "";
-  int mem = sealedCopy(path, err, failedCall);
+  int mem = takeSealedCopy(path, err, failedCall);
   if (mem < 0) return throwErrno(env, failedCall, err, path);
 
   int sp[2];
@@ -269,6 +255,7 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("prepareLauncher", Napi::Function::New(env, PrepareLauncher));
   exports.Set("spawnLauncher", Napi::Function::New(env, SpawnLauncher));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync));

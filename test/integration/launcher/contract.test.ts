@@ -238,3 +238,29 @@ test('a few seconds of fuzzing the launcher\'s JSON codec, contract parsers and 
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+/** The sealed launcher copies (memfds) this process holds. */
+function launcherCopiesHeld(): string[] {
+  return fs.readdirSync('/proc/self/fd')
+    .map((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } })
+    .filter((target) => target.startsWith('/memfd:tsrunc-launcher'));
+}
+
+// create, run and exec have the sealed copy made ahead, on a thread (prepareLauncher): the launch
+// must run that copy and keep none; a copy prepared for another path is dropped, not run.
+test('prepareLauncher: the spawn runs the copy made ahead and keeps none; one made for another path is dropped', async (t) => {
+  const native = addon();
+  const spawnAndAnswer = (): Record<string, unknown> | undefined => answerTo('not json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+  const other = path.join(dir, 'tsrunc-launcher');
+  fs.copyFileSync(launcherPath(), other);
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const prepared of [launcherPath(), '/nonexistent/tsrunc-launcher', other]) {
+    native.prepareLauncher(prepared);
+    await new Promise((r) => setTimeout(r, 50)); // the thread has made (or failed to make) its copy
+    if (prepared !== '/nonexistent/tsrunc-launcher') assert.equal(launcherCopiesHeld().length, 1, 'the copy made ahead is held until the spawn');
+    const answer = spawnAndAnswer();
+    assert.equal(answer?.type, 'error', `the launcher ran and answered (prepared for ${prepared})`);
+    assert.deepEqual(launcherCopiesHeld(), [], `no copy left behind (prepared for ${prepared})`);
+  }
+});
