@@ -14,10 +14,14 @@ import type { CgroupHost } from './host';
 import { v1FreezerState, type FreezerState } from './freezer-state';
 import { resolveCgroupPath } from './path';
 import { readOomKillCount, type Stats } from './stats';
-import { readStatsV1 } from './stats-v1';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, CgroupWrite, UnifiedPart, UnifiedPartFor } from './types';
-import { v1Writes } from './v1-resources';
 import { anyOf } from '../text';
+
+// Limits and statistics are loaded where they are used: delete, kill and pause write no limit and
+// read no statistic, and loading that code took delete's heap past the size at which
+// JavaScriptCore starts a warm-up thread (0.3 ms of delete; docs/performance.md).
+const limitWrites = (): typeof import('./v1-resources') => require('./v1-resources');
+const statistics = (): typeof import('./stats-v1') => require('./stats-v1');
 
 const UNIFIED = 'unified';
 
@@ -92,7 +96,7 @@ export class V1Cgroups implements CgroupManager {
     const v1Part: Resources = hugetlbInUnified ? { ...resources, hugepageLimits: undefined } : resources;
     // An update that names no device rules leaves them alone (v1Writes would reset them to the defaults).
     const keepDevices = how.creating || resources.devices !== undefined;
-    for (const w of v1Writes(v1Part, read, how.linuxDevices)) if (keepDevices || w.controller !== 'devices') this.write(w);
+    for (const w of limitWrites().v1Writes(v1Part, read, how.linuxDevices)) if (keepDevices || w.controller !== 'devices') this.write(w);
     if (hugetlbInUnified && unified) unified.writeHugetlb(resources.hugepageLimits ?? []);
   }
 
@@ -157,7 +161,7 @@ export class V1Cgroups implements CgroupManager {
   }
 
   stats(): Stats {
-    const stats = readStatsV1(this.dirs);
+    const stats = statistics().readStatsV1(this.dirs);
     if (!this.dirs.hugetlb && this.unifiedPart) {
       const hugetlb = this.unifiedPart.readHugetlb();
       if (Object.keys(hugetlb).length > 0) stats.hugetlb = hugetlb;

@@ -7,8 +7,6 @@ import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { exists } from '../sys/files';
 import { runningRootless } from '../linux/rootless';
-import { deviceProgram } from './device-program';
-import { deviceRules } from './devices';
 import {
   CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, removeMadeDirs, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
 } from './files';
@@ -17,9 +15,13 @@ import { signalEveryProcess, waitForFreezer, type FreezerFiles } from './freezer
 import type { UnifiedHierarchy } from './host';
 import { v2FreezerState, type FreezerState } from './freezer-state';
 import { hugePageSizes, readOomKillCount, type Stats } from './stats';
-import { readHugetlbV2, readStatsV2 } from './stats-v2';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, UnifiedPart } from './types';
-import { v2Writes } from './v2-resources';
+
+// Limits, device programs and statistics are loaded where they are used (see v1.ts).
+const limitWrites = (): typeof import('./v2-resources') => require('./v2-resources');
+const statistics = (): typeof import('./stats-v2') => require('./stats-v2');
+const deviceRuleCode = (): typeof import('./devices') => require('./devices');
+const deviceProgramCode = (): typeof import('./device-program') => require('./device-program');
 
 const words = (s: string | undefined): string[] => (s ?? '').split(/\s+/).filter(Boolean);
 
@@ -82,11 +84,11 @@ export function hybridUnifiedPart(dir: string): UnifiedPart {
   return {
     writeHugetlb(limits) {
       checkHugePageSizes([...limits]);
-      const { writes, controllers } = v2Writes({ hugepageLimits: [...limits] }, (_c, file) => readCgroupFile(dir, file));
+      const { writes, controllers } = limitWrites().v2Writes({ hugepageLimits: [...limits] }, (_c, file) => readCgroupFile(dir, file));
       enableControllers(dir, controllers);
       for (const w of writes) writeCgroupFile(dir, w.file, w.value);
     },
-    readHugetlb: () => (cgroupExists(dir) ? readHugetlbV2(dir) : {}),
+    readHugetlb: () => (cgroupExists(dir) ? statistics().readHugetlbV2(dir) : {}),
   };
 }
 
@@ -113,7 +115,7 @@ export class V2Cgroups implements CgroupManager {
   create(resources: Resources | undefined, linuxDevices?: readonly Device[]): void {
     try {
       // The ancestors get their controllers before the directory exists, so it is born with them.
-      const { controllers } = v2Writes(resources ?? {}, () => undefined);
+      const { controllers } = limitWrites().v2Writes(resources ?? {}, () => undefined);
       const existingParent = (() => { let d = path.dirname(this.dir); while (!cgroupExists(d)) d = path.dirname(d); return d; })();
       const everything = new Set([...controllers, ...words(readCgroupFile(existingParent, 'cgroup.controllers'))]);
       this.made = makeCgroupDir(this.dir);
@@ -136,7 +138,7 @@ export class V2Cgroups implements CgroupManager {
 
   private apply(resources: Resources, how: { creating: boolean; linuxDevices?: readonly Device[] }): void {
     checkHugePageSizes(resources.hugepageLimits);
-    const { writes, controllers } = v2Writes(resources, (_c, file) => readCgroupFile(this.dir, file));
+    const { writes, controllers } = limitWrites().v2Writes(resources, (_c, file) => readCgroupFile(this.dir, file));
     const offered = new Set(parentControllers(this.dir));
     for (const c of controllers) {
       if (!offered.has(c)) throw new TsruncError(`cannot set ${c} limits: the ${c} controller is not available in ${path.dirname(this.dir)}`);
@@ -146,7 +148,7 @@ export class V2Cgroups implements CgroupManager {
     // update only when rules are given.
     if (how.creating || resources.devices !== undefined) {
       try {
-        addon().setDeviceProgram(this.dir, deviceProgram(deviceRules(resources, how.linuxDevices)));
+        addon().setDeviceProgram(this.dir, deviceProgramCode().deviceProgram(deviceRuleCode().deviceRules(resources, how.linuxDevices)));
       } catch (e) {
         // As runc: a rootless runtime may not load BPF programs, and its container, in a user
         // namespace, cannot make device nodes anyway.
@@ -202,7 +204,7 @@ export class V2Cgroups implements CgroupManager {
   }
 
   stats(): Stats {
-    return readStatsV2(this.dir);
+    return statistics().readStatsV2(this.dir);
   }
 
   oomKills(): number {
