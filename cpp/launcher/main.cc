@@ -164,6 +164,9 @@ Failure finishAndExec(const Plan& plan, const Prepared& prepared, ProcfsHandle& 
   if (Result r = applyFinalCpuAffinity(plan.process->scheduling)) return *r;
   if (Result r = applyExecLabels(*plan.process, ownProc)) return *r;
   // ownProc stays open: execve closes it (close-on-exec) after what tells the caller (see runInit).
+  // While execve resolves the executable's path it could be reached as /proc/self/fd/N: a procfs
+  // of the container's own pid namespace (subset=pid), which shows nothing the container's /proc
+  // does not, and whose ".." stays at its root.
   if (Result r = notifies(plan.seccomp) ? ok() : loadSeccompLast(prepared.seccomp)) return *r;
   sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
   std::vector<char*> argv, envp;
