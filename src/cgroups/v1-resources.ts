@@ -386,10 +386,12 @@ function networkWrites(network: Network | undefined): CgroupWrite[] {
 }
 
 function rdmaWrites(rdma: Record<string, Rdma> | undefined): CgroupWrite[] {
-  return Object.entries(rdma ?? {}).flatMap(([device, l]) => {
+  const out: CgroupWrite[] = [];
+  for (const [device, l] of Object.entries(rdma ?? {})) {
     const parts = [device];
     if (l.hcaHandles !== undefined) parts.push(`hca_handle=${int(l.hcaHandles)}`);
     if (l.hcaObjects !== undefined) parts.push(`hca_object=${int(l.hcaObjects)}`);
-    return parts.length > 1 ? [write('rdma', 'rdma.max', parts.join(' '))] : [];
-  });
+    if (parts.length > 1) out.push(write('rdma', 'rdma.max', parts.join(' ')));
+  }
+  return out;
 }

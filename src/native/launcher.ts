@@ -69,7 +69,8 @@ export type CgroupsHook = () => void;
 export function launch(plan: LaunchPlan, log: Logger, onHook?: HookRequest, onSpawned?: SpawnedHook, makeCgroups?: CgroupsHook): Launched {
   const native = addon();
   // stdio and the preserved fds become the container's; Node has marked its stdio close-on-exec.
-  const inherit = Array.from({ length: 3 + plan.preserveFds }, (_, i) => i);
+  const inherit: number[] = [];
+  for (let i = 0; i < 3 + plan.preserveFds; i++) inherit.push(i); // a loop: src/text.ts says why
   const { pid: launcherPid, fd } = native.spawnLauncher(launcherPath(), inherit);
   const sock = new LineSocket(fd);
   let finished = false;

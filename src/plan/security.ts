@@ -72,13 +72,15 @@ function limitText(r: Rlimit, key: 'soft' | 'hard'): string {
 }
 
 export function planRlimits(rlimits: Rlimit[] | undefined): { type: number; soft: string; hard: string }[] {
-  return (rlimits ?? []).flatMap((r, i) => {
+  const out: { type: number; soft: string; hard: string }[] = [];
+  (rlimits ?? []).forEach((r, i) => {
     const type = rlimitNumber(r.type);
-    if (type === undefined) return [];
+    if (type === undefined) return;
     const planned = { type, soft: limitText(r, 'soft'), hard: limitText(r, 'hard') };
     refuseAboveNrOpen(planned, i);
-    return [planned];
+    out.push(planned);
   });
+  return out;
 }
 
 const RLIMIT_NOFILE = rlimitNumber('RLIMIT_NOFILE');
