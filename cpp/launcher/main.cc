@@ -163,10 +163,7 @@ void prepareProcess(const Plan& plan, const Prepared& prepared, Channel& ch, std
 Failure finishAndExec(const Plan& plan, const Prepared& prepared, ProcfsHandle& ownProc, const std::vector<std::string>& env, const std::string& executable) {
   if (Result r = applyFinalCpuAffinity(plan.process->scheduling)) return *r;
   if (Result r = applyExecLabels(*plan.process, ownProc)) return *r;
-  // ownProc stays open: execve closes it (close-on-exec) after what tells the caller (see runInit).
-  // While execve resolves the executable's path it could be reached as /proc/self/fd/N: a procfs
-  // of the container's own pid namespace (subset=pid), which shows nothing the container's /proc
-  // does not, and whose ".." stays at its root.
+  ownProc.reset();
   if (Result r = notifies(plan.seccomp) ? ok() : loadSeccompLast(prepared.seccomp)) return *r;
   sys::closeRange(3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
   std::vector<char*> argv, envp;
@@ -301,10 +298,6 @@ Result waitForHooks(Channel& ch, const char* phase) {
   do { release = ::openat(ownProc.pidsFd(), fifoLink.c_str(), O_WRONLY | O_CLOEXEC); } while (release < 0 && errno == EINTR);
   if (release < 0) ::_exit(127);
   fifo.reset();
-  // `start` returns when execve closes this fd. An exec releases the files it closes last-closed
-  // first, and releasing this process's procfs instance (a superblock of the container's pid
-  // namespace) takes 0.1 to 0.5 ms: above that fd, the fifo goes first and `start` need not wait.
-  release = sys::moveAbove(release, ownProc.pidsFd());
 
   // startContainer: after start, just before the user process, inside the container.
   Result started = runContainerHooks(hooks.startContainer, "startContainer", hookState(plan, "created"));

@@ -70,16 +70,6 @@ inline int pidfdSendSignal(int pidfd, int sig) { return static_cast<int>(::sysca
 
 inline int closeRange(unsigned first, unsigned last, unsigned flags) { return static_cast<int>(::syscall(SYS_close_range, first, last, flags)); }
 
-// The same file at the lowest free fd above `floor` (close-on-exec), the old fd closed; `fd`
-// itself when it is above already or no such fd is allowed (RLIMIT_NOFILE).
-inline int moveAbove(int fd, int floor) {
-  if (fd > floor) return fd;
-  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, floor + 1);
-  if (moved < 0) return fd;
-  ::close(fd);
-  return moved;
-}
-
 // Closes on destruction; the launcher's many short-lived fds stay leak-free on every error path.
 class Fd {
  public:
