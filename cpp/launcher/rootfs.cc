@@ -82,12 +82,10 @@ std::vector<Hierarchy> cgroupV1Hierarchies() {
   return out;
 }
 
-// Where the host mounts the v1 hierarchy with exactly these controllers, from mountinfo.
-std::string hostHierarchyMount(const std::string& controllers) {
-  std::string text;
-  if (!sys::readFile("/proc/self/mountinfo", text)) return "";
+// Where the host mounts the v1 hierarchy with exactly these controllers, from mountinfo's text.
+std::string hostHierarchyMount(const std::string& mountinfo, const std::string& controllers) {
   std::vector<std::string> want = sys::split(controllers, ',');
-  for (const std::string& line : sys::split(text, '\n')) {
+  for (const std::string& line : sys::split(mountinfo, '\n')) {
     size_t dash = line.find(" - ");
     if (dash == std::string::npos) continue;
     std::vector<std::string> tail = sys::split(line.substr(dash + 3), ' ');
@@ -140,6 +138,10 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, 
   std::string data = "mode=755" + (mountLabel.empty() ? "" : "," + contextMountData(mountLabel));
   if (::mount("tmpfs", target.c_str(), "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, data.c_str()) != 0)
     return fail("mount tmpfs", m.destination);
+  // Read once for all hierarchies (ten on a typical v1 host): the binds made below come after the
+  // host's mounts in mountinfo, so the first cgroup line of a hierarchy is still the host's.
+  std::string mountinfo;
+  if (!cgroupns && !sys::readFile("/proc/self/mountinfo", mountinfo)) mountinfo.clear();
   for (const Hierarchy& h : v1) {
     std::string dir = h.controllers.compare(0, 5, "name=") == 0 ? h.controllers.substr(5) : h.controllers;
     std::string where = m.destination + "/" + dir;
@@ -151,7 +153,7 @@ Result mountCgroup(const MountPlan& m, int rootfd, int targetfd, bool cgroupns, 
       const char* source = h.controllers == "name=systemd" ? "systemd" : "cgroup";
       if (::mount(source, subPath.c_str(), "cgroup", flags, h.controllers.c_str()) != 0) return fail("mount cgroup", where);
     } else {
-      std::string host = hostHierarchyMount(h.controllers);
+      std::string host = hostHierarchyMount(mountinfo, h.controllers);
       if (host.empty()) return failWith("mount " + where + ": the host has no mount of the cgroup hierarchy " + h.controllers, ENOENT);
       std::string source = host + (h.path == "/" ? "" : h.path);
       if (::mount(source.c_str(), subPath.c_str(), "", MS_BIND | MS_REC, nullptr) != 0) return fail("bind mount", source);
