@@ -7,6 +7,7 @@ const path = require('node:path');
 const Ajv = require('ajv').default;
 const standaloneCode = require('ajv/dist/standalone').default;
 const esbuild = require('esbuild');
+const { schemaPattern } = require('./schema-patterns');
 
 const top = path.resolve(__dirname, '..');
 const schemaFile = path.join(top, 'src', 'config', 'schema', 'config.schema.json');
@@ -30,7 +31,9 @@ function main() {
     // Each definition becomes one function instead of a copy per use: a quarter less code to load.
     // Messages locate schema nodes by instancePath (the schema has no oneOf/anyOf), not schemaPath.
     inlineRefs: false,
-    code: { source: true, lines: false, optimize: true },
+    // Patterns are made by schemaPattern (scripts/schema-patterns.js), whose source the generated
+    // code carries; ajv itself compiles with plain RegExps here.
+    code: { source: true, lines: false, optimize: true, regExp: Object.assign((p, u) => new RegExp(p, u), { code: `(${schemaPattern.toString()})` }) },
   });
   const validate = ajv.compile(withoutAnnotations(schema));
   // Minified: this code is parsed by every process that validates a config, so size is start-up time.

@@ -54,3 +54,60 @@ export function spaceSeparated(s: string): string[] {
   out.push(s.slice(from));
   return out;
 }
+
+/** The characters JavaScript's `\s` matches (WhiteSpace and LineTerminator), by code. */
+export function isRegExpSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The words of `s` between runs of `\s`, none empty (what `s.split(/\s+/).filter(Boolean)` gives). */
+export function words(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const space = i === s.length || isRegExpSpace(s.charCodeAt(i));
+    if (space && start >= 0) { out.push(s.slice(start, i)); start = -1; }
+    if (!space && start < 0) start = i;
+  }
+  return out;
+}
+
+/** Whether `s` has `n` ASCII digits in a row (what `/\d{n}/.test(s)` says). */
+export function hasDigitRun(s: string, n: number): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    run = c >= 48 && c <= 57 ? run + 1 : 0;
+    if (run >= n) return true;
+  }
+  return false;
+}
+
+/** `s` without the slashes it ends with (what `s.replace(/\/+$/, '')` gives). */
+export function withoutTrailingSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** mountinfo's escapes (`\ooo`, three octal digits, for blanks and backslashes in paths) decoded:
+ * what `s.replace(/\\([0-7]{3})/g, ...)` with String.fromCharCode of the octal number gives. */
+export function unescapeOctal(s: string): string {
+  let at = s.indexOf('\\');
+  if (at < 0) return s;
+  let out = '';
+  let from = 0;
+  for (; at >= 0; at = s.indexOf('\\', at)) {
+    const d1 = s.charCodeAt(at + 1) - 48, d2 = s.charCodeAt(at + 2) - 48, d3 = s.charCodeAt(at + 3) - 48;
+    // NaN (past the end) fails each comparison, as a character that is no octal digit does.
+    if (d1 >= 0 && d1 <= 7 && d2 >= 0 && d2 <= 7 && d3 >= 0 && d3 <= 7) {
+      out += s.slice(from, at) + String.fromCharCode(d1 * 64 + d2 * 8 + d3);
+      at += 4;
+      from = at;
+    } else {
+      at += 1;
+    }
+  }
+  return out + s.slice(from);
+}

@@ -4,6 +4,7 @@
 // src/cgroups/ are chosen from this; nothing here writes to a hierarchy.
 import { path } from '../sys/path';
 import { readText } from '../sys/files';
+import { unescapeOctal, words } from '../text';
 
 export type CgroupHostKind = 'v2' | 'v1' | 'hybrid' | 'none';
 
@@ -33,8 +34,6 @@ export interface CgroupHost {
   unified?: UnifiedHierarchy;
 }
 
-// mountinfo escapes blanks and backslashes in paths as \ooo.
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 interface CgroupMount { fsType: 'cgroup' | 'cgroup2'; mountPoint: string; mountRoot: string; superOptions: string[] }
 
@@ -46,7 +45,7 @@ function cgroupMounts(mountinfo: string): CgroupMount[] {
     const head = line.slice(0, dash).split(' ');
     const [fsType, , superOptions = ''] = line.slice(dash + 3).split(' ');
     if (fsType !== 'cgroup' && fsType !== 'cgroup2') continue;
-    out.push({ fsType, mountRoot: unescape(head[3]), mountPoint: unescape(head[4]), superOptions: superOptions.split(',') });
+    out.push({ fsType, mountRoot: unescapeOctal(head[3]), mountPoint: unescapeOctal(head[4]), superOptions: superOptions.split(',') });
   }
   return out;
 }
@@ -78,7 +77,7 @@ export function detectCgroupHost(proc = '/proc'): CgroupHost {
       if (unified) continue; // the first mount of the hierarchy stands for it
       let controllers: string[] = [];
       try {
-        controllers = readText(path.join(m.mountPoint, 'cgroup.controllers')).trim().split(/\s+/).filter(Boolean);
+        controllers = words(readText(path.join(m.mountPoint, 'cgroup.controllers')));
       } catch { /* a cgroup2 mount we cannot read lists nothing */ }
       unified = { mountPoint: m.mountPoint, mountRoot: m.mountRoot, ownPath: own.get('') ?? '/', controllers };
       continue;

@@ -3,7 +3,7 @@
 // itself runs in (cgroup v2: its parent, manager.ts). systemd form (--systemd-cgroup): "slice:prefix:name", which needs systemd.
 import { path } from '../sys/path';
 import { stat } from '../sys/files';
-import { SYSTEMD_CGROUPS_PATH } from '../config/cgroups-path';
+import { systemdCgroupsPathParts } from '../config/cgroups-path';
 import { TsruncError } from '../errors';
 
 /** The container's cgroup inside a hierarchy where the runtime's own cgroup is `ownPath`. */
@@ -17,13 +17,11 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, o
 
 export interface SystemdCgroupsPath { slice: string; prefix: string; name: string }
 
-export { SYSTEMD_CGROUPS_PATH };
-
 /** `cgroupsPath` has passed validation (src/config/rules/resources.ts) with --systemd-cgroup. */
 export function parseSystemdCgroupsPath(cgroupsPath: string): SystemdCgroupsPath {
-  const m = SYSTEMD_CGROUPS_PATH.exec(cgroupsPath);
+  const m = systemdCgroupsPathParts(cgroupsPath);
   if (!m) throw new TsruncError(`cgroupsPath ${JSON.stringify(cgroupsPath)} does not have the form slice:prefix:name`);
-  return { slice: m[1] || 'system.slice', prefix: m[2], name: m[3] };
+  return { slice: m[0] || 'system.slice', prefix: m[1], name: m[2] };
 }
 
 /** systemd's own test for "booted with systemd as init" (sd_booted). */

@@ -5,6 +5,7 @@
 // without a file), it is read through `current`.
 import type { BlockIO, CPU, Device, HugepageLimit, Memory, Network, Pids, Rdma, Resources } from '../config/types';
 import { TsruncError } from '../errors';
+import { isDigits } from '../text';
 import { deviceRules, deviceRuleText, normaliseAccess } from './devices';
 import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite, DeviceRule } from './types';
@@ -141,15 +142,41 @@ function emulate(rules: DeviceRule[], configCount: number): DeviceState {
   return state;
 }
 
+/** A devices.list line "TYPE MAJOR:MINOR ACCESS" as [type, major, minor, access] (what
+ * `/^([abc]) (\*|[0-9]+):(\*|[0-9]+) ([rwm]+)$/` captures), or undefined. A loop: create reads it. */
+export function devicesListEntry(line: string): [string, string, string, string] | undefined {
+  const type = line[0];
+  if ((type !== 'a' && type !== 'b' && type !== 'c') || line[1] !== ' ') return undefined;
+  let at = 2;
+  const number = (): string | undefined => {
+    const start = at;
+    if (line[at] === '*') at++;
+    else while (isDigits(line[at] ?? '')) at++;
+    return at > start ? line.slice(start, at) : undefined;
+  };
+  const major = number();
+  if (major === undefined || line[at++] !== ':') return undefined;
+  const minor = number();
+  if (minor === undefined || line[at++] !== ' ') return undefined;
+  const access = line.slice(at);
+  if (access === '' || !isAccess(access)) return undefined;
+  return [type, major, minor, access];
+}
+
+function isAccess(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s[i] !== 'r' && s[i] !== 'w' && s[i] !== 'm') return false;
+  return true;
+}
+
 /** devices.list: "a *:* rwm" alone for an allow-all cgroup (whose deny exceptions it does not
  * show), else one allowed exception a line. undefined if it cannot be read as such. */
 function parseDevicesList(text: string): DeviceState | undefined {
   const state: DeviceState = { allowAll: false, exceptions: new Map() };
   for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
-    const m = /^([abc]) (\*|[0-9]+):(\*|[0-9]+) ([rwm]+)$/.exec(line.trim());
+    const m = devicesListEntry(line.trim());
     if (!m) return undefined;
-    if (m[1] === 'a') return { allowAll: true, exceptions: new Map() };
-    state.exceptions.set(`${m[1]} ${m[2]}:${m[3]}`, normaliseAccess(m[4]));
+    if (m[0] === 'a') return { allowAll: true, exceptions: new Map() };
+    state.exceptions.set(`${m[0]} ${m[1]}:${m[2]}`, normaliseAccess(m[3]));
   }
   return state;
 }

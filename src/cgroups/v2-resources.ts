@@ -14,6 +14,7 @@
 import { integerValue } from '../config/exact-integers';
 import type { BlockIO, CPU, HugepageLimit, Memory, Pids, Rdma, Resources, ThrottleDevice } from '../config/types';
 import { TsruncError } from '../errors';
+import { isDigits } from '../text';
 import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite } from './types';
 
@@ -132,7 +133,7 @@ function memoryWrites(memory: Memory, out: Collector): void {
 /** checkBeforeUpdate: a limit at or below what the cgroup already uses is refused (runc ≥ 1.2). */
 function checkUsage(limit: bigint, swap: bigint, out: Collector): void {
   const text = out.read('memory.current')?.trim();
-  if (text === undefined || !/^\d+$/.test(text)) return; // best effort, as runc: no cgroup yet
+  if (text === undefined || !isDigits(text)) return; // best effort, as runc: no cgroup yet
   const usage = BigInt(text);
   if (swap > 0n && swap <= usage) refuse('memory.swap', `rejecting memory+swap limit ${swap} <= usage ${usage}`);
   if (limit > 0n && limit <= usage) refuse('memory.limit', `rejecting memory limit ${limit} <= usage ${usage}`);

@@ -6,6 +6,7 @@ import type { Device, Resources } from '../config/types';
 import { TsruncError } from '../errors';
 import { addon } from '../native/addon';
 import { exists } from '../sys/files';
+import { words } from '../text';
 import { runningRootless } from '../linux/rootless';
 import {
   CgroupInUseError, FOREIGN_PROCESS_GRACE_MS, cgroupExists, removeMadeDirs, cgroupPids, makeCgroupDir, readCgroupFile, removeCgroupDir, writeCgroupFile,
@@ -23,7 +24,6 @@ const statistics = (): typeof import('./stats-v2') => require('./stats-v2');
 const deviceRuleCode = (): typeof import('./devices') => require('./devices');
 const deviceProgramCode = (): typeof import('./device-program') => require('./device-program');
 
-const words = (s: string | undefined): string[] => (s ?? '').split(/\s+/).filter(Boolean);
 
 /**
  * Makes `wanted` controllers available in `dir` by enabling them in the subtree_control of each
@@ -38,8 +38,8 @@ export function enableControllers(dir: string, wanted: string[]): void {
     if (d === path.dirname(d)) break;
   }
   for (const ancestor of chain) {
-    const available = new Set(words(readCgroupFile(ancestor, 'cgroup.controllers')));
-    const enabled = new Set(words(readCgroupFile(ancestor, 'cgroup.subtree_control')));
+    const available = new Set(words(readCgroupFile(ancestor, 'cgroup.controllers') ?? ''));
+    const enabled = new Set(words(readCgroupFile(ancestor, 'cgroup.subtree_control') ?? ''));
     for (const c of wanted) {
       if (enabled.has(c)) continue;
       if (!available.has(c)) throw new TsruncError(`cannot enable the ${c} controller: ${ancestor} does not have it (cgroup.controllers: ${[...available].join(' ') || 'none'})`);
@@ -94,7 +94,7 @@ export function hybridUnifiedPart(dir: string): UnifiedPart {
 
 /** Every controller the parent of dir offers; runc enables them all for the container. */
 function parentControllers(dir: string): string[] {
-  return words(readCgroupFile(path.dirname(dir), 'cgroup.controllers'));
+  return words(readCgroupFile(path.dirname(dir), 'cgroup.controllers') ?? '');
 }
 
 export class V2Cgroups implements CgroupManager {
@@ -117,7 +117,7 @@ export class V2Cgroups implements CgroupManager {
       // The ancestors get their controllers before the directory exists, so it is born with them.
       const { controllers } = limitWrites().v2Writes(resources ?? {}, () => undefined);
       const existingParent = (() => { let d = path.dirname(this.dir); while (!cgroupExists(d)) d = path.dirname(d); return d; })();
-      const everything = new Set([...controllers, ...words(readCgroupFile(existingParent, 'cgroup.controllers'))]);
+      const everything = new Set([...controllers, ...words(readCgroupFile(existingParent, 'cgroup.controllers') ?? '')]);
       this.made = makeCgroupDir(this.dir);
       // What the limits need must be enabled; the rest runc enables too, as far as it may (a
       // delegated subtree's user cannot write the ancestors above it).

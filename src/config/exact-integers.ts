@@ -3,6 +3,7 @@
 // uint64 values where the exact number matters (process.rlimits), so parseConfig also scans the text
 // and remembers the literal of each integer a double cannot hold, next to the parsed value it
 // belongs to. Readers ask `exactInteger(container, key)`; everything else keeps using the numbers.
+import { hasDigitRun } from '../text';
 
 const literals = new WeakMap<object, Map<string | number, string>>();
 
@@ -19,8 +20,6 @@ export function integerValue(container: object, key: string | number): bigint | 
   return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : undefined;
 }
 
-// Cheap pre-check: no run of 16 digits, no integer a double cannot hold.
-const LONG_DIGITS = /\d{16}/;
 
 /**
  * Records the big integer literals of `text` against `doc`, the result of JSON.parse(text). The text
@@ -28,7 +27,8 @@ const LONG_DIGITS = /\d{16}/;
  * and a literal is only kept if it still rounds to the value JSON.parse produced.
  */
 export function recordExactIntegers(text: string, doc: unknown): void {
-  if (!LONG_DIGITS.test(text)) return;
+  // Cheap pre-check: no run of 16 digits, no integer a double cannot hold.
+  if (!hasDigitRun(text, 16)) return;
   const found = new Map<string, { path: (string | number)[]; literal: string }>();
   try {
     new Scanner(text, (path, literal) => found.set(JSON.stringify(path), { path, literal })).document();

@@ -1,6 +1,8 @@
 // Collects problems (errors) and warnings, each tied to the JSON pointer it is about, and renders
 // them as `config.json: <pointer>: <reason>` lines in the order the values appear in the document,
 // so a long list reads top to bottom like the file.
+import { escapeSegment } from './pointer';
+
 interface Finding { pointer: string; reason: string }
 
 export interface ValidationResult {
@@ -65,7 +67,7 @@ function documentOrder(doc: unknown): Map<string, number> {
       for (let i = 0; i < value.length; i++) visit(value[i], `${pointer}/${i}`, depth + 1);
     } else {
       for (const key of Object.keys(value)) {
-        visit((value as Record<string, unknown>)[key], `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
+        visit((value as Record<string, unknown>)[key], `${pointer}/${escapeSegment(key)}`, depth + 1);
       }
     }
   };

@@ -1,8 +1,13 @@
 // JSON Pointer (RFC 6901) helpers: every config problem is reported at the pointer of the value it
 // concerns, and messages quote the offending value briefly.
 
-function escapeSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+/** A key as a pointer segment: ~ as ~0, / as ~1. (A loop: create names every key of a config.) */
+export function escapeSegment(segment: string | number): string {
+  const s = String(segment);
+  if (s.indexOf('~') < 0 && s.indexOf('/') < 0) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += s[i] === '~' ? '~0' : s[i] === '/' ? '~1' : s[i];
+  return out;
 }
 
 export function join(pointer: string, ...segments: (string | number)[]): string {

@@ -151,7 +151,9 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
     // What is said about this process names where it came from; the rest of the config was
     // checked at create.
     const where = o.processFile ?? 'the exec process';
-    const aboutProcess = (lines: string[]): string[] => lines.filter((l) => l.includes('/process')).map((l) => l.replace(/^config\.json: \/process/, `${where}: `));
+    const fromConfig = 'config.json: /process';
+    const aboutProcess = (lines: string[]): string[] => lines.filter((l) => l.includes('/process'))
+      .map((l) => (l.startsWith(fromConfig) ? `${where}: ${l.slice(fromConfig.length)}` : l));
     for (const w of aboutProcess(warnings)) ctx.log.warn(w);
     if (problems.length > 0) throw new TsruncError(aboutProcess(problems).join('\n') || problems.join('\n'));
     // A label the host cannot apply is refused before anything runs, as at create.

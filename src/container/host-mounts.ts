@@ -6,6 +6,7 @@
 import type { Logger } from '../log';
 import { detachMounts } from '../native/launcher-modes';
 import { readText } from '../sys/files';
+import { unescapeOctal } from '../text';
 
 /** Mount points strictly below `rootfs` in a mountinfo text, last mounted first (so stacked
  * mounts and children go before what they cover). */
@@ -16,7 +17,7 @@ export function mountPointsBelow(rootfs: string, mountinfo: string): string[] {
     const field = line.split(' ')[4];
     if (field === undefined) continue;
     // mountinfo escapes space, tab, newline and backslash as \ooo.
-    const point = field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+    const point = unescapeOctal(field);
     if (point.startsWith(prefix)) out.push(point);
   }
   return out.reverse();

@@ -5,20 +5,27 @@ import { DEFAULT_ROOT } from '../context';
 import { TsruncError } from '../errors';
 import { access, chmod, mkdir, readText } from '../sys/files';
 import { userNamer } from './users';
+import { isDigits, words } from '../text';
 
 export interface IdRange { containerID: number; hostID: number; size: number }
 
 const euid = (): number => process.geteuid?.() ?? 0;
 const egid = (): number => process.getegid?.() ?? 0;
 
-/** Inside a user namespace other than the initial one (whose uid_map covers every id). */
+let userNamespaceAnswer: boolean | undefined;
+
+/** Inside a user namespace other than the initial one (whose uid_map covers every id). Read once:
+ * a process does not change its user namespace while tsrunc runs. */
 export function inUserNamespace(): boolean {
+  if (userNamespaceAnswer !== undefined) return userNamespaceAnswer;
+  let text: string;
   try {
-    const text = readText('/proc/self/uid_map').trim();
-    return !/^0\s+0\s+4294967295$/.test(text);
+    text = readText('/proc/self/uid_map');
   } catch {
-    return false;
+    return (userNamespaceAnswer = false);
   }
+  const map = words(text);
+  return (userNamespaceAnswer = !(map.length === 3 && map[0] === '0' && map[1] === '0' && map[2] === '4294967295'));
 }
 
 /** --rootless true|false|auto: auto is rootless when not euid 0 or already in a user namespace. */
@@ -75,7 +82,7 @@ export function subordinateRanges(file: string, name: string, id: number): { sta
   for (const line of text.split('\n')) {
     const [who, start, size] = line.trim().split(':');
     if (who !== name && who !== String(id)) continue;
-    if (/^\d+$/.test(start ?? '') && /^\d+$/.test(size ?? '')) out.push({ start: Number(start), size: Number(size) });
+    if (isDigits(start ?? '') && isDigits(size ?? '')) out.push({ start: Number(start), size: Number(size) });
   }
   return out;
 }

@@ -2,13 +2,14 @@
 // name /etc/subuid may list a rootless caller under. Not from $USER or Bun's os.userInfo(), which
 // reads $USER and says "unknown" when it is unset (as under a shim or in a unit).
 import { readText } from '../sys/files';
+import { isDigits } from '../text';
 
 /** uid → name from an /etc/passwd text; the first entry for a uid wins, as getpwuid's does. */
 export function passwdNames(text: string): Map<number, string> {
   const names = new Map<number, string>();
   for (const line of text.split('\n')) {
     const fields = line.split(':');
-    if (fields.length < 4 || !fields[0] || fields[0].startsWith('#') || !/^\d+$/.test(fields[2])) continue;
+    if (fields.length < 4 || !fields[0] || fields[0].startsWith('#') || !isDigits(fields[2])) continue;
     const uid = Number(fields[2]);
     if (!names.has(uid)) names.set(uid, fields[0]);
   }

@@ -8,6 +8,7 @@ import { integerValue } from '../config/exact-integers';
 import { capabilityNumber, CAPABILITY_SETS } from '../linux/capabilities';
 import { rlimitNumber } from '../linux/rlimits';
 import { TsruncError } from '../errors';
+import { hexStatusField } from '../linux/proc-status';
 import type { PlanCapabilities } from './types';
 
 function kernelLastCap(): number {
@@ -22,8 +23,8 @@ function kernelLastCap(): number {
  * unreadable. Every process the launcher starts inherits it. */
 export function runtimeBoundingSet(): bigint | undefined {
   try {
-    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(files.readText('/proc/self/status'));
-    return m ? BigInt(`0x${m[1]}`) : undefined;
+    const hex = hexStatusField(files.readText('/proc/self/status'), 'CapBnd');
+    return hex === undefined ? undefined : BigInt(`0x${hex}`);
   } catch {
     return undefined;
   }

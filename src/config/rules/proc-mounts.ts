@@ -5,6 +5,7 @@ import { path } from '../../sys/path';
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asArray, asObject, asString, get, type RuleInput } from './guards';
+import { withoutTrailingSlashes } from '../../text';
 
 /** What lxcfs emulates, and runc's two additions: the only files under /proc a mount may cover. */
 const COVERABLE_PROC_FILES: readonly string[] = [
@@ -18,7 +19,7 @@ export function checkProcMounts(input: RuleInput, out: Findings): void {
     const destination = m && asString(get(m, 'destination'));
     if (!m || !destination) return;
     const at = `/mounts/${i}/destination`;
-    const resolved = path.posix.normalize('/' + destination).replace(/\/+$/, '') || '/';
+    const resolved = withoutTrailingSlashes(path.posix.normalize('/' + destination)) || '/';
     const options = (asArray(get(m, 'options')) ?? []).map(asString);
     const bind = options.includes('bind') || options.includes('rbind') || get(m, 'type') === 'bind';
     if (resolved === '/proc') {

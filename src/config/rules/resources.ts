@@ -2,7 +2,7 @@
 import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
-import { SYSTEMD_CGROUPS_PATH, SYSTEMD_PROPERTY_ANNOTATION } from '../cgroups-path';
+import { systemdCgroupsPathParts, SYSTEMD_PROPERTY_ANNOTATION } from '../cgroups-path';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
@@ -24,11 +24,11 @@ export function checkCgroups(input: RuleInput, out: Findings): void {
 function checkCgroupsPath({ linux, options }: RuleInput, out: Findings): void {
   const path = asString(get(linux, 'cgroupsPath'));
   if (!path || options.systemdCgroup === undefined) return;
-  const m = SYSTEMD_CGROUPS_PATH.exec(path);
+  const m = systemdCgroupsPathParts(path);
   if (options.systemdCgroup) {
     if (!m) out.problem('/linux/cgroupsPath', `must have the form slice:prefix:name with --systemd-cgroup, e.g. system.slice:tsrunc:id (got ${show(path)})`);
-    else if (m[1] !== '' && !m[1].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[1])})`);
-  } else if (m && (m[1] === '' || m[1].endsWith('.slice'))) {
+    else if (m[0] !== '' && !m[0].endsWith('.slice')) out.problem('/linux/cgroupsPath', `the slice part must end in ".slice" (got ${show(m[0])})`);
+  } else if (m && (m[0] === '' || m[0].endsWith('.slice'))) {
     out.warn('/linux/cgroupsPath', `${show(path)} has the systemd form slice:prefix:name but --systemd-cgroup is not set; it is used as a directory name`);
   }
 }

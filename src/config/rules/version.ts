@@ -5,14 +5,43 @@ import { RUNTIME_SUPPORT } from '../../linux/runtime-support';
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asString, get, type RuleInput } from './guards';
-
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+import { isAsciiLetter } from '../../text';
 
 interface MajorMinor { major: number; minor: number }
 
-function majorMinor(version: string): MajorMinor | undefined {
-  const m = SEMVER.exec(version);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isIdentifierChar = (c: number): boolean => isDigit(c) || isAsciiLetter(c) || c === 45; // [0-9A-Za-z-]
+
+/**
+ * SemVer 2.0.0's grammar as the usual regular expression states it (a loop instead: every create
+ * checks a version): MAJOR.MINOR.PATCH, each 0 or without a leading zero, then optionally
+ * -pre.release and +build.metadata, dot-separated identifiers of [0-9A-Za-z-] that are not empty.
+ */
+export function majorMinor(version: string): MajorMinor | undefined {
+  let at = 0;
+  const number = (): string | undefined => {
+    const start = at;
+    if (version.charCodeAt(at) === 48) at++;
+    else while (isDigit(version.charCodeAt(at))) at++;
+    return at > start ? version.slice(start, at) : undefined;
+  };
+  const identifiers = (): boolean => {
+    for (;;) {
+      const start = at;
+      while (isIdentifierChar(version.charCodeAt(at))) at++;
+      if (at === start) return false;
+      if (version[at] !== '.') return true;
+      at++;
+    }
+  };
+  const major = number();
+  if (major === undefined || version[at++] !== '.') return undefined;
+  const minor = number();
+  if (minor === undefined || version[at++] !== '.') return undefined;
+  if (number() === undefined) return undefined;
+  if (version[at] === '-' && (at++, !identifiers())) return undefined;
+  if (version[at] === '+' && (at++, !identifiers())) return undefined;
+  return at === version.length ? { major: Number(major), minor: Number(minor) } : undefined;
 }
 
 const MIN = majorMinor(RUNTIME_SUPPORT.ociVersionMin) as MajorMinor;
