@@ -114,7 +114,7 @@ test('the config validator tests the schema\'s patterns as RegExp does, and the 
   let byHand = 0;
   for (const p of patterns) {
     const mine = schemaPattern(p, 'u');
-    if (!(mine instanceof RegExp)) byHand++;
+    if (!('regExp' in mine)) byHand++;
     const oracle = new RegExp(p, 'u');
     for (const s of samples) assert.equal(mine.test(s), oracle.test(s), `${p} on ${JSON.stringify(s)}`);
   }
