@@ -39,8 +39,11 @@ export function majorMinor(version: string): MajorMinor | undefined {
   const minor = number();
   if (minor === undefined || version[at++] !== '.') return undefined;
   if (number() === undefined) return undefined;
-  if (version[at] === '-' && (at++, !identifiers())) return undefined;
-  if (version[at] === '+' && (at++, !identifiers())) return undefined;
+  for (const introducer of ['-', '+']) { // pre-release, then build metadata
+    if (version[at] !== introducer) continue;
+    at++;
+    if (!identifiers()) return undefined;
+  }
   return at === version.length ? { major: Number(major), minor: Number(minor) } : undefined;
 }
 
