@@ -73,17 +73,6 @@ export function words(s: string): string[] {
   return out;
 }
 
-/** Whether `s` has `n` ASCII digits in a row (what `/\d{n}/.test(s)` says). */
-export function hasDigitRun(s: string, n: number): boolean {
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    run = c >= 48 && c <= 57 ? run + 1 : 0;
-    if (run >= n) return true;
-  }
-  return false;
-}
-
 /** `s` without the slashes it ends with (what `s.replace(/\/+$/, '')` gives). */
 export function withoutTrailingSlashes(s: string): string {
   let end = s.length;

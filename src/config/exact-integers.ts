@@ -3,8 +3,6 @@
 // uint64 values where the exact number matters (process.rlimits), so parseConfig also scans the text
 // and remembers the literal of each integer a double cannot hold, next to the parsed value it
 // belongs to. Readers ask `exactInteger(container, key)`; everything else keeps using the numbers.
-import { hasDigitRun } from '../text';
-
 const literals = new WeakMap<object, Map<string | number, string>>();
 
 /** The literal digits of `container[key]` when it is an integer beyond 2^53, else undefined. */
@@ -22,13 +20,32 @@ export function integerValue(container: object, key: string | number): bigint | 
 
 
 /**
+ * Whether `doc` holds a number beyond 2^53 - 1 in magnitude: JSON.parse rounds a bigger integer
+ * literal to such a number, so without one the text has nothing to record. Walking the parsed values
+ * costs less than scanning the text's characters (a config has far fewer values than characters),
+ * and it does not recurse, however deep the document.
+ */
+function holdsBeyondSafe(doc: unknown): boolean {
+  const pending: unknown[] = [doc];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === 'number') {
+      if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) return true;
+    } else if (v !== null && typeof v === 'object') {
+      const values = Array.isArray(v) ? v : Object.values(v);
+      for (let i = 0; i < values.length; i++) pending.push(values[i]);
+    }
+  }
+  return false;
+}
+
+/**
  * Records the big integer literals of `text` against `doc`, the result of JSON.parse(text). The text
  * is known to be valid JSON. With a duplicated key JSON.parse keeps the last value; so does the scan,
  * and a literal is only kept if it still rounds to the value JSON.parse produced.
  */
 export function recordExactIntegers(text: string, doc: unknown): void {
-  // Cheap pre-check: no run of 16 digits, no integer a double cannot hold.
-  if (!hasDigitRun(text, 16)) return;
+  if (!holdsBeyondSafe(doc)) return;
   const found = new Map<string, { path: (string | number)[]; literal: string }>();
   try {
     new Scanner(text, (path, literal) => found.set(JSON.stringify(path), { path, literal })).document();

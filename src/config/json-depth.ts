@@ -9,6 +9,8 @@ export const MAX_JSON_DEPTH = 10000;
 
 /** Where the text first goes deeper than `limit`: 1-based line and column, or undefined. */
 export function findExcessiveNesting(text: string, limit = MAX_JSON_DEPTH): { line: number; column: number } | undefined {
+  // Going deeper than `limit` takes more than `limit` brackets: a shorter text cannot.
+  if (text.length <= limit) return undefined;
   let depth = 0;
   let line = 1;
   let lineStart = 0;

@@ -255,6 +255,7 @@ test('findExcessiveNesting: counts arrays and objects, not brackets inside strin
   const deep = (n: number): string => '{"a":'.repeat(n - 1) + '[]' + '}'.repeat(n - 1);
   assert.equal(findExcessiveNesting(deep(5), 5), undefined);
   assert.deepEqual(findExcessiveNesting(deep(6), 5), { line: 1, column: 26 });
+  assert.deepEqual(findExcessiveNesting('['.repeat(6), 5), { line: 1, column: 6 }); // the shortest text too deep
   assert.equal(findExcessiveNesting('["[[[[[[", "\\"[[[[[", {"{{{{": "]]]"}]', 2), undefined);
   assert.deepEqual(findExcessiveNesting('[\n [\n  [1]]]', 2), { line: 3, column: 3 });
   assert.throws(() => parseBoundedJson('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)), JsonDepthError);
