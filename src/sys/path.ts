@@ -37,14 +37,24 @@ export function isCleanPath(p: string): boolean {
 }
 
 function normalize(p: string): string {
-  return typeof p === 'string' && isCleanPath(p) ? p : posix.normalize(p);
+  if (typeof p === 'string') {
+    if (isCleanPath(p)) return p;
+    // `'/' + destination` for a destination that is absolute already.
+    if (p.charCodeAt(1) === 47 && p.charCodeAt(0) === 47 && isCleanPath(p.slice(1))) return p.slice(1);
+  }
+  return posix.normalize(p);
 }
 
 function join(...parts: string[]): string {
   let joined = '';
   for (const part of parts) {
     if (typeof part !== 'string') return posix.join(...parts); // its TypeError
-    if (part.length > 0) joined = joined.length > 0 ? `${joined}/${part}` : part;
+    if (part.length === 0) continue;
+    // One slash where the parts meet, so that `join('/', '/proc')` is clean already; normalize
+    // would collapse the run of slashes to one just the same.
+    if (joined.length === 0) joined = part;
+    else if (joined.charCodeAt(joined.length - 1) === 47) joined += part.charCodeAt(0) === 47 ? part.slice(1) : part;
+    else joined += part.charCodeAt(0) === 47 ? part : `/${part}`;
   }
   return joined.length === 0 ? '.' : normalize(joined);
 }
@@ -58,7 +68,13 @@ function dirname(p: string): string {
 function resolve(...parts: string[]): string {
   // Resolving stops at the last absolute part, so a clean absolute last part is the answer.
   const last = parts[parts.length - 1];
-  return typeof last === 'string' && last.charCodeAt(0) === 47 && isCleanPath(last) ? last : posix.resolve(...parts);
+  if (typeof last === 'string' && isCleanPath(last)) {
+    if (last.charCodeAt(0) === 47) return last;
+    // A clean relative part (no `..` in it) below a clean absolute one: `resolve(bundle, 'rootfs')`.
+    const before = parts.length === 2 ? parts[0] : undefined;
+    if (typeof before === 'string' && before.charCodeAt(0) === 47 && isCleanPath(before)) return before.length === 1 ? `/${last}` : `${before}/${last}`;
+  }
+  return posix.resolve(...parts);
 }
 
 function relative(from: string, to: string): string {
@@ -70,4 +86,7 @@ function relative(from: string, to: string): string {
   return posix.relative(from, to);
 }
 
-export const path: typeof PathModule = { ...posix, normalize, join, dirname, resolve, relative };
+const functions = { ...posix, normalize, join, dirname, resolve, relative };
+// Callers that spell out `path.posix.` get the same functions.
+functions.posix = functions;
+export const path: typeof PathModule = functions;

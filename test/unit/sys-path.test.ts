@@ -47,6 +47,7 @@ test('join, relative and resolve of two or three paths are node:path\'s', () => 
     }
   }
   assert.equal(path.join(), posix.join());
+  assert.equal(path.posix, path);
   assert.equal(path.join('/sys/fs/cgroup', 'cpu', '/tsrunc-test/x'), '/sys/fs/cgroup/cpu/tsrunc-test/x');
   assert.equal(path.relative('/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpuset'), '../cpuset');
 });
