@@ -22,22 +22,33 @@ struct WriteJob {
   std::vector<char> data;
   size_t written = 0;
   int err = 0;
-  Napi::Promise::Deferred deferred;
+  napi_deferred deferred = nullptr;
   Napi::ThreadSafeFunction done;
 };
 
+void setProperty(napi_env env, napi_value object, const char* name, napi_value value) {
+  if (value != nullptr) napi_set_named_property(env, object, name, value);
+}
+
 // On the JavaScript thread: settles the promise with what the thread did. A write that got part
 // of the way resolves with that part; the caller writes the rest (and then meets the error).
+// Plain N-API calls whose failures are ignored: when the thread finishes while Node tears the
+// environment down (a create that exits before the warm-up write returns), nothing can run any
+// more, and a throwing wrapper would abort the process.
 void settle(Napi::Env env, Napi::Function, WriteJob* job) {
   if (job->err == 0 || job->written > 0) {
-    job->deferred.Resolve(Napi::Number::New(env, static_cast<double>(job->written)));
+    napi_value written = nullptr;
+    if (napi_create_double(env, static_cast<double>(job->written), &written) == napi_ok) napi_resolve_deferred(env, job->deferred, written);
   } else {
     const char* name = strerrorname_np(job->err);
-    Napi::Error e = Napi::Error::New(env, std::string("write: ") + strerror(job->err));
-    if (name) e.Set("code", Napi::String::New(env, name));
-    e.Set("errno", Napi::Number::New(env, job->err));
-    e.Set("syscall", Napi::String::New(env, "write"));
-    job->deferred.Reject(e.Value());
+    std::string text = std::string("write: ") + strerror(job->err);
+    napi_value message = nullptr, error = nullptr, value = nullptr;
+    if (napi_create_string_utf8(env, text.c_str(), text.size(), &message) == napi_ok && napi_create_error(env, nullptr, message, &error) == napi_ok) {
+      if (name && napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &value) == napi_ok) setProperty(env, error, "code", value);
+      if (napi_create_int32(env, job->err, &value) == napi_ok) setProperty(env, error, "errno", value);
+      if (napi_create_string_utf8(env, "write", NAPI_AUTO_LENGTH, &value) == napi_ok) setProperty(env, error, "syscall", value);
+      napi_reject_deferred(env, job->deferred, error);
+    }
   }
   job->done.Release();
   delete job;
@@ -51,8 +62,13 @@ Napi::Value WriteOnThread(const Napi::CallbackInfo& info) {
   }
   auto buf = info[1].As<Napi::Buffer<char>>();
   auto* job = new WriteJob{info[0].As<Napi::Number>().Int32Value(), std::vector<char>(buf.Data(), buf.Data() + buf.Length()),
-                           0, 0, Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction()};
-  Napi::Promise promise = job->deferred.Promise();
+                           0, 0, nullptr, Napi::ThreadSafeFunction()};
+  napi_value promise = nullptr;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
+    delete job;
+    Napi::Error::New(env, "writeOnThread: cannot make a promise").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "tsrunc-pty-write", 0, 1);
   // A write the container never takes must not keep the process alive once the relay is done.
   job->done.Unref(env);
@@ -65,7 +81,7 @@ Napi::Value WriteOnThread(const Napi::CallbackInfo& info) {
     }
     job->done.BlockingCall(job, settle);
   }).detach();
-  return promise;
+  return Napi::Value(env, promise);
 }
 
 }  // namespace
