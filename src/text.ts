@@ -38,6 +38,33 @@ export function anyOf<T>(items: readonly T[], pred: (item: T) => boolean): boole
   return false;
 }
 
+/** Whether `pred` accepts every item. */
+export function allOf<T>(items: readonly T[], pred: (item: T) => boolean): boolean {
+  for (const item of items) if (!pred(item)) return false;
+  return true;
+}
+
+/** `items.map(f)`. */
+export function mapped<T, U>(items: readonly T[], f: (item: T, index: number) => U): U[] {
+  const out = new Array<U>(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = f(items[i], i);
+  return out;
+}
+
+/** `items.forEach(f)`. */
+export function eachOf<T>(items: readonly T[], f: (item: T, index: number) => void): void {
+  for (let i = 0; i < items.length; i++) f(items[i], i);
+}
+
+/** `items.filter(pred)`. */
+export function kept<T, S extends T>(items: readonly T[], pred: (item: T) => item is S): S[];
+export function kept<T>(items: readonly T[], pred: (item: T) => boolean): T[];
+export function kept<T>(items: readonly T[], pred: (item: T) => boolean): T[] {
+  const out: T[] = [];
+  for (const item of items) if (pred(item)) out.push(item);
+  return out;
+}
+
 /** The text without one trailing newline, as the kernel ends a value in a control file. */
 export function withoutFinalNewline(s: string): string {
   return s.endsWith('\n') ? s.slice(0, -1) : s;

@@ -12,6 +12,7 @@ import { addon } from '../native/addon';
 import { close, open } from '../sys/files';
 import { dirInMount } from './files';
 import { thisCgroupHost, type CgroupHost } from './host';
+import { anyOf, findFirst } from '../text';
 import type { CgroupPlacement } from './types';
 
 /** Whether the launcher will write a pid to any cgroup.procs (nothing is placed by clone3 then). */
@@ -19,13 +20,13 @@ export function launcherWritesProcs(placement: CgroupPlacement | undefined, ownU
   if (!placement) return false;
   if (ownUserNamespace) return placement.procsFiles.length > 0;
   const atBirth = placement.intoCgroup === undefined ? undefined : `${placement.intoCgroup}/cgroup.procs`;
-  return placement.procsFiles.some((f) => f !== atBirth);
+  return anyOf(placement.procsFiles, (f) => f !== atBirth);
 }
 
 /** The cgroup.procs of this process's own cgroup in a v1 hierarchy other than memory (never the
  * one a supervisor's memory accounting lives in), or undefined when there is none. */
 export function ownProcsFile(h: CgroupHost): string | undefined {
-  const v1 = h.v1.find((x) => !x.controllers.includes('memory'));
+  const v1 = findFirst(h.v1, (x) => !x.controllers.includes('memory'));
   if (!v1) return undefined;
   try {
     return path.join(dirInMount(v1.mountPoint, v1.mountRoot, v1.ownPath), 'cgroup.procs');

@@ -3,6 +3,7 @@
 // adds to every container (libcontainer/specconv AllowedDevices).
 import type { Device, DeviceCgroup, Resources } from '../config/types';
 import type { DeviceRule } from './types';
+import { anyOf, mapped } from '../text';
 
 /** The major/minor that matches every number ("*" in devices.allow). */
 export const DEVICE_WILDCARD = -1;
@@ -38,7 +39,9 @@ const DEFAULT_RULES: readonly DefaultRule[] = [
  * missing access means all three (the config has been validated: only r, w and m occur). */
 export function normaliseAccess(access: string | undefined): string {
   if (access === undefined || access === '') return 'rwm';
-  return [...'rwm'].filter((c) => access.includes(c)).join('');
+  let out = '';
+  for (let i = 0; i < 3; i++) if (access.includes('rwm'[i])) out += 'rwm'[i];
+  return out;
 }
 
 /** One linux.resources.devices entry, with its defaults filled in. */
@@ -65,16 +68,18 @@ export function normaliseDeviceRule(d: DeviceCgroup): DeviceRule {
  * a device usable lists it in linux.resources.devices too (as containerd and podman do).
  */
 export function deviceRules(resources: Resources | undefined, linuxDevices?: readonly Pick<Device, 'path'>[]): DeviceRule[] {
-  const replaced = new Set((linuxDevices ?? []).map((d) => d.path));
-  const own = (resources?.devices ?? []).map(normaliseDeviceRule);
+  const replaced = new Set(mapped(linuxDevices ?? [], (d) => d.path));
+  const own = mapped(resources?.devices ?? [], (d) => normaliseDeviceRule(d));
   // Unlike runc, a default never overrides the config's own rule for the same device: runc
   // appends /dev/null rwm after whatever the config says, so no config can make it read-only.
   const sameDevice = (a: DeviceRule, b: DeviceRule): boolean => a.type === b.type && a.major === b.major && a.minor === b.minor;
-  const defaults = DEFAULT_RULES
-    .filter((d) => d.path === undefined || !replaced.has(d.path))
-    .filter((d) => !own.some((r) => sameDevice(r, d.rule)))
-    .map((d) => ({ ...d.rule }));
-  return [...own, ...defaults];
+  const rules = own.slice();
+  for (const d of DEFAULT_RULES) {
+    if (d.path !== undefined && replaced.has(d.path)) continue;
+    if (anyOf(own, (r) => sameDevice(r, d.rule))) continue;
+    rules.push({ ...d.rule });
+  }
+  return rules;
 }
 
 /** The rule as devices.allow/deny take it and devices.list prints it: "c 1:3 rwm", "a *:* rwm". */

@@ -4,7 +4,7 @@
 // src/cgroups/ are chosen from this; nothing here writes to a hierarchy.
 import { path } from '../sys/path';
 import { readText } from '../sys/files';
-import { unescapeOctal, words } from '../text';
+import { allOf, anyOf, findFirst, kept, unescapeOctal, words } from '../text';
 
 export type CgroupHostKind = 'v2' | 'v1' | 'hybrid' | 'none';
 
@@ -69,6 +69,9 @@ export function detectCgroupHost(proc = '/proc'): CgroupHost {
   };
   const mounts = cgroupMounts(read('self/mountinfo'));
   const own = ownCgroups(read('self/cgroup'));
+  // The v1 lines' controller lists, each split once.
+  const ownLists: { key: string; parts: string[] }[] = [];
+  for (const key of own.keys()) if (key !== '') ownLists.push({ key, parts: key.split(',') });
   const v1: V1Hierarchy[] = [];
   const seen = new Set<string>();
   let unified: UnifiedHierarchy | undefined;
@@ -82,16 +85,17 @@ export function detectCgroupHost(proc = '/proc'): CgroupHost {
       unified = { mountPoint: m.mountPoint, mountRoot: m.mountRoot, ownPath: own.get('') ?? '/', controllers };
       continue;
     }
-    const name = m.superOptions.find((o) => o.startsWith('name='))?.slice(5);
+    const name = findFirst(m.superOptions, (o) => o.startsWith('name='))?.slice(5);
     const known = new Set(m.superOptions);
     // /proc/self/cgroup names the hierarchy by the same list the mount has, in the kernel's order.
-    const key = [...own.keys()].find((k) => k !== '' && k.split(',').every((c) => known.has(c)));
-    if (!key || seen.has(key)) continue;
+    const line = findFirst(ownLists, (l) => allOf(l.parts, (c) => known.has(c)));
+    if (!line || seen.has(line.key)) continue;
+    const key = line.key;
     seen.add(key);
-    const controllers = key.split(',').filter((c) => !c.startsWith('name='));
+    const controllers = kept(line.parts, (c) => !c.startsWith('name='));
     v1.push({ controllers, ...(name ? { name } : {}), mountPoint: m.mountPoint, mountRoot: m.mountRoot, ownPath: own.get(key) ?? '/' });
   }
-  const hasV1Controllers = v1.some((h) => h.controllers.length > 0);
+  const hasV1Controllers = anyOf(v1, (h) => h.controllers.length > 0);
   const kind: CgroupHostKind = hasV1Controllers ? (unified ? 'hybrid' : 'v1') : unified ? 'v2' : 'none';
   return { kind, v1, ...(unified ? { unified } : {}) };
 }

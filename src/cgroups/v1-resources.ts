@@ -5,7 +5,7 @@
 // without a file), it is read through `current`.
 import type { BlockIO, CPU, Device, HugepageLimit, Memory, Network, Pids, Rdma, Resources } from '../config/types';
 import { TsruncError } from '../errors';
-import { isDigits } from '../text';
+import { eachOf, isDigits, mapped } from '../text';
 import { deviceRules, deviceRuleText, normaliseAccess } from './devices';
 import { pidsMaxText } from './pids-limit';
 import type { CgroupReader, CgroupWrite, DeviceRule } from './types';
@@ -98,7 +98,7 @@ function devicesWrites(rules: DeviceRule[], configCount: number, cg: CurrentCgro
   const now = cg.text('devices', 'devices.list');
   if (now !== undefined && sameWhitelist(parseDevicesList(now), target)) return [];
   const sequence = rules[0]?.type === 'a' ? rules : [DENY_ALL, ...rules];
-  return sequence.map((r) => write('devices', r.allow ? 'devices.allow' : 'devices.deny', deviceRuleText(r)));
+  return mapped(sequence, (r) => write('devices', r.allow ? 'devices.allow' : 'devices.deny', deviceRuleText(r)));
 }
 
 /** A devices cgroup as the kernel keeps it: a default, and exceptions "c 1:3" → access. */
@@ -113,7 +113,7 @@ const minus = (a: string, b: string): string => [...a].filter((c) => !b.includes
  * what v1 would silently get wrong. */
 function emulate(rules: DeviceRule[], configCount: number): DeviceState {
   const state: DeviceState = { allowAll: false, exceptions: new Map() };
-  rules.forEach((rule, i) => {
+  eachOf(rules, (rule, i) => {
     if (rule.type === 'a') {
       state.allowAll = rule.allow;
       state.exceptions.clear();
@@ -172,7 +172,8 @@ function isAccess(s: string): boolean {
  * show), else one allowed exception a line. undefined if it cannot be read as such. */
 function parseDevicesList(text: string): DeviceState | undefined {
   const state: DeviceState = { allowAll: false, exceptions: new Map() };
-  for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
     const m = devicesListEntry(line.trim());
     if (!m) return undefined;
     if (m[0] === 'a') return { allowAll: true, exceptions: new Map() };
@@ -369,7 +370,7 @@ function blkioWrites(io: BlockIO | undefined, cg: CurrentCgroup): CgroupWrite[] 
     needLeaf('linux.resources.blockIO.leafWeight');
     out.push(write('blkio', 'blkio.leaf_weight', int(io.leafWeight)));
   }
-  (io.weightDevice ?? []).forEach((d, i) => {
+  eachOf(io.weightDevice ?? [], (d, i) => {
     if (d.weight) {
       needWeight(`linux.resources.blockIO.weightDevice[${i}].weight`);
       out.push(write('blkio', weightDeviceFile, `${d.major}:${d.minor} ${int(d.weight)}`));
@@ -398,7 +399,7 @@ function blkioWrites(io: BlockIO | undefined, cg: CurrentCgroup): CgroupWrite[] 
 function hugetlbWrites(limits: HugepageLimit[] | undefined, cg: CurrentCgroup): CgroupWrite[] {
   // The page size goes into the file name as the config spells it ("2MB", "1GB"), as runc does;
   // the kernel names its files so, and any other spelling names no file.
-  return (limits ?? []).map((l, i) => {
+  return mapped(limits ?? [], (l, i) => {
     const file = `hugetlb.${l.pageSize}.limit_in_bytes`;
     if (!cg.has('hugetlb', file)) refuse(`linux.resources.hugepageLimits[${i}].pageSize`, `the v1 hugetlb cgroup has no ${file} (no hugetlb hierarchy, or no ${l.pageSize} pages on this host)`);
     return write('hugetlb', file, int(l.limit));

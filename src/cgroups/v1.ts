@@ -15,7 +15,7 @@ import { v1FreezerState, type FreezerState } from './freezer-state';
 import { resolveCgroupPath } from './path';
 import { readOomKillCount, type Stats } from './stats';
 import type { CgroupManager, CgroupPlacement, CgroupRecord, CgroupWrite, UnifiedPart, UnifiedPartFor } from './types';
-import { anyOf } from '../text';
+import { anyOf, findFirst, mapped } from '../text';
 
 // Limits and statistics are loaded where they are used: delete, kill and pause write no limit and
 // read no statistic, and loading that code took delete's heap past the size at which
@@ -115,10 +115,10 @@ export class V1Cgroups implements CgroupManager {
     // controllers named in `sub`.
     const dirFor = (dir: string): string => {
       if (sub[''] !== undefined) return subCgroupDir(dir, sub['']);
-      const ctrl = Object.keys(this.dirs).find((c) => this.dirs[c] === dir && sub[c] !== undefined);
+      const ctrl = findFirst(Object.keys(this.dirs), (c) => this.dirs[c] === dir && sub[c] !== undefined);
       return ctrl ? subCgroupDir(dir, sub[ctrl]) : dir;
     };
-    const procsFiles = this.uniqueDirs().map((d) => path.join(dirFor(d), 'cgroup.procs'));
+    const procsFiles = mapped(this.uniqueDirs(), (d) => path.join(dirFor(d), 'cgroup.procs'));
     const unified = this.dirs[UNIFIED];
     return unified ? { intoCgroup: dirFor(unified), procsFiles } : { procsFiles };
   }

@@ -2,6 +2,7 @@
 // them as `config.json: <pointer>: <reason>` lines in the order the values appear in the document,
 // so a long list reads top to bottom like the file.
 import { escapeSegment } from './pointer';
+import { mapped } from '../text';
 
 interface Finding { pointer: string; reason: string }
 
@@ -32,7 +33,7 @@ export class Findings {
 }
 
 function renderList(list: Finding[], order: Map<string, number>): string[] {
-  const keyed = list.map((f, i) => ({ line: formatFinding(f.pointer, f.reason), rank: rankOf(f.pointer, order), i }));
+  const keyed = mapped(list, (f, i) => ({ line: formatFinding(f.pointer, f.reason), rank: rankOf(f.pointer, order), i }));
   keyed.sort((a, b) => a.rank - b.rank || a.i - b.i);
   const seen = new Set<string>();
   const out: string[] = [];

@@ -33,6 +33,7 @@ import { chooseConsole, foregroundTerminal, listenFds } from './process-io';
 import { crashPoint, UndoStack } from './undo';
 import { runningRootless } from '../linux/rootless';
 import { rootlessCgroups } from './rootless-cgroups';
+import { anyOf } from '../text';
 
 export interface CreateOptions {
   id: string;
@@ -162,10 +163,10 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
       timings.phase('cgroups');
       // Warmed again once the directories exist: a write while the first one's grace period still
       // counts keeps it counting until the launcher's writes.
-      const userns = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+      const userns = anyOf(spec.linux?.namespaces ?? [], (n) => n.type === 'user');
       if (launcherWritesProcs(cgroups.placement(), userns)) warmUpCgroupAttach(cgroupHost);
     };
-    if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
+    if (!anyOf(spec.linux?.namespaces ?? [], (n) => n.type === 'mount')) {
       // Without a mount namespace the init's mounts are in the runtime's table and outlive it.
       writeHostMountsIntent(dir, rootfs);
       undo.push('the mounts in the runtime\'s table', () => detachHostMounts(rootfs, ctx.log));

@@ -2,6 +2,8 @@
 // One table serves config validation, `tsrunc features` and the launcher's capset masks, so a name
 // is accepted exactly when the runtime knows which bit it stands for.
 
+import { mapped } from '../text';
+
 export interface CapabilityInfo {
   name: string;
   /** Bit number in the capability sets. */
@@ -22,14 +24,14 @@ const NAMES = [
 export type CapabilityName = (typeof NAMES)[number];
 
 /** In bit order: the index of a name is its capability number. */
-export const CAPABILITIES: readonly CapabilityInfo[] = NAMES.map((name, number) => ({ name, number }));
+export const CAPABILITIES: readonly CapabilityInfo[] = mapped(NAMES, (name, number) => ({ name, number }));
 
 export const CAPABILITY_NAMES: readonly string[] = NAMES;
 
 /** Highest capability number this table knows; the launcher clears every bit above it. */
 export const CAP_LAST_KNOWN = NAMES.length - 1;
 
-const BY_NAME: ReadonlyMap<string, number> = new Map(CAPABILITIES.map((c) => [c.name, c.number]));
+const BY_NAME: ReadonlyMap<string, number> = new Map(mapped(CAPABILITIES, (c) => [c.name, c.number]));
 
 export function capabilityNumber(name: string): number | undefined {
   return BY_NAME.get(name);

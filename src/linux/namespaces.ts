@@ -1,6 +1,8 @@
 // The namespace kinds tsrunc knows, in the order the launcher joins them (user first so that the
 // others are joined with the right owner, mount last-but-two so /proc paths of the others resolve).
 import * as files from '../sys/files';
+import { findFirst, mapped } from '../text';
+
 /** The kernel's namespace kinds, by the names runtime-spec gives them. config/types.ts has the
  * same union for config.json (checked against the schema there); the compiler checks the two agree
  * wherever a config value reaches this layer. */
@@ -25,10 +27,10 @@ export const NAMESPACE_KINDS: readonly NamespaceKind[] = [
   { type: 'time', cloneFlag: 0x00000080, procName: 'time' },
 ];
 
-export const NAMESPACE_TYPES: readonly NamespaceType[] = NAMESPACE_KINDS.map((k) => k.type);
+export const NAMESPACE_TYPES: readonly NamespaceType[] = mapped(NAMESPACE_KINDS, (k) => k.type);
 
 export function namespaceKind(type: string): NamespaceKind | undefined {
-  return NAMESPACE_KINDS.find((k) => k.type === type);
+  return findFirst(NAMESPACE_KINDS, (k) => k.type === type);
 }
 
 /**

@@ -2,6 +2,8 @@
 // x86, arm, arm64, riscv, s390 and powerpc; alpha, mips and sparc number some limits differently,
 // so a launcher built for those must take the numbers from its own <sys/resource.h>.
 
+import { mapped } from '../text';
+
 export interface RlimitInfo {
   name: string;
   number: number;
@@ -13,11 +15,11 @@ const NAMES = [
   'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME',
 ] as const;
 
-export const RLIMITS: readonly RlimitInfo[] = NAMES.map((name, number) => ({ name, number }));
+export const RLIMITS: readonly RlimitInfo[] = mapped(NAMES, (name, number) => ({ name, number }));
 
 export const RLIMIT_NAMES: readonly string[] = NAMES;
 
-const BY_NAME: ReadonlyMap<string, number> = new Map(RLIMITS.map((r) => [r.name, r.number]));
+const BY_NAME: ReadonlyMap<string, number> = new Map(mapped(RLIMITS, (r) => [r.name, r.number]));
 
 export function rlimitNumber(name: string): number | undefined {
   return BY_NAME.get(name);

@@ -17,6 +17,7 @@ import { planScheduling } from './scheduling';
 import { planCapabilities, planRlimits, runtimeBoundingSet } from './security';
 import { planHooks } from './hooks';
 import { PLAN_VERSION, type LaunchPlan, type PlanNamespace, type PlanProcess } from './types';
+import { anyOf, findFirst, indexOfFirst, mapped } from '../text';
 
 export interface PlanOptions {
   id: string;
@@ -61,10 +62,10 @@ function planNamespaces(spec: Spec): PlanNamespace[] {
   const configured = spec.linux?.namespaces ?? [];
   const out: PlanNamespace[] = [];
   for (const kind of NAMESPACE_KINDS) {
-    const ns = configured.find((n) => n.type === kind.type);
+    const ns = findFirst(configured, (n) => n.type === kind.type);
     if (ns) out.push({ type: kind.type, cloneFlag: kind.cloneFlag, ...(ns.path ? { path: ns.path } : {}) });
   }
-  if (!out.some((n) => n.type === 'mount')) refuseWithoutMountNamespace(spec);
+  if (!anyOf(out, (n) => n.type === 'mount')) refuseWithoutMountNamespace(spec);
   return out;
 }
 
@@ -94,7 +95,7 @@ export function planProcess(spec: Spec, p: Process, listenFds: number, warn?: (m
     rlimits: planRlimits(p.rlimits),
   };
   // A user namespace (new or joined, by the init or an exec'd process) starts with a full bounding set.
-  const ownUserNamespace = spec.linux?.namespaces?.some((n) => n.type === 'user') === true;
+  const ownUserNamespace = anyOf(spec.linux?.namespaces ?? [], (n) => n.type === 'user');
   out.capabilities = planCapabilities(p.capabilities, warn ?? (() => {}), ownUserNamespace ? undefined : runtimeBoundingSet());
   if (p.oomScoreAdj !== undefined) out.oomScoreAdj = p.oomScoreAdj;
   if (p.apparmorProfile) out.apparmorProfile = p.apparmorProfile;
@@ -121,7 +122,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   requireLsmSupport(spec, lsm);
   // Only reached with SELinux enabled when a mount label is set (refused above otherwise).
   const mountLabel = lsm.selinux && linux.mountLabel ? linux.mountLabel : undefined;
-  const mounts = (spec.mounts ?? []).map((m) => {
+  const mounts = mapped(spec.mounts ?? [], (m) => {
     const planned = planMount(m, opts.bundle);
     return { ...planned, data: labelledMountData(planned, mountLabel) };
   });
@@ -146,20 +147,20 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
     namespaces: planNamespaces(spec),
     uidMappings: linux.uidMappings ?? [],
     gidMappings: linux.gidMappings ?? [],
-    timeOffsets: Object.entries(linux.timeOffsets ?? {}).map(([clock, t]) => ({ clock, secs: t.secs ?? 0, nanosecs: t.nanosecs ?? 0 })),
+    timeOffsets: mapped(Object.entries(linux.timeOffsets ?? {}), ([clock, t]) => ({ clock, secs: t.secs ?? 0, nanosecs: t.nanosecs ?? 0 })),
     mounts,
-    setupDev: !mounts.some((m) => m.destination === '/dev' && m.type === ''),
+    setupDev: !anyOf(mounts, (m) => m.destination === '/dev' && m.type === ''),
     devices: planDevices(linux.devices),
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
-    sysctl: Object.entries(linux.sysctl ?? {}).map(([key, value]) => ({ key, path: sysctlProcPath(key), value })),
+    sysctl: mapped(Object.entries(linux.sysctl ?? {}), ([key, value]) => ({ key, path: sysctlProcPath(key), value })),
     execFifo: opts.execFifo,
     preserveFds: listenFds + opts.preserveFds,
   };
-  const newUserns = plan.namespaces.some((n) => n.type === 'user' && !n.path);
+  const newUserns = anyOf(plan.namespaces, (n) => n.type === 'user' && !n.path);
   if (opts.rootless && newUserns) Object.assign(plan, rootlessIdMaps(plan.uidMappings, plan.gidMappings));
   // Mapping a host filesystem takes CAP_SYS_ADMIN over its superblock's namespace, the host's (runc refuses these too).
-  const idmapped = opts.rootless ? mounts.findIndex((m) => m.idmap) : -1;
+  const idmapped = opts.rootless ? indexOfFirst(mounts, (m) => m.idmap !== undefined) : -1;
   if (idmapped >= 0) throw new TsruncError(`config.json: /mounts/${idmapped}: an id-mapped mount cannot be made by a rootless tsrunc (mapping a host filesystem needs CAP_SYS_ADMIN on the host)`);
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
@@ -170,7 +171,7 @@ export function buildLaunchPlan(spec: Spec, rootfs: string, opts: PlanOptions): 
   if (spec.process) plan.process = planProcess(spec, spec.process, listenFds, opts.warn);
   const memoryPolicy = planMemoryPolicy(linux.memoryPolicy);
   if (memoryPolicy) plan.memoryPolicy = memoryPolicy;
-  const netDevices = Object.entries(linux.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
+  const netDevices = mapped(Object.entries(linux.netDevices ?? {}), ([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
   if (netDevices.length > 0) plan.netDevices = netDevices;
   const consolePlan = planConsole(spec.process, opts.consoleSocket, opts.consoleRelay);
   if (consolePlan) plan.console = consolePlan;

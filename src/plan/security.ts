@@ -74,13 +74,15 @@ function limitText(r: Rlimit, key: 'soft' | 'hard'): string {
 
 export function planRlimits(rlimits: Rlimit[] | undefined): { type: number; soft: string; hard: string }[] {
   const out: { type: number; soft: string; hard: string }[] = [];
-  (rlimits ?? []).forEach((r, i) => {
+  const list = rlimits ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
     const type = rlimitNumber(r.type);
-    if (type === undefined) return;
+    if (type === undefined) continue;
     const planned = { type, soft: limitText(r, 'soft'), hard: limitText(r, 'hard') };
     refuseAboveNrOpen(planned, i);
     out.push(planned);
-  });
+  }
   return out;
 }
 

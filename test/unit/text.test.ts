@@ -4,7 +4,7 @@
 // empty strings, doubled separators).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { anyOf, findFirst, indexOfFirst, isAsciiLetter, isDigits, spaceSeparated, withoutFinalNewline } from '../../src/text';
+import { allOf, anyOf, eachOf, findFirst, indexOfFirst, isAsciiLetter, kept, mapped, isDigits, spaceSeparated, withoutFinalNewline } from '../../src/text';
 import { camelCase } from '../../src/cli-table';
 import { validateId } from '../../src/state/store';
 import { parseSignal } from '../../src/container/signals';
@@ -29,7 +29,7 @@ test('camelCase is the replace of -([a-z]) it replaced', () => {
   assert.equal(camelCase('log-format'), 'logFormat');
 });
 
-test('the list helpers answer as find, findIndex and some, undefined items included', () => {
+test('the list helpers answer as find, findIndex, some, every, filter, map and forEach, undefined items included', () => {
   const items = [3, undefined, 0, 7, 3, NaN];
   const preds: ((x: number | undefined) => boolean)[] = [(x) => x === 3, (x) => x === undefined, (x) => x === 0, (x) => x === 8, (x) => Number.isNaN(x)];
   for (const p of preds) {
@@ -37,7 +37,16 @@ test('the list helpers answer as find, findIndex and some, undefined items inclu
     assert.equal(indexOfFirst(items, p), items.findIndex(p));
     assert.equal(anyOf(items, p), items.some(p));
     assert.equal(anyOf([], p), false);
+    assert.equal(allOf(items, p), items.every(p));
+    assert.equal(allOf([], p), true);
+    assert.deepEqual(kept(items, p), items.filter(p));
   }
+  const f = (x: number | undefined, i: number): string => `${i}:${String(x)}`;
+  assert.deepEqual(mapped(items, f), items.map(f));
+  assert.deepEqual(mapped([], f), []);
+  const seen: string[] = [];
+  eachOf(items, (x, i) => { seen.push(f(x, i)); });
+  assert.deepEqual(seen, items.map(f));
 });
 
 test('withoutFinalNewline and spaceSeparated are replace(/\\n$/) and split(" ")', () => {

@@ -12,6 +12,7 @@ import type { Findings } from '../findings';
 import { join } from '../pointer';
 import { asArray, asObject, asString, get, ownEntries, type RuleInput } from './guards';
 import { checkNetDevicesOnHost } from './net-devices';
+import { eachOf, findFirst, kept, mapped } from '../../text';
 
 export function checkFilesystem(input: RuleInput, bundle: string, out: Findings): void {
   checkRoot(input, bundle, out);
@@ -47,11 +48,11 @@ const PROC_NS = /^\/proc\/(?:\d+|self|thread-self)(?:\/task\/\d+)?\/ns\/([a-z_]+
 
 function typeOfProcLink(name: string): string | undefined {
   const base = name.replace(/_for_children$/, '');
-  return NAMESPACE_KINDS.find((k) => k.procName === base)?.type;
+  return findFirst(NAMESPACE_KINDS, (k) => k.procName === base)?.type;
 }
 
 function checkNamespacePaths({ linux }: RuleInput, out: Findings): void {
-  (asArray(get(linux, 'namespaces')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(linux, 'namespaces')) ?? [], (item, i) => {
     const ns = asObject(item);
     const type = asString(get(ns, 'type'));
     const nsPath = asString(get(ns, 'path'));
@@ -75,7 +76,7 @@ function checkNamespacePaths({ linux }: RuleInput, out: Findings): void {
 function checkHostNetworkSysctl({ linux, namespaces }: RuleInput, out: Findings): void {
   const net = namespaces.get('network');
   if (net?.path === undefined) return;
-  const netKeys = ownEntries(asObject(get(linux, 'sysctl'))).map(([k]) => k).filter((k) => sysctlPlacement(k).namespace === 'network');
+  const netKeys = kept(mapped(ownEntries(asObject(get(linux, 'sysctl'))), ([k]) => k), (k) => sysctlPlacement(k).namespace === 'network');
   if (netKeys.length === 0) return;
   // A missing path (undefined) is reported by checkNamespacePaths.
   if (isRuntimesOwnNamespace('network', net.path) !== true) return;

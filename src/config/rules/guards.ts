@@ -2,6 +2,7 @@
 // these guards: a malformed part is skipped here (the schema already reported it), never trusted.
 import { NAMESPACE_TYPES } from '../../linux/namespaces';
 import type { NamespaceType } from '../types';
+import { eachOf, mapped } from '../../text';
 
 export type Obj = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export function get(o: Obj | undefined, key: string): unknown {
 }
 
 export function ownEntries(o: Obj | undefined): [string, unknown][] {
-  return o === undefined ? [] : Object.keys(o).map((k) => [k, o[k]]);
+  return o === undefined ? [] : mapped(Object.keys(o), (k): [string, unknown] => [k, o[k]]);
 }
 
 export interface NamespaceEntry { index: number; path?: string }
@@ -47,7 +48,7 @@ export class NamespaceIndex {
   constructor(linux: Obj | undefined) {
     const raw = get(linux, 'namespaces');
     let complete = raw === undefined || Array.isArray(raw);
-    (asArray(raw) ?? []).forEach((item, index) => {
+    eachOf(asArray(raw) ?? [], (item, index) => {
       const ns = asObject(item);
       const type = asString(get(ns, 'type'));
       if (type === undefined || !(NAMESPACE_TYPES as readonly string[]).includes(type)) {

@@ -2,6 +2,7 @@
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asArray, asObject, asString, get, type RuleInput } from './guards';
+import { eachOf } from '../../text';
 
 export function checkLinuxMisc({ linux }: RuleInput, out: Findings): void {
   checkDevices(linux, out);
@@ -10,7 +11,7 @@ export function checkLinuxMisc({ linux }: RuleInput, out: Findings): void {
 
 function checkDevices(linux: Record<string, unknown> | undefined, out: Findings): void {
   const first = new Map<string, number>();
-  (asArray(get(linux, 'devices')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(linux, 'devices')) ?? [], (item, i) => {
     const path = asString(get(asObject(item), 'path'));
     if (path === undefined) return;
     const earlier = first.get(path);
@@ -36,7 +37,7 @@ function checkIntelRdt(rdt: Record<string, unknown> | undefined, out: Findings):
   if (l3 !== undefined && (!l3.startsWith('L3') || l3.includes('\n'))) {
     out.warn(`${at}/l3CacheSchema`, `should start with "L3" and be a single line (got ${show(l3)})`);
   }
-  (asArray(get(rdt, 'schemata')) ?? []).forEach((line, i) => {
+  eachOf(asArray(get(rdt, 'schemata')) ?? [], (line, i) => {
     if (asString(line)?.includes('\n')) out.problem(`${at}/schemata/${i}`, 'must not contain newlines; use one entry per line');
   });
 }

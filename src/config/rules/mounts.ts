@@ -3,9 +3,10 @@ import { mountOption } from '../../linux/mount-options';
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { addNamespaceHint, asArray, asObject, asString, get, type RuleInput } from './guards';
+import { eachOf, indexOfFirst, mapped } from '../../text';
 
 export function checkMounts(input: RuleInput, out: Findings): void {
-  (asArray(get(input.spec, 'mounts')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(input.spec, 'mounts')) ?? [], (item, i) => {
     const m = asObject(item);
     if (m === undefined) return;
     const at = `/mounts/${i}`;
@@ -13,7 +14,7 @@ export function checkMounts(input: RuleInput, out: Findings): void {
     if (destination && !destination.startsWith('/')) {
       out.warn(`${at}/destination`, `relative destination ${show(destination)} is deprecated; it is taken as ${show('/' + destination)}`);
     }
-    const options = (asArray(get(m, 'options')) ?? []).map(asString);
+    const options = mapped(asArray(get(m, 'options')) ?? [], asString);
     const isBind = options.includes('bind') || options.includes('rbind');
     if (isBind) checkBind(at, m, options, out);
     checkIdmap(at, m, options, isBind || asString(get(m, 'type')) === 'bind', input, out);
@@ -22,7 +23,7 @@ export function checkMounts(input: RuleInput, out: Findings): void {
 
 function checkBind(at: string, m: Record<string, unknown>, options: (string | undefined)[], out: Findings): void {
   if (!asString(get(m, 'source'))) out.problem(`${at}/source`, 'is required for a bind mount');
-  options.forEach((o, j) => {
+  eachOf(options, (o, j) => {
     // Filesystem data is ignored by the kernel for MS_BIND, so such an option silently does nothing.
     if (o !== undefined && mountOption(o) === undefined) {
       out.warn(`${at}/options/${j}`, `${show(o)} has no effect on a bind mount (filesystem-specific options are ignored)`);
@@ -39,7 +40,7 @@ function checkIdmap(at: string, m: Record<string, unknown>, options: (string | u
   for (const [key, v] of [['uidMappings', uid], ['gidMappings', gid]] as const) {
     if (Array.isArray(v) && v.length === 0) out.problem(`${at}/${key}`, 'must not be empty (leave it out to use the container\'s user namespace)');
   }
-  const idmapAt = options.findIndex((o) => o === 'idmap' || o === 'ridmap');
+  const idmapAt = indexOfFirst(options, (o) => o === 'idmap' || o === 'ridmap');
   // mount_setattr(MOUNT_ATTR_IDMAP) maps a detached clone of an existing tree: only a bind has one.
   if (!isBind && (idmapAt >= 0 || uid !== undefined || gid !== undefined)) {
     const where = idmapAt >= 0 ? `${at}/options/${idmapAt}` : `${at}/${uid !== undefined ? 'uidMappings' : 'gidMappings'}`;

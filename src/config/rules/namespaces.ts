@@ -5,6 +5,7 @@ import type { NamespaceType } from '../types';
 import type { Findings } from '../findings';
 import { join } from '../pointer';
 import { addNamespaceHint, aNamespace, asArray, asObject, asString, get, ownEntries, type RuleInput } from './guards';
+import { eachOf } from '../../text';
 
 export function checkNamespaces(input: RuleInput, out: Findings): void {
   checkUnique(input, out);
@@ -20,7 +21,7 @@ export function checkNamespaces(input: RuleInput, out: Findings): void {
 
 function checkUnique({ linux }: RuleInput, out: Findings): void {
   const first = new Map<string, number>();
-  (asArray(get(linux, 'namespaces')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(linux, 'namespaces')) ?? [], (item, i) => {
     const type = asString(get(asObject(item), 'type'));
     if (type === undefined) return;
     const earlier = first.get(type);

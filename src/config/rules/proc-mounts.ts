@@ -5,7 +5,7 @@ import { path } from '../../sys/path';
 import type { Findings } from '../findings';
 import { show } from '../pointer';
 import { asArray, asObject, asString, get, type RuleInput } from './guards';
-import { withoutTrailingSlashes } from '../../text';
+import { eachOf, mapped, withoutTrailingSlashes } from '../../text';
 
 /** What lxcfs emulates, and runc's two additions: the only files under /proc a mount may cover. */
 const COVERABLE_PROC_FILES: readonly string[] = [
@@ -14,13 +14,13 @@ const COVERABLE_PROC_FILES: readonly string[] = [
 ];
 
 export function checkProcMounts(input: RuleInput, out: Findings): void {
-  (asArray(get(input.spec, 'mounts')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(input.spec, 'mounts')) ?? [], (item, i) => {
     const m = asObject(item);
     const destination = m && asString(get(m, 'destination'));
     if (!m || !destination) return;
     const at = `/mounts/${i}/destination`;
     const resolved = withoutTrailingSlashes(path.posix.normalize('/' + destination)) || '/';
-    const options = (asArray(get(m, 'options')) ?? []).map(asString);
+    const options = mapped(asArray(get(m, 'options')) ?? [], asString);
     const bind = options.includes('bind') || options.includes('rbind') || get(m, 'type') === 'bind';
     if (resolved === '/proc') {
       // A bind's source may be a procfs: that only the launcher can tell.

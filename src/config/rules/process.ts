@@ -6,6 +6,7 @@ import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { closest } from '../suggest';
 import { asArray, asNumber, asObject, asString, get, type Obj, type RuleInput } from './guards';
+import { eachOf, kept } from '../../text';
 
 export function checkProcess(input: RuleInput, out: Findings): void {
   const { process } = input;
@@ -24,7 +25,7 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 function checkRlimits(process: Obj, out: Findings): void {
   const firstSeen = new Map<string, string>();
-  (asArray(get(process, 'rlimits')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(process, 'rlimits')) ?? [], (item, i) => {
     const at = `/process/rlimits/${i}`;
     const rl = asObject(item);
     const type = asString(get(rl, 'type'));
@@ -60,7 +61,7 @@ function checkCapabilities(process: Obj, out: Findings): void {
   const caps = asObject(get(process, 'capabilities'));
   if (caps === undefined) return;
   for (const set of CAPABILITY_SETS) {
-    (asArray(get(caps, set)) ?? []).forEach((item, i) => {
+    eachOf(asArray(get(caps, set)) ?? [], (item, i) => {
       const name = asString(item);
       if (name === undefined || capabilityNumber(name) !== undefined) return;
       const at = `/process/capabilities/${set}/${i}`;
@@ -77,7 +78,7 @@ function checkCapabilities(process: Obj, out: Findings): void {
   // The kernel only raises an ambient capability that is also permitted and inheritable.
   const permitted = new Set(stringsOf(get(caps, 'permitted')));
   const inheritable = new Set(stringsOf(get(caps, 'inheritable')));
-  (asArray(get(caps, 'ambient')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(caps, 'ambient')) ?? [], (item, i) => {
     const name = asString(item);
     if (name === undefined || capabilityNumber(name) === undefined) return;
     if (!permitted.has(name) || !inheritable.has(name)) {
@@ -87,7 +88,7 @@ function checkCapabilities(process: Obj, out: Findings): void {
 }
 
 function stringsOf(v: unknown): string[] {
-  return (asArray(v) ?? []).filter((x): x is string => typeof x === 'string');
+  return kept(asArray(v) ?? [], (x): x is string => typeof x === 'string');
 }
 
 const REALTIME = new Set(['SCHED_FIFO', 'SCHED_RR']);

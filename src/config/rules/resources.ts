@@ -3,6 +3,7 @@ import type { Findings } from '../findings';
 import { join, show } from '../pointer';
 import { asArray, asNumber, asObject, asString, get, ownEntries, type RuleInput } from './guards';
 import { systemdCgroupsPathParts, SYSTEMD_PROPERTY_ANNOTATION } from '../cgroups-path';
+import { eachOf } from '../../text';
 
 export function checkCgroups(input: RuleInput, out: Findings): void {
   checkCgroupsPath(input, out);
@@ -69,7 +70,7 @@ function checkCpu(cpu: Record<string, unknown> | undefined, out: Findings): void
 }
 
 function checkBlockIO(blockIO: Record<string, unknown> | undefined, out: Findings): void {
-  (asArray(get(blockIO, 'weightDevice')) ?? []).forEach((item, i) => {
+  eachOf(asArray(get(blockIO, 'weightDevice')) ?? [], (item, i) => {
     const d = asObject(item);
     if (d !== undefined && get(d, 'weight') === undefined && get(d, 'leafWeight') === undefined) {
       out.problem(`/linux/resources/blockIO/weightDevice/${i}`, 'needs weight or leafWeight');
