@@ -6,16 +6,49 @@
 // either: Bun reads a tty stream with blocking reads on the workers its asynchronous fs.write
 // would queue behind, so input would wait for output that only the input can cause. Writes are
 // keystrokes or a paste cut into chunks, so one short-lived thread per write is cheap.
+//
+// The thread may finish while the process tears its JavaScript environment down (create exits
+// before its cgroup warm-up write returns; a terminal relay ends with a write the container never
+// took). Node deletes a thread-safe function with the environment, so the thread hands its result
+// over only while an environment cleanup hook, run before that, has not said the environment is
+// going; and the result, if handed over in time, is settled with plain N-API calls whose failures
+// are ignored (nothing can run any more then, and a throwing wrapper would abort the process).
 #include "ptywrite.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace {
+
+// Shared by the writing thread and the JavaScript thread; the thread checks `live` under the lock
+// before it touches the thread-safe function.
+struct EnvGuard {
+  std::mutex lock;
+  bool live = true;
+  bool hookRan = false;  // JavaScript thread only
+};
+
+// The cleanup hook's argument: its own reference to the guard, freed by whichever of the hook and
+// settle() ends the registration.
+struct HookArg {
+  std::shared_ptr<EnvGuard> guard;
+};
+
+void environmentGoing(void* arg) {
+  auto* hook = static_cast<HookArg*>(arg);
+  {
+    std::lock_guard<std::mutex> hold(hook->guard->lock);
+    hook->guard->live = false;
+  }
+  hook->guard->hookRan = true;
+  delete hook;
+}
 
 struct WriteJob {
   int fd;
@@ -24,6 +57,8 @@ struct WriteJob {
   int err = 0;
   napi_deferred deferred = nullptr;
   Napi::ThreadSafeFunction done;
+  std::shared_ptr<EnvGuard> guard;
+  HookArg* hook = nullptr;
 };
 
 void setProperty(napi_env env, napi_value object, const char* name, napi_value value) {
@@ -32,9 +67,6 @@ void setProperty(napi_env env, napi_value object, const char* name, napi_value v
 
 // On the JavaScript thread: settles the promise with what the thread did. A write that got part
 // of the way resolves with that part; the caller writes the rest (and then meets the error).
-// Plain N-API calls whose failures are ignored: when the thread finishes while Node tears the
-// environment down (a create that exits before the warm-up write returns), nothing can run any
-// more, and a throwing wrapper would abort the process.
 void settle(Napi::Env env, Napi::Function, WriteJob* job) {
   if (job->err == 0 || job->written > 0) {
     napi_value written = nullptr;
@@ -50,6 +82,10 @@ void settle(Napi::Env env, Napi::Function, WriteJob* job) {
       napi_reject_deferred(env, job->deferred, error);
     }
   }
+  if (!job->guard->hookRan) {
+    napi_remove_env_cleanup_hook(env, environmentGoing, job->hook);
+    delete job->hook;
+  }
   job->done.Release();
   delete job;
 }
@@ -62,7 +98,7 @@ Napi::Value WriteOnThread(const Napi::CallbackInfo& info) {
   }
   auto buf = info[1].As<Napi::Buffer<char>>();
   auto* job = new WriteJob{info[0].As<Napi::Number>().Int32Value(), std::vector<char>(buf.Data(), buf.Data() + buf.Length()),
-                           0, 0, nullptr, Napi::ThreadSafeFunction()};
+                           0, 0, nullptr, Napi::ThreadSafeFunction(), std::make_shared<EnvGuard>(), nullptr};
   napi_value promise = nullptr;
   if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
     delete job;
@@ -72,6 +108,14 @@ Napi::Value WriteOnThread(const Napi::CallbackInfo& info) {
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "tsrunc-pty-write", 0, 1);
   // A write the container never takes must not keep the process alive once the relay is done.
   job->done.Unref(env);
+  // Added after the thread-safe function, so it runs before the cleanup that deletes it (Node
+  // runs cleanup hooks in the reverse order of their adding).
+  job->hook = new HookArg{job->guard};
+  if (napi_add_env_cleanup_hook(env, environmentGoing, job->hook) != napi_ok) {
+    delete job->hook;
+    job->hook = nullptr;
+    job->guard->hookRan = true;  // nothing to remove; the thread still checks `live`
+  }
   std::thread([job] {
     while (job->written < job->data.size()) {
       ssize_t n = write(job->fd, job->data.data() + job->written, job->data.size() - job->written);
@@ -79,7 +123,11 @@ Napi::Value WriteOnThread(const Napi::CallbackInfo& info) {
       if (n < 0) { job->err = errno; break; }
       job->written += static_cast<size_t>(n);
     }
-    job->done.BlockingCall(job, settle);
+    // `guard` is kept by a copy of its own: once the call is queued, settle() may free the job.
+    std::shared_ptr<EnvGuard> guard = job->guard;
+    std::lock_guard<std::mutex> hold(guard->lock);
+    if (guard->live) job->done.BlockingCall(job, settle);
+    // Otherwise the environment is gone: the job stays unfreed, as the process is ending.
   }).detach();
   return Napi::Value(env, promise);
 }
