@@ -9,8 +9,12 @@
 // reports ru_maxrss from wait4(): the largest resident set of the runtime process or any
 // descendant it waited for (for `run`, that includes the container's init before its exec).
 // Node cannot get children's rusage from spawnSync, so the wrapper is the simple robust way.
+// The same runs also run in a memory cgroup of their own where the host has a memory hierarchy
+// (bench/charged-memory.ts): the peak charged to it is the memory a command costs, without the
+// executable's clean, shared page-cache pages that RSS counts.
 //
 // Env: BENCH_N (timed iterations, default 20), BENCH_WARMUP (default 2), BENCH_RSS_N (default 3),
+// BENCH_PAGE_CACHE (evicted, the default, or as-is: bench/page-cache.ts),
 // TSRUNC_BIN (as for the tests; TSRUNC_BIN=runc benchmarks runc against itself).
 //
 // `npm run bench -- --curves` prints the cost curves instead (bench/curves.ts, docs/performance.md).
@@ -26,11 +30,14 @@ import type { Bundle } from '../test/helpers/rootfs';
 import { repoRoot, runtimeCommand } from '../test/helpers/runtime';
 import { runCurves } from './curves';
 import { runParallel } from './parallel';
+import { chargedMemory } from './charged-memory';
+import { filesOfCommand, pageCacheMode, preparePageCache } from './page-cache';
 import { median, positiveInt } from './stats';
 
 const N = positiveInt(process.env.BENCH_N, 20);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 2, true);
 const RSS_N = positiveInt(process.env.BENCH_RSS_N, 3, true);
+const PAGE_CACHE = pageCacheMode();
 const VALIDATE_LOOPS = 10_000;
 
 type Name = 'runc' | 'tsrunc';
@@ -86,19 +93,38 @@ const GNU_TIME = (() => {
   return r.status === 0 && /GNU/.test(`${r.stdout}${r.stderr}`) ? '/usr/bin/time' : undefined;
 })();
 
-/** Peak RSS in KiB of argv (and the descendants it reaped), or undefined without GNU time. */
-function peakRssKb(argv: string[], errFile: string): number | undefined {
-  if (!GNU_TIME) return undefined;
+const CHARGED = chargedMemory();
+
+interface MemoryFigures {
+  /** Peak RSS in KiB of argv and the descendants it reaped (GNU time). */
+  rssKb?: number;
+  /** Peak memory charged to the cgroup argv ran in (bench/charged-memory.ts). */
+  chargedKb?: number;
+}
+
+/** One untimed run of argv: its peak RSS and its peak charge, each undefined where not measurable
+ * (no GNU time, no memory hierarchy) or when argv failed. */
+function memoryOf(argv: string[], errFile: string): MemoryFigures {
   const out = path.join(scratch, 'time.out');
-  const errFd = fs.openSync(errFile, 'w');
-  try {
-    const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, ...argv], { stdio: ['ignore', 'ignore', errFd] });
-    if (r.status !== 0) return undefined;
-    const kb = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
-    return Number.isFinite(kb) ? kb : undefined;
-  } finally {
-    fs.closeSync(errFd);
+  fs.rmSync(out, { force: true });
+  const timedArgv = GNU_TIME ? [GNU_TIME, '-f', '%M', '-o', out, ...argv] : argv;
+  let ok: boolean;
+  let chargedKb: number | undefined;
+  if (typeof CHARGED === 'string') {
+    const errFd = fs.openSync(errFile, 'w');
+    try {
+      ok = spawnSync(timedArgv[0], timedArgv.slice(1), { stdio: ['ignore', 'ignore', errFd] }).status === 0;
+    } finally {
+      fs.closeSync(errFd);
+    }
+  } else {
+    const r = CHARGED.peakKb(timedArgv, errFile);
+    ok = r.ok;
+    chargedKb = ok ? r.kb : undefined;
   }
+  if (!ok) return {};
+  const rss = GNU_TIME ? Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop()) : NaN;
+  return { rssKb: Number.isFinite(rss) ? rss : undefined, chargedKb };
 }
 
 function vmRssKb(pid: number): number | undefined {
@@ -118,6 +144,8 @@ const noSamples = (): Record<Metric, number[]> => Object.fromEntries(METRICS.map
 const samples: Record<Name, Record<Metric, number[]>> = { runc: noSamples(), tsrunc: noSamples() };
 const initRss: Record<Name, number[]> = { runc: [], tsrunc: [] };
 const peakRss: Record<Name, Partial<Record<Metric, number>>> = { runc: {}, tsrunc: {} };
+/** Every run's peak charge (the median is printed: a first run may bring page cache in). */
+const charged: Record<Name, Partial<Record<Metric, number[]>>> = { runc: {}, tsrunc: {} };
 
 let idSeq = 0;
 const newId = (rt: Rt, what: string): string => `bench-${process.pid}-${rt.name}-${what}-${++idSeq}`;
@@ -210,18 +238,16 @@ function benchExec(rt: Rt, id: string, keep: boolean): void {
   record(rt, 'exec', timed(rtArgs(rt, ['exec', id, '/bin/true']), rt.errFile), keep);
 }
 
-function measurePeakRss(rt: Rt, trueBundle: Bundle, sleepBundle: Bundle, stateId: string | undefined): void {
-  const maxOf = (metric: Metric, f: () => number | undefined): void => {
-    for (let i = 0; i < RSS_N; i++) {
-      const kb = f();
-      if (kb !== undefined) peakRss[rt.name][metric] = Math.max(peakRss[rt.name][metric] ?? 0, kb);
-    }
+function measureMemory(rt: Rt, trueBundle: Bundle, sleepBundle: Bundle, stateId: string | undefined): void {
+  const note = (metric: Metric, m: MemoryFigures): void => {
+    if (m.rssKb !== undefined) peakRss[rt.name][metric] = Math.max(peakRss[rt.name][metric] ?? 0, m.rssKb);
+    if (m.chargedKb !== undefined) (charged[rt.name][metric] ??= []).push(m.chargedKb);
   };
-  maxOf('run', () => {
+  for (let i = 0; i < RSS_N; i++) {
     const id = newId(rt, 'rss-run');
     created.push({ rt, id });
-    return peakRssKb(rtArgs(rt, ['run', '--bundle', trueBundle.dir, id]), rt.errFile);
-  });
+    note('run', memoryOf(rtArgs(rt, ['run', '--bundle', trueBundle.dir, id]), rt.errFile));
+  }
   for (let i = 0; i < RSS_N; i++) {
     const id = newId(rt, 'rss-cycle');
     created.push({ rt, id });
@@ -231,13 +257,10 @@ function measurePeakRss(rt: Rt, trueBundle: Bundle, sleepBundle: Bundle, stateId
       ['kill', ['kill', id, '9']],
       ['delete', ['delete', '--force', id]],
     ];
-    for (const [metric, args] of steps) {
-      const kb = peakRssKb(rtArgs(rt, args), rt.errFile);
-      if (kb !== undefined) peakRss[rt.name][metric] = Math.max(peakRss[rt.name][metric] ?? 0, kb);
-    }
+    for (const [metric, args] of steps) note(metric, memoryOf(rtArgs(rt, args), rt.errFile));
     forceDelete(rt, id);
   }
-  if (stateId) maxOf('state', () => peakRssKb(rtArgs(rt, ['state', stateId]), rt.errFile));
+  if (stateId) for (let i = 0; i < RSS_N; i++) note('state', memoryOf(rtArgs(rt, ['state', stateId]), rt.errFile));
 }
 
 /** µs per validateSpec(defaultSpec()) call, from the compiled sources next to this file. */
@@ -269,28 +292,34 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repea
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 /**
- * Peak RSS of an empty program compiled by the same Bun with tsrunc's flags
+ * Peak RSS and peak charge of an empty program compiled by the same Bun with tsrunc's flags
  * (scripts/bun-compile-flags.js): the floor a command of this runtime cannot go below, which issue
  * 33's memory target is measured from.
  */
-function emptyProgramRssKb(): number | undefined {
-  if (!GNU_TIME) return undefined;
+function emptyProgramMemory(): { rssKb?: number; chargedKb?: number } {
+  if (!GNU_TIME && typeof CHARGED === 'string') return {};
   const src = path.join(scratch, 'empty-program.ts');
   const exe = path.join(scratch, 'empty-program');
   fs.writeFileSync(src, 'process.exitCode = 0;\n');
   const { COMPILE_FLAGS } = require(path.join(repoRoot(), 'scripts', 'bun-compile-flags.js')) as { COMPILE_FLAGS: string[] };
   const r = spawnSync(path.join(repoRoot(), 'node_modules', '.bin', 'bun'), ['build', src, ...COMPILE_FLAGS, '--outfile', exe], { stdio: 'ignore' });
-  if (r.status !== 0) return undefined;
-  const runs: number[] = [];
+  if (r.status !== 0) return {};
+  // In the same page-cache state as the runtimes' files, which the timed runs have read back.
+  preparePageCache(PAGE_CACHE, [exe]);
+  memoryOf([exe], path.join(scratch, 'empty-program.err'));
+  const rss: number[] = [];
+  const charge: number[] = [];
   for (let i = 0; i < Math.max(RSS_N, 1); i++) {
-    const kb = peakRssKb([exe], path.join(scratch, 'empty-program.err'));
-    if (kb !== undefined) runs.push(kb);
+    const m = memoryOf([exe], path.join(scratch, 'empty-program.err'));
+    if (m.rssKb !== undefined) rss.push(m.rssKb);
+    if (m.chargedKb !== undefined) charge.push(m.chargedKb);
   }
-  return runs.length ? Math.max(...runs) : undefined;
+  return { rssKb: rss.length ? Math.max(...rss) : undefined, chargedKb: median(charge) };
 }
 
 function main(): void {
   const rts = [makeRt('runc'), makeRt('tsrunc')];
+  const cacheLine = preparePageCache(PAGE_CACHE, rts.flatMap((rt) => filesOfCommand(rt.argv[0])));
   const trueBundle = makeBundle({ args: ['/bin/true'] });
   const sleepBundle = makeBundle({ args: ['sleep', '10'] });
   const seccompBundle = makeBundle({ args: ['sleep', '10'], mutate: (spec) => { (spec.linux as Record<string, unknown>).seccomp = dockerSeccomp(); } });
@@ -349,7 +378,7 @@ function main(): void {
       }
     }
 
-    for (const rt of rts) measurePeakRss(rt, trueBundle, sleepBundle, stateIds.get(rt.name));
+    for (const rt of rts) measureMemory(rt, trueBundle, sleepBundle, stateIds.get(rt.name));
   } catch (e) {
     cleanup();
     throw e;
@@ -378,9 +407,11 @@ function main(): void {
   lines.push(`tsrunc benchmark: ${N} timed iterations (+${WARMUP} warm-up), alternating runtimes; medians of wall time in ms`);
   lines.push(`  runc:   ${runc.label}`);
   lines.push(`  tsrunc: ${ts.label}`);
+  lines.push(`  ${cacheLine}`);
   lines.push(`  peak RSS: ${GNU_TIME ? `max ru_maxrss over ${RSS_N} untimed runs under GNU time -f %M` : 'n/a (GNU time not found at /usr/bin/time)'}`);
+  lines.push(`  charged: ${typeof CHARGED === 'string' ? `n/a (${CHARGED})` : `median over the same runs of the peak charged to a fresh cgroup (${CHARGED.source})`}`);
   lines.push('');
-  const header = `${pad('command', 28)}${lpad('runc', 9)}${lpad('tsrunc', 9)}${lpad('ratio', 8)}${lpad('target', 9)}   ${pad('peak RSS MB runc/tsrunc', 24)}`;
+  const header = `${pad('command', 28)}${lpad('runc', 9)}${lpad('tsrunc', 9)}${lpad('ratio', 8)}${lpad('target', 9)}   ${pad('peak RSS MB runc/tsrunc', 26)}${pad('charged MB runc/tsrunc', 22)}`;
   lines.push(header);
   lines.push('-'.repeat(header.length));
   const summary: Record<string, unknown> = {};
@@ -390,21 +421,28 @@ function main(): void {
     const ratio = a !== undefined && b !== undefined ? b / a : undefined;
     const verdict = target === undefined || ratio === undefined ? '' : `${ratio <= target ? '' : '!'}<=${target}x`;
     const rss = rssMeasured ? `${fmtMb(peakRss.runc[m])} / ${fmtMb(peakRss.tsrunc[m])}` : '';
-    lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(verdict, 9)}   ${rss}`);
+    const charge = rssMeasured ? `${fmtMb(median(charged.runc[m] ?? []))} / ${fmtMb(median(charged.tsrunc[m] ?? []))}` : '';
+    lines.push(`${pad(title, 28)}${lpad(fmtMs(a), 9)}${lpad(fmtMs(b), 9)}${lpad(ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`, 8)}${lpad(verdict, 9)}   ${pad(rss, 26)}${charge}`);
     summary[m] = {
       runcMs: a, tsruncMs: b, ratio, target, meetsTarget: target === undefined || ratio === undefined ? undefined : ratio <= target,
       runcMin: samples.runc[m].length ? Math.min(...samples.runc[m]) : undefined,
       tsruncMin: samples.tsrunc[m].length ? Math.min(...samples.tsrunc[m]) : undefined,
       peakRssKb: rssMeasured ? { runc: peakRss.runc[m], tsrunc: peakRss.tsrunc[m] } : undefined,
+      chargedKb: rssMeasured ? { runc: median(charged.runc[m] ?? []), tsrunc: median(charged.tsrunc[m] ?? []) } : undefined,
       n: { runc: samples.runc[m].length, tsrunc: samples.tsrunc[m].length },
     };
   }
   lines.push('');
   lines.push('target: the ratio issue 33 asks for ("!" marks a miss).');
-  const floorKb = emptyProgramRssKb();
+  const floor = emptyProgramMemory();
+  const floorKb = floor.rssKb;
   const measured = Object.values(peakRss.tsrunc).filter((kb): kb is number => kb !== undefined);
   const overFloor = floorKb === undefined || measured.length === 0 ? undefined : Math.max(...measured) - floorKb;
   lines.push(`peak RSS of an empty program built by the same Bun: ${fmtMb(floorKb)} MB; tsrunc's largest command is ${overFloor === undefined ? 'n/a' : `${fmtMb(overFloor)} MB`} above it (issue 33: within 8 MiB${overFloor !== undefined && overFloor > 8192 ? ', missed' : ''})`);
+  const chargedMedians = (n: Name): number[] => METRICS.map((m) => median(charged[n][m] ?? [])).filter((kb): kb is number => kb !== undefined);
+  const tsCharged = chargedMedians('tsrunc');
+  const chargedOver = floor.chargedKb === undefined || tsCharged.length === 0 ? undefined : Math.max(...tsCharged) - floor.chargedKb;
+  lines.push(`peak charged memory of the empty program: ${fmtMb(floor.chargedKb)} MB; tsrunc's largest command is ${chargedOver === undefined ? 'n/a' : `${fmtMb(chargedOver)} MB`} above it, runc's largest command ${fmtMb(chargedMedians('runc').length ? Math.max(...chargedMedians('runc')) : undefined)} MB`);
   const seccompCost = (n: Name): string => {
     const a = median(samples[n].createSeccomp);
     const b = median(samples[n].create);
@@ -419,10 +457,12 @@ function main(): void {
   lines.push(`(bench took ${seconds.toFixed(1)} s)`);
   console.log(lines.join('\n'));
   console.log(JSON.stringify({
-    bench: 'tsrunc-vs-runc', n: N, warmup: WARMUP, runc: runc.label, tsrunc: ts.label,
+    bench: 'tsrunc-vs-runc', n: N, warmup: WARMUP, runc: runc.label, tsrunc: ts.label, pageCache: PAGE_CACHE,
     commands: summary,
     initVmRssKb: { runc: median(initRss.runc), tsrunc: median(initRss.tsrunc) },
     emptyProgramPeakRssKb: floorKb ?? null,
+    emptyProgramChargedKb: floor.chargedKb ?? null,
+    chargedSource: typeof CHARGED === 'string' ? null : CHARGED.source,
     validateSpecUsPerCall: validation.usPerCall ?? null,
     failures: Object.fromEntries(rts.map((rt) => [rt.name, Object.fromEntries(rt.failures)])),
   }));

@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBundle, removeTree, TEST_CGROUP_PARENT, type Bundle } from '../test/helpers/rootfs';
 import { runtimeCommand } from '../test/helpers/runtime';
+import { filesOfCommand, pageCacheMode, preparePageCache } from './page-cache';
 import { median } from './stats';
 
 type Name = 'runc' | 'tsrunc';
@@ -47,6 +48,7 @@ export function runCurves(): void {
     fs.mkdirSync(root, { recursive: true });
     return [n, { argv: runtimeCommand(n).argv, root, label: runtimeCommand(n).label }];
   })) as Record<Name, { argv: string[]; root: string; label: string }>;
+  const cacheLine = preparePageCache(pageCacheMode(), NAMES.flatMap((n) => filesOfCommand(rt[n].argv[0])));
   const bundles: Bundle[] = [];
   const live: { n: Name; id: string }[] = [];
   let seq = 0;
@@ -191,6 +193,7 @@ export function runCurves(): void {
     `tsrunc cost curves: ${N} iterations per point, alternating runtimes; medians in ms`,
     `  runc:   ${rt.runc.label}`,
     `  tsrunc: ${rt.tsrunc.label}`,
+    `  ${cacheLine}`,
     `  cpu: ${hasPerf ? 'user+sys of the command and its waited-for children (perf stat task-clock)' : 'n/a (perf stat does not work here)'}`,
     '',
   ];

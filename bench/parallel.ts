@@ -30,6 +30,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBundle, removeTree, type Bundle } from '../test/helpers/rootfs';
 import { Runtime, runtimeCommand, sleep, type ExecResult } from '../test/helpers/runtime';
+import { filesOfCommand, pageCacheMode, preparePageCache } from './page-cache';
 import { median, positiveInt } from './stats';
 
 type Name = 'runc' | 'tsrunc';
@@ -215,6 +216,7 @@ export async function runParallel(): Promise<void> {
   };
   const rounds: Round[] = [];
   const notes: string[] = [];
+  const cacheLine = preparePageCache(pageCacheMode(), [...filesOfCommand(runtimeCommand('runc').argv[0]), ...filesOfCommand(runtimeCommand('tsrunc').argv[0])]);
   const load0 = os.loadavg();
   const t0 = Date.now();
   try {
@@ -252,6 +254,7 @@ export async function runParallel(): Promise<void> {
     `  ratio = tsrunc/runc: >= ${TARGET.toFixed(1)}x means tsrunc does at least runc's throughput (issue 33's target)`,
     `  runc:   ${runtimeCommand('runc').label}`,
     `  tsrunc: ${runtimeCommand('tsrunc').label}`,
+    `  ${cacheLine}`,
     `  load average (1, 5, 15 min): ${la(load0)} at the start, ${la(load1)} at the end; per round as it began (with this bench's own streams)`,
     `  busy: share of all ${os.cpus().length} CPUs' time not idle in the round (near 100%: the figure is bound by CPU);`,
     '  CPU ms/cycle: that busy time per cycle (the runtime, the kernel, this harness, and anything else running)',
