@@ -280,9 +280,16 @@ function pidFileError(file: string, e: unknown): TsruncError {
   return new TsruncError(`pid file ${file}: ${errnoText(e)}`);
 }
 
-/** Refuses, before anything is created, a pid file whose directory is missing or is not one. */
+/**
+ * Refuses, before anything is created, a pid file whose directory is missing or is not one, or
+ * whose path holds something other than a file or a symbolic link. The pid file replaces what is
+ * there, as runc's does; in place of a device node, a fifo, a socket or a directory that is a
+ * mistake to stop at rather than to carry out (runc given `--pid-file /dev/null` leaves a regular
+ * file where the null device was).
+ */
 export function checkPidFileDir(file: string): void {
-  const dir = path.dirname(path.resolve(file));
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
   let st: files.FileStat;
   try {
     st = files.stat(dir);
@@ -290,6 +297,15 @@ export function checkPidFileDir(file: string): void {
     throw pidFileError(file, e);
   }
   if (!st.isDirectory()) throw new TsruncError(`pid file ${file}: ${dir} is not a directory`);
+  let there: files.FileStat | undefined;
+  try {
+    there = files.lstat(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw pidFileError(file, e);
+  }
+  if (there && !there.isFile() && !there.isSymbolicLink()) {
+    throw new TsruncError(`pid file ${file}: it exists and is not a regular file, and writing the pid file would replace it`);
+  }
 }
 
 /** Writes the pid file the way clients expect: the bare decimal pid, atomically. */

@@ -45,12 +45,17 @@ let base: string;
 let root: string;
 let bundle: Bundle;
 let roMount: string | undefined;
+let nullNode: string | undefined;
 
 before(() => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-cli-errors-'));
   root = path.join(base, 'root');
   fs.mkdirSync(root);
   fs.writeFileSync(path.join(base, 'a-file'), 'not a directory\n');
+  // What a pid file must not replace: a fifo, a directory, and a null device of our own.
+  spawnSync('mkfifo', [path.join(base, 'a-fifo')]);
+  fs.mkdirSync(path.join(base, 'a-dir'));
+  if (spawnSync('mknod', ['-m', '666', path.join(base, 'a-null'), 'c', '1', '3']).status === 0) nullNode = path.join(base, 'a-null');
   fs.mkdirSync(path.join(base, 'config-is-a-dir', 'config.json'), { recursive: true });
   fs.mkdirSync(path.join(base, 'config-is-a-dir', 'rootfs'));
   bundle = makeBundle({ args: ['true'] });
@@ -75,6 +80,8 @@ interface Case {
   phrases: () => RegExp[];
   /** Paths that must not exist afterwards (besides nothing new under the scratch dir). */
   absent?: () => string[];
+  /** Paths whose kind must be unchanged afterwards (a name staying in place says nothing of it). */
+  kept?: () => { path: string; what: string; is: (st: fs.Stats) => boolean }[];
   skip?: () => string | undefined;
 }
 
@@ -161,6 +168,29 @@ const CASES: Case[] = [
     name: 'create --pid-file below a regular file',
     args: () => ['--root', root, 'create', '--pid-file', path.join(base, 'a-file', 'c1.pid'), '--bundle', bundle.dir, 'c1'],
     phrases: () => [escape(path.join(base, 'a-file', 'c1.pid')), /not a directory/],
+  },
+  // The pid file replaces what is at its path (runc's does too): never a device, fifo or directory.
+  {
+    name: 'create --pid-file naming a character device (a null device of the test\'s own)',
+    args: () => ['--root', root, 'create', '--pid-file', nullNode ?? '', '--bundle', bundle.dir, 'c1'],
+    phrases: () => [escape(nullNode ?? ''), /not a regular file/],
+    absent: () => [path.join(root, 'c1')],
+    kept: () => [{ path: nullNode ?? '', what: 'a character device', is: (st) => st.isCharacterDevice() }],
+    skip: () => (nullNode ? undefined : 'cannot make a device node here'),
+  },
+  {
+    name: 'run --pid-file naming a fifo',
+    args: () => ['--root', root, 'run', '--pid-file', path.join(base, 'a-fifo'), '--bundle', bundle.dir, 'c1'],
+    phrases: () => [escape(path.join(base, 'a-fifo')), /not a regular file/],
+    absent: () => [path.join(root, 'c1')],
+    kept: () => [{ path: path.join(base, 'a-fifo'), what: 'a fifo', is: (st) => st.isFIFO() }],
+  },
+  {
+    name: 'create --pid-file naming a directory',
+    args: () => ['--root', root, 'create', '--pid-file', path.join(base, 'a-dir'), '--bundle', bundle.dir, 'c1'],
+    phrases: () => [escape(path.join(base, 'a-dir')), /not a regular file/],
+    absent: () => [path.join(root, 'c1')],
+    kept: () => [{ path: path.join(base, 'a-dir'), what: 'a directory', is: (st) => st.isDirectory() }],
   },
 
   // Flags and their values.
@@ -252,6 +282,7 @@ describe('bad invocations: plain messages, nothing created', { skip }, () => {
       assert.deepEqual(tree(base), before, `something was created or removed\n${show}`);
       assert.deepEqual(tree(bundle.dir), bundleBefore, `the bundle changed\n${show}`);
       for (const p of k.absent?.() ?? []) assert.ok(!fs.existsSync(p), `${p} should not exist\n${show}`);
+      for (const { path: p, what, is } of k.kept?.() ?? []) assert.ok(is(fs.lstatSync(p)), `${p} should still be ${what}\n${show}`);
     });
   }
 });
