@@ -26,7 +26,7 @@ import { readProcStat } from '../state/status';
 import { ownerNamer } from '../linux/users';
 import { Timings } from '../timings';
 import {
-  checkPidFileDir, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
+  checkPidFilePath, createContainerDir, EXEC_FIFO, removeContainerDir, validateId, writeCgroupIntent, writeConfigCopy, writeHostMountsIntent, writePidFile, writeState,
   type ContainerState,
 } from '../state/store';
 import { chooseConsole, foregroundTerminal, listenFds } from './process-io';
@@ -92,7 +92,7 @@ export function createContainer(opts: CreateOptions, ctx: CommandContext): Conta
   timings.phase('start-up');
   const id = validateId(opts.id);
   // Known before the container exists, rather than from undoing it.
-  if (opts.pidFile) checkPidFileDir(opts.pidFile);
+  if (opts.pidFile) checkPidFilePath(opts.pidFile);
   const bundle = path.resolve(opts.bundle ?? process.cwd());
   const { spec, warnings } = loadBundleConfig(bundle, { forCreate: true, systemdCgroup: ctx.opts.systemdCgroup });
   for (const w of warnings) ctx.log.warn(w);

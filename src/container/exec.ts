@@ -16,7 +16,7 @@ import { launch, LaunchError } from '../native/launcher';
 import { buildExecPlan } from '../plan/exec';
 import { requireLsmSupport } from '../plan/lsm';
 import { detectLsm } from '../linux/lsm';
-import { checkPidFileDir, readConfigCopy, writePidFile } from '../state/store';
+import { checkPidFilePath, readConfigCopy, writePidFile } from '../state/store';
 import { openContainer, type OpenContainer } from './lookup';
 import { becomeSubreaper, SignalForwarder, waitForeground } from './foreground';
 import type { ForegroundTerminal } from './foreground-terminal';
@@ -131,7 +131,7 @@ export async function execInContainer(o: ExecOptions, ctx: CommandContext): Prom
   timings.phase('start-up');
   const c = openContainer(ctx.opts.root, o.id);
   if (o.pidFile) {
-    try { checkPidFileDir(o.pidFile); } catch (e) { c.lock.release(); throw e; }
+    try { checkPidFilePath(o.pidFile); } catch (e) { c.lock.release(); throw e; }
   }
   let pid: number | undefined;
   let terminal: ForegroundTerminal | undefined;

@@ -287,7 +287,7 @@ function pidFileError(file: string, e: unknown): TsruncError {
  * mistake to stop at rather than to carry out (runc given `--pid-file /dev/null` leaves a regular
  * file where the null device was).
  */
-export function checkPidFileDir(file: string): void {
+export function checkPidFilePath(file: string): void {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   let st: files.FileStat;

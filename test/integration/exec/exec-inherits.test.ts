@@ -173,6 +173,8 @@ describe(`exec: what the process inherits and what each flag changes (${sut.labe
         [['--cwd', 'relative'], rt.kind === 'runc' ? /Cwd must be an absolute path/ : /exec failed: the exec process: \/cwd: must be an absolute path/],
         // runc 1.1.5 runs the process first and fails writing the file; tsrunc checks first.
         ...(rt.kind === 'runc' ? [] : [[['--pid-file', path.join(b.dir, 'no-dir', 'exec.pid')], /no such file or directory/] as [string[], RegExp]]),
+        // Nor is a directory (or a device, fifo, socket) at the pid file's path replaced.
+        ...(rt.kind === 'runc' ? [] : [[['--pid-file', path.join(b.dir, 'rootfs')], /rootfs: it exists and is not a regular file/] as [string[], RegExp]]),
         [['--tty', '--detach'], /cannot allocate tty if \w+ will detach without setting console socket/],
         [['--console-socket', path.join(b.dir, 'console.sock')], /cannot use console socket if \w+ will not detach or allocate tty/],
       ];
